@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ShopDomain
+import Synchronization
+
+/// What one call to the gateway came to, as the payment processor needs to know it.
+public enum GatewayResult: Sendable, Equatable {
+    case captured(reference: String)
+    case refunded(reference: String)
+    case declined(reason: String)
+    /// Worth retrying later: a timeout, a lost connection, a 5xx or 429, or the circuit is open.
+    case retryable(String)
+    /// Retrying will not help (the gateway refused the request itself).
+    case permanent(String)
+}
+
+/// The gateway over HTTP: a timeout on every call, an idempotency key derived from the payment id (so a
+/// retry can never charge twice), and a circuit breaker that stops calling a failing gateway for a while.
+/// It makes one attempt per call; `PaymentProcessor` decides when to try again.
+public final class PaymentGatewayClient: Sendable {
+    public struct Settings: Sendable {
+        public var timeout: Duration
+        public var breakerFailureThreshold: Int
+        public var breakerOpenDuration: Duration
+
+        public init(timeout: Duration = .seconds(2), breakerFailureThreshold: Int = 5, breakerOpenDuration: Duration = .seconds(10)) {
+            self.timeout = timeout
+            self.breakerFailureThreshold = breakerFailureThreshold
+            self.breakerOpenDuration = breakerOpenDuration
+        }
+    }
+
+    private let address: GatewayAddress
+    private let settings: Settings
+    private let http: HTTPClient
+    private let clock: any ShopClock
+    private let breaker: Mutex<CircuitBreaker>
+
+    public init(address: GatewayAddress, settings: Settings, clock: any ShopClock, http: HTTPClient = .shared) {
+        self.address = address
+        self.settings = settings
+        self.http = http
+        self.clock = clock
+        let openMilliseconds = settings.breakerOpenDuration.components.seconds * 1000
+            + settings.breakerOpenDuration.components.attoseconds / 1_000_000_000_000_000
+        breaker = Mutex(CircuitBreaker(failureThreshold: settings.breakerFailureThreshold, openDurationMilliseconds: max(1, openMilliseconds)))
+    }
+
+    public var breakerState: CircuitBreaker.State { breaker.withLock { $0.state } }
+
+    /// Authorises and captures `amount` for payment `paymentID`.
+    public func charge(paymentID: String, amount: Money) async -> GatewayResult {
+        await guarded {
+            let request = GatewayWire.AuthorizeRequest(amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID)
+            let (status, authorization) = try await self.post("/v1/authorizations", key: "authorize-\(paymentID)", body: request)
+            if status == 402 { return .declined(reason: authorization?.declineReason ?? "declined") }
+            guard (200..<300).contains(status), let authorization else { return Self.classify(status) }
+            let (captureStatus, captured) = try await self.post("/v1/authorizations/\(authorization.id)/capture", key: "capture-\(paymentID)", body: Empty?.none)
+            guard (200..<300).contains(captureStatus), captured?.status == "captured" else { return Self.classify(captureStatus) }
+            return .captured(reference: authorization.id)
+        }
+    }
+
+    /// Refunds the captured authorisation `reference` of payment `paymentID`.
+    public func refund(paymentID: String, reference: String) async -> GatewayResult {
+        await guarded {
+            let (status, refunded) = try await self.post("/v1/authorizations/\(reference)/refund", key: "refund-\(paymentID)", body: Empty?.none)
+            guard (200..<300).contains(status), refunded?.status == "refunded" else { return Self.classify(status) }
+            return .refunded(reference: reference)
+        }
+    }
+
+    private struct Empty: Encodable {}
+
+    /// Runs `call` if the breaker allows it and feeds its result back: retryable failures count against
+    /// the gateway; declines and refusals are answers, so they count as the gateway working.
+    private func guarded(_ call: () async throws -> GatewayResult) async -> GatewayResult {
+        guard breaker.withLock({ $0.allowsCall(at: clock.now()) }) else { return .retryable("circuit open") }
+        let result: GatewayResult
+        do {
+            result = try await call()
+        } catch {
+            result = .retryable("gateway unreachable: \(error)")
+        }
+        if case .retryable = result {
+            breaker.withLock { $0.recordFailure(at: clock.now()) }
+        } else {
+            breaker.withLock { $0.recordSuccess() }
+        }
+        return result
+    }
+
+    private func post(_ path: String, key: String, body: (some Encodable)?) async throws -> (Int, GatewayWire.Authorization?) {
+        var request = HTTPClientRequest(url: await address.get() + path)
+        request.method = .POST
+        request.headers.add(name: "Idempotency-Key", value: key)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        }
+        let timeout = TimeAmount.nanoseconds(settings.timeout.components.seconds * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000)
+        let response = try await http.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 64 * 1024)
+        let authorization = try? JSONDecoder().decode(GatewayWire.Authorization.self, from: Data(buffer: bytes))
+        return (Int(response.status.code), authorization)
+    }
+
+    static func classify(_ status: Int) -> GatewayResult {
+        switch status {
+        case 408, 429, 500...599: .retryable("gateway answered \(status)")
+        default: .permanent("gateway answered \(status)")
+        }
+    }
+}

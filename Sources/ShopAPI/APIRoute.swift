@@ -1,0 +1,66 @@
+import HTTPTypes
+import ShopDomain
+
+/// Every route the API serves: method, template and who may call it. The router is built from this list,
+/// 405 answers are computed from it, the OpenAPI test checks the spec against it, and the metrics' `http_route`
+/// label is its template. No other place spells a path.
+public enum APIRoute: String, CaseIterable, Sendable {
+    case health, readiness, openAPI
+    case listProducts, getProduct
+    case getStock, setStock, adjustStock, pickStock
+    case placeOrder, listOrders, getOrder, cancelOrder, refundOrder, getPayment
+
+    public enum Access: Sendable, Equatable {
+        case anonymous
+        /// A valid token with one of these roles.
+        case roles(Set<Role>)
+    }
+
+    public var method: HTTPRequest.Method {
+        switch self {
+        case .health, .readiness, .openAPI, .listProducts, .getProduct, .getStock, .listOrders, .getOrder, .getPayment: .get
+        case .setStock: .put
+        case .adjustStock, .pickStock, .placeOrder, .cancelOrder, .refundOrder: .post
+        }
+    }
+
+    public var template: String {
+        switch self {
+        case .health: "/healthz"
+        case .readiness: "/readyz"
+        case .openAPI: "/openapi.yaml"
+        case .listProducts: "/v1/products"
+        case .getProduct: "/v1/products/{sku}"
+        case .getStock: "/v1/inventory/{sku}"
+        case .setStock: "/v1/inventory/{sku}"
+        case .adjustStock: "/v1/inventory/{sku}/adjustments"
+        case .pickStock: "/v1/inventory/{sku}/picks"
+        case .placeOrder: "/v1/orders"
+        case .listOrders: "/v1/orders"
+        case .getOrder: "/v1/orders/{id}"
+        case .cancelOrder: "/v1/orders/{id}/cancel"
+        case .refundOrder: "/v1/orders/{id}/refund"
+        case .getPayment: "/v1/orders/{id}/payment"
+        }
+    }
+
+    public var access: Access {
+        switch self {
+        case .health, .readiness, .openAPI, .listProducts, .getProduct, .getStock: .anonymous
+        case .setStock, .adjustStock, .pickStock: .roles([.warehouse, .admin])
+        case .placeOrder: .roles([.customer])
+        case .listOrders, .getOrder, .cancelOrder, .getPayment: .roles([.customer, .admin])
+        case .refundOrder: .roles([.admin])
+        }
+    }
+
+    /// Methods served at a concrete `path`, for the `Allow` header of a 405.
+    public static func methods(servingPath path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return allCases.filter { route in
+            let template = route.template.split(separator: "/", omittingEmptySubsequences: false)
+            return template.count == segments.count
+                && zip(template, segments).allSatisfy { $0.first == "{" ? !$1.isEmpty : $0 == $1 }
+        }.map(\.method)
+    }
+}

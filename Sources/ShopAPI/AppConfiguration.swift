@@ -1,0 +1,34 @@
+import Logging
+import PaymentGateway
+import ShopDomain
+
+/// Everything `shop-api serve` can be told. Built in one place (`ServeOptions` in the executable reads flags,
+/// then environment variables, then these defaults).
+public struct AppConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// `postgres://…` selects PostgreSQL; nil selects the embedded SQLite file in `dataDirectory`.
+    public var databaseURL: String?
+    public var databasePoolSize = 20
+    /// Holds the SQLite file and, in embedded mode, a generated JWT secret.
+    public var dataDirectory = "./data"
+    public var logLevel = Logger.Level.info
+    /// HS256 secret; required with PostgreSQL, generated and kept in `dataDirectory` otherwise.
+    public var jwtSecret: String?
+    /// Products seeded into an empty catalog; nil means 1,000 for SQLite and none for PostgreSQL.
+    public var demoCatalogSize: Int?
+    /// A remote payment gateway; nil runs the sandbox in-process on `sandboxPort` (0: any free port).
+    public var paymentGatewayURL: String?
+    public var sandboxPort = 0
+    public var sandboxSettings = GatewayWire.SandboxSettings()
+    public var paymentRetry = RetryPolicy.sourceDesign
+    public var paymentPollInterval = Duration.seconds(1)
+    /// Request bodies above this are refused with 413.
+    public var maxBodyBytes = 64 * 1024
+
+    public init() {}
+
+    public var usesPostgres: Bool { databaseURL != nil }
+    public var sqlitePath: String { dataDirectory + "/shop.sqlite" }
+    public var resolvedDemoCatalogSize: Int { demoCatalogSize ?? (usesPostgres ? 0 : DemoCatalog.defaultCount) }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Hummingbird
+import ShopDomain
+import ShopStore
+
+/// Liveness, readiness and the API's own description.
+struct HealthController {
+    let repository: any ShopRepository
+    let openAPIDocument: ByteBuffer
+
+    var routes: RouteCollection<ShopRequestContext> {
+        RouteCollection(context: ShopRequestContext.self)
+            .on(.health) { _, _, _ in StatusBody(status: "ok") }
+            .on(.readiness) { _, _, _ in
+                guard await repository.isReady() else { throw ShopError.unavailable(dependency: "database", retryAfterSeconds: 1) }
+                return StatusBody(status: "ready")
+            }
+            .on(.openAPI) { _, _, _ in
+                Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: openAPIDocument))
+            }
+    }
+
+    /// The OpenAPI document shipped with the module.
+    static func loadOpenAPIDocument() throws -> ByteBuffer {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw ConfigurationProblem("openapi.yaml is missing from the build")
+        }
+        return ByteBuffer(bytes: try Data(contentsOf: url))
+    }
+}

@@ -1,0 +1,33 @@
+import Hummingbird
+import ShopDomain
+import ShopStore
+
+/// Stock levels: anyone may read them; the warehouse and admins set, adjust and pick.
+struct InventoryController {
+    let repository: any ShopRepository
+    let clock: any ShopClock
+
+    var routes: RouteCollection<ShopRequestContext> {
+        RouteCollection(context: ShopRequestContext.self)
+            .on(.getStock) { request, context, _ in
+                StockBody(try await repository.stock(try request.sku(context, resource: "stock")))
+            }
+            .on(.setStock) { request, context, principal in
+                let body = try await request.decodeJSON(SetStockBody.self, context: context)
+                return try await change(request, context, principal, .set(quantity: body.quantity, reason: body.reason))
+            }
+            .on(.adjustStock) { request, context, principal in
+                let body = try await request.decodeJSON(AdjustStockBody.self, context: context)
+                return try await change(request, context, principal, .adjust(delta: body.delta, reason: body.reason))
+            }
+            .on(.pickStock) { request, context, principal in
+                let body = try await request.decodeJSON(PickStockBody.self, context: context)
+                return try await change(request, context, principal, .pick(quantity: body.quantity, reference: body.reference))
+            }
+    }
+
+    private func change(_ request: Request, _ context: ShopRequestContext, _ principal: Principal?, _ change: StockChange) async throws -> StockBody {
+        let sku = try request.sku(context, resource: "stock")
+        return StockBody(try await repository.changeStock(sku, change, by: principal!, at: clock.now()))
+    }
+}

@@ -1,0 +1,70 @@
+import HTTPTypes
+import Hummingbird
+import PaymentGateway
+import ShopDomain
+import ShopStore
+
+/// Orders: customers place, read and cancel their own; admins read any and refund.
+struct OrdersController {
+    let repository: any ShopRepository
+    let clock: any ShopClock
+    let payments: PaymentProcessor
+
+    var routes: RouteCollection<ShopRequestContext> {
+        RouteCollection(context: ShopRequestContext.self)
+            .on(.placeOrder) { request, context, principal in
+                let key = try idempotencyKey(request)
+                let body = try await request.decodeJSON(PlaceOrderBody.self, context: context)
+                let orderRequest = try OrderRequest(validating: body.items)
+                let placed = try await repository.placeOrder(orderRequest, customerID: principal!.subject, idempotencyKey: key, at: clock.now())
+                if !placed.replayed { payments.notify() }
+                var headers: HTTPFields = [.location: APIRoute.getOrder.template.replacingOccurrences(of: "{id}", with: placed.order.id)]
+                if placed.replayed { headers[.idempotentReplayed] = "true" }
+                return EditedResponse(status: .created, headers: headers, response: OrderBody(placed.order))
+            }
+            .on(.listOrders) { request, _, principal in
+                let page = try await repository.orders(customerID: principal!.subject, try request.pageRequest())
+                return PageBody(items: page.items.map(OrderBody.init), nextCursor: page.nextCursor)
+            }
+            .on(.getOrder) { _, context, principal in
+                OrderBody(try await visibleOrder(context, principal!))
+            }
+            .on(.cancelOrder) { _, context, principal in
+                let order = try await visibleOrder(context, principal!)
+                let cancelled = try await repository.closeOrder(id: order.id, as: .cancelled, by: principal!, at: clock.now())
+                payments.notify()  // a paid order is refunded in the background
+                return OrderBody(cancelled)
+            }
+            .on(.refundOrder) { _, context, principal in
+                let order = try await visibleOrder(context, principal!)
+                let refunded = try await repository.closeOrder(id: order.id, as: .refunded, by: principal!, at: clock.now())
+                payments.notify()
+                return OrderBody(refunded)
+            }
+            .on(.getPayment) { _, context, principal in
+                let order = try await visibleOrder(context, principal!)
+                return PaymentBody(try await repository.payment(orderID: order.id))
+            }
+    }
+
+    /// The order named in the path if the caller may see it; someone else's order is a 404, so ids cannot be probed.
+    private func visibleOrder(_ context: ShopRequestContext, _ principal: Principal) async throws -> Order {
+        let id = context.parameters.get("id") ?? ""
+        guard Identifier.isWellFormed(id) else { throw ShopError.notFound(resource: "order", id: id) }
+        let order = try await repository.order(id: id)
+        guard principal.mayRead(orderOwnedBy: order.customerID) else { throw ShopError.notFound(resource: "order", id: id) }
+        return order
+    }
+
+    private func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard (1...Limits.maxIdempotencyKeyLength).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw HTTPProblem.invalidHeader(name: "Idempotency-Key", reason: "must be 1-\(Limits.maxIdempotencyKeyLength) visible ASCII characters")
+        }
+        return key
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+}

@@ -1,0 +1,19 @@
+import Hummingbird
+import ShopDomain
+import ShopStore
+
+/// The catalog: anyone may read it.
+struct ProductsController {
+    let repository: any ShopRepository
+
+    var routes: RouteCollection<ShopRequestContext> {
+        RouteCollection(context: ShopRequestContext.self)
+            .on(.listProducts) { request, _, _ in
+                let page = try await repository.products(try request.pageRequest())
+                return PageBody(items: page.items.map(ProductBody.init), nextCursor: page.nextCursor)
+            }
+            .on(.getProduct) { request, context, _ in
+                ProductBody(try await repository.product(try request.sku(context, resource: "product")))
+            }
+    }
+}

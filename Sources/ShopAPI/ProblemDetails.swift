@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ShopDomain
+import ShopStore
+
+/// An RFC 9457 problem: what every error response of the API carries, as `application/problem+json`.
+public struct ProblemDetails: Codable, Sendable, Equatable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String?
+    public var instance: String?
+    /// Per-field details of a 422.
+    public var errors: [FieldIssue]?
+    /// With an insufficient-stock 409: the SKU, units available and units asked for.
+    public var sku: String?
+    public var available: Int64?
+    public var requested: Int64?
+
+    init(type: String = "about:blank", status: HTTPResponse.Status, title: String? = nil, detail: String? = nil) {
+        self.type = type
+        self.title = title ?? status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+    }
+}
+
+/// Failures of the HTTP exchange itself, before the shop's rules are reached.
+public enum HTTPProblem: Error, Sendable {
+    case unauthorized(String)
+    case forbidden(String)
+    case malformedJSON(String)
+    case unsupportedMediaType(String)
+    case methodNotAllowed([HTTPRequest.Method])
+    case routeNotFound
+    case invalidHeader(name: String, reason: String)
+}
+
+/// The one mapping from any error to a status, headers and a problem body. Anything not recognised is an
+/// internal failure: logged with its detail, answered as a bare 500 without it.
+enum ProblemMapping {
+    static let problemContentType = "application/problem+json"
+
+    static func problem(for error: any Error, path: String, logger: Logger) -> (ProblemDetails, HTTPFields) {
+        var headers = HTTPFields()
+        var problem: ProblemDetails
+        switch error {
+        case let error as ShopError:
+            switch error {
+            case .validation(let issues):
+                problem = ProblemDetails(type: "urn:shop:problem:validation", status: .unprocessableContent, title: "The request is not valid",
+                    detail: issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+                problem.errors = issues
+            case .notFound(let resource, let id):
+                problem = ProblemDetails(status: .notFound, detail: "no \(resource) \(id)")
+            case .insufficientStock(let sku, let available, let requested):
+                problem = ProblemDetails(type: "urn:shop:problem:insufficient-stock", status: .conflict, title: "Not enough stock",
+                    detail: "\(sku) has \(available) units, \(requested) asked for")
+                problem.sku = sku.code
+                problem.available = available
+                problem.requested = requested
+            case .invalidState(let resource, let state, let action):
+                problem = ProblemDetails(type: "urn:shop:problem:invalid-state", status: .conflict, title: "Not possible in this state",
+                    detail: "cannot \(action) a \(resource) that is \(state)")
+            case .idempotencyKeyReused:
+                problem = ProblemDetails(type: "urn:shop:problem:idempotency-key-reused", status: .unprocessableContent,
+                    title: "Idempotency-Key already used", detail: "this Idempotency-Key was used with a different request body")
+            case .unavailable(let dependency, let retryAfter):
+                problem = ProblemDetails(status: .serviceUnavailable, detail: "\(dependency) is unavailable; retry later")
+                headers[.retryAfter] = String(retryAfter)
+            }
+        case let error as HTTPProblem:
+            switch error {
+            case .unauthorized(let reason):
+                problem = ProblemDetails(status: .unauthorized, detail: reason)
+                headers[.wwwAuthenticate] = "Bearer realm=\"shop-api\""
+            case .forbidden(let reason):
+                problem = ProblemDetails(status: .forbidden, detail: reason)
+            case .malformedJSON(let reason):
+                problem = ProblemDetails(type: "urn:shop:problem:malformed-json", status: .badRequest, title: "Malformed JSON", detail: reason)
+            case .unsupportedMediaType(let reason):
+                problem = ProblemDetails(status: .unsupportedMediaType, detail: reason)
+            case .methodNotAllowed(let allowed):
+                problem = ProblemDetails(status: .methodNotAllowed, detail: "this path serves \(allowed.map(\.rawValue).joined(separator: ", "))")
+                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            case .routeNotFound:
+                problem = ProblemDetails(status: .notFound, detail: "no such route")
+            case .invalidHeader(let name, let reason):
+                problem = ProblemDetails(type: "urn:shop:problem:validation", status: .badRequest, title: "Invalid header", detail: "\(name) \(reason)")
+            }
+        case StoreError.unreachable(let reason):
+            logger.warning("database unreachable", metadata: ["error": "\(reason)", "path": "\(path)"])
+            problem = ProblemDetails(status: .serviceUnavailable, detail: "the database is unavailable; retry later")
+            headers[.retryAfter] = "1"
+        case let error as HTTPError where error.status.code < 500:
+            // Hummingbird's own refusals: 404 for no route, 413 for a body over the limit, 400 for a bad query.
+            problem = ProblemDetails(status: error.status, detail: error.body)
+        default:
+            logger.error("internal failure", metadata: ["error": "\(String(reflecting: error))", "path": "\(path)"])
+            problem = ProblemDetails(status: .internalServerError, detail: "an internal error occurred; it has been logged")
+        }
+        problem.instance = path
+        return (problem, headers)
+    }
+
+    static func response(_ problem: ProblemDetails, headers extra: HTTPFields) -> Response {
+        let data = (try? ShopRequestContext.encoder.encode(problem)) ?? Data()
+        var headers = extra
+        headers[.contentType] = problemContentType
+        return Response(
+            status: .init(code: problem.status),
+            headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,25 @@
+import Hummingbird
+
+/// The outermost middleware: turns every error thrown below it, and every unmatched route, into one
+/// problem+json response (`ProblemMapping`). Also applies the configured body limit.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = ShopRequestContext
+    let bodyLimit: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.bodyLimit = bodyLimit
+        do {
+            return try await next(request, context)
+        } catch {
+            var error = error
+            if let httpError = error as? HTTPError, httpError.status == .notFound, context.endpointPath == "NotFound" {
+                // The router found no route for this method; another method at the same path makes it a 405.
+                let allowed = APIRoute.methods(servingPath: request.uri.path)
+                error = allowed.isEmpty ? HTTPProblem.routeNotFound : HTTPProblem.methodNotAllowed(allowed)
+            }
+            let (problem, headers) = ProblemMapping.problem(for: error, path: request.uri.path, logger: context.logger)
+            return ProblemMapping.response(problem, headers: headers)
+        }
+    }
+}

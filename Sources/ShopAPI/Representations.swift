@@ -1,0 +1,132 @@
+import Hummingbird
+import ShopDomain
+import ShopStore
+
+/// The JSON the API answers with. Keys are camelCase here and snake_case on the wire
+/// (`ShopRequestContext.encoder`); the OpenAPI document describes the wire form.
+struct MoneyBody: Codable, Equatable {
+    let amountMinor: Int64
+    let currency: String
+
+    init(_ money: Money) {
+        amountMinor = money.minorUnits
+        currency = money.currency.code
+    }
+}
+
+struct ProductBody: ResponseEncodable {
+    let sku: String
+    let name: String
+    let price: MoneyBody
+
+    init(_ product: Product) {
+        sku = product.sku.code
+        name = product.name
+        price = MoneyBody(product.price)
+    }
+}
+
+struct StockBody: ResponseEncodable {
+    let sku: String
+    let quantity: Int64
+    let updatedAt: String
+
+    init(_ level: StockLevel) {
+        sku = level.sku.code
+        quantity = level.quantity
+        updatedAt = level.updatedAt.rfc3339
+    }
+}
+
+struct OrderLineBody: Codable {
+    let sku: String
+    let quantity: Int64
+    let unitPrice: MoneyBody
+    let lineTotal: MoneyBody
+}
+
+struct OrderBody: ResponseEncodable {
+    let id: String
+    let customerId: String
+    let status: String
+    let total: MoneyBody
+    let items: [OrderLineBody]
+    let createdAt: String
+    let updatedAt: String
+
+    init(_ order: Order) {
+        id = order.id
+        customerId = order.customerID
+        status = order.status.rawValue
+        total = MoneyBody(order.total)
+        items = order.lines.map {
+            // Cannot overflow: the order's total, which includes this line, was computed with checks.
+            OrderLineBody(sku: $0.sku.code, quantity: $0.quantity, unitPrice: MoneyBody($0.unitPrice),
+                lineTotal: MoneyBody($0.unitPrice.times($0.quantity)!))
+        }
+        createdAt = order.createdAt.rfc3339
+        updatedAt = order.updatedAt.rfc3339
+    }
+}
+
+struct PaymentBody: ResponseEncodable {
+    let id: String
+    let orderId: String
+    let status: String
+    let amount: MoneyBody
+    let attempts: Int
+    let nextAttemptAt: String?
+    let lastError: String?
+    let updatedAt: String
+
+    init(_ payment: Payment) {
+        id = payment.id
+        orderId = payment.orderID
+        status = payment.status.rawValue
+        amount = MoneyBody(payment.amount)
+        attempts = payment.attempts
+        nextAttemptAt = payment.status == .pending || payment.status == .refundPending ? payment.nextAttemptAt.rfc3339 : nil
+        lastError = payment.lastError
+        updatedAt = payment.updatedAt.rfc3339
+    }
+}
+
+struct PageBody<Item: Encodable & Sendable>: ResponseEncodable {
+    let items: [Item]
+    let nextCursor: String?
+
+    // Written out so that `next_cursor` is present as null on the last page, not left out.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case items, nextCursor
+    }
+}
+
+struct StatusBody: ResponseEncodable {
+    let status: String
+}
+
+/// Request bodies. Every key is one word, so the wire names are the Swift names.
+struct PlaceOrderBody: Decodable {
+    let items: [RequestedItem]
+}
+
+struct SetStockBody: Decodable {
+    let quantity: Int64
+    let reason: String
+}
+
+struct AdjustStockBody: Decodable {
+    let delta: Int64
+    let reason: String
+}
+
+struct PickStockBody: Decodable {
+    let quantity: Int64
+    let reference: String?
+}

@@ -1,0 +1,61 @@
+import Foundation
+import JWTKit
+import ShopDomain
+
+/// The claims of an access token: subject, role, issue and expiry times.
+struct AccessClaims: JWTPayload {
+    var sub: SubjectClaim
+    var role: String
+    var iat: IssuedAtClaim
+    var exp: ExpirationClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}
+
+/// Mints and verifies HS256 access tokens. Verification is by signature and expiry alone: no database.
+public final class TokenAuthority: Sendable {
+    /// Access tokens live 15 minutes unless minted for longer on purpose (`shop-api token --ttl`).
+    public static let defaultLifetime: TimeInterval = 15 * 60
+    public static let minimumSecretLength = 16
+
+    private let keys: JWTKeyCollection
+
+    public init(secret: String) async throws {
+        guard secret.utf8.count >= Self.minimumSecretLength else {
+            throw ConfigurationProblem("the JWT secret must be at least \(Self.minimumSecretLength) bytes")
+        }
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+    }
+
+    public func mint(subject: String, role: Role, lifetime: TimeInterval = defaultLifetime, now: Date = Date()) async throws -> String {
+        let claims = AccessClaims(
+            sub: .init(value: subject), role: role.rawValue, iat: .init(value: now),
+            exp: .init(value: now.addingTimeInterval(lifetime)))
+        return try await keys.sign(claims)
+    }
+
+    /// The caller named by a valid token, or `HTTPProblem.unauthorized` saying what is wrong with it.
+    func verify(_ token: String) async throws -> Principal {
+        let claims: AccessClaims
+        do {
+            claims = try await keys.verify(token, as: AccessClaims.self)
+        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+            throw HTTPProblem.unauthorized("the token has expired")
+        } catch {
+            throw HTTPProblem.unauthorized("the token is not valid")
+        }
+        guard let role = Role(rawValue: claims.role), !claims.sub.value.isEmpty else {
+            throw HTTPProblem.unauthorized("the token names no known role")
+        }
+        return Principal(subject: claims.sub.value, role: role)
+    }
+}
+
+/// A configuration mistake found at start: one line for the operator.
+public struct ConfigurationProblem: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

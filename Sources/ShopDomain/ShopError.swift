@@ -1,0 +1,26 @@
+/// Every failure the shop's rules and stores can report. The HTTP layer maps each case to one
+/// problem+json response; nothing else decides a status code.
+public enum ShopError: Error, Sendable, Equatable {
+    /// The request is well-formed but breaks a rule; one entry per offending field.
+    case validation([FieldIssue])
+    case notFound(resource: String, id: String)
+    /// Not enough units of `sku` to take `requested`.
+    case insufficientStock(sku: SKU, available: Int64, requested: Int64)
+    /// The action does not apply to a resource in its current state.
+    case invalidState(resource: String, state: String, action: String)
+    /// The same Idempotency-Key was used with a different request body.
+    case idempotencyKeyReused
+    /// A dependency (database, gateway) cannot answer now; the caller may retry after the given seconds.
+    case unavailable(dependency: String, retryAfterSeconds: Int)
+}
+
+public struct FieldIssue: Sendable, Equatable, Codable {
+    /// A JSON path into the request, e.g. `items[2].quantity`, or a query parameter name.
+    public let field: String
+    public let message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+}

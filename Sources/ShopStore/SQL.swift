@@ -1,0 +1,123 @@
+import ShopDomain
+
+/// A value bound to a statement. The schema uses only these three types, so both stores share it.
+public enum SQLValue: Sendable, Equatable {
+    case int(Int64)
+    case text(String)
+    case null
+}
+
+/// A statement whose values are always bound, never spliced: `"... WHERE sku = \(sku.code)"` binds the
+/// SKU. Each database renders the placeholders its own way (`$1` for PostgreSQL, `?1` for SQLite).
+/// Hand-written because postgres-nio and sqlite-nio share no query type; sql-kit would, but it brings a
+/// connection pool of its own in place of PostgresClient.
+public struct SQL: Sendable, ExpressibleByStringInterpolation {
+    /// Literal fragments; a placeholder stands between each two.
+    var fragments: [String]
+    public private(set) var binds: [SQLValue]
+
+    public init(stringLiteral value: String) {
+        fragments = [value]
+        binds = []
+    }
+
+    public init(stringInterpolation: Interpolation) {
+        fragments = stringInterpolation.fragments + [stringInterpolation.current]
+        binds = stringInterpolation.binds
+    }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var fragments: [String] = []
+        var current = ""
+        var binds: [SQLValue] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {}
+
+        public mutating func appendLiteral(_ literal: String) { current += literal }
+
+        public mutating func appendInterpolation(_ value: SQLValue) {
+            fragments.append(current)
+            current = ""
+            binds.append(value)
+        }
+
+        public mutating func appendInterpolation(_ value: Int64) { appendInterpolation(SQLValue.int(value)) }
+        public mutating func appendInterpolation(_ value: Int) { appendInterpolation(SQLValue.int(Int64(value))) }
+        public mutating func appendInterpolation(_ value: String) { appendInterpolation(SQLValue.text(value)) }
+        public mutating func appendInterpolation(_ value: String?) { appendInterpolation(value.map(SQLValue.text) ?? .null) }
+        public mutating func appendInterpolation(_ value: Timestamp) { appendInterpolation(value.millisecondsSinceEpoch) }
+
+        /// Embeds another statement's text and binds, e.g. a condition used twice.
+        public mutating func appendInterpolation(_ fragment: SQL) {
+            current += fragment.fragments[0]
+            for (bind, text) in zip(fragment.binds, fragment.fragments.dropFirst()) {
+                fragments.append(current)
+                binds.append(bind)
+                current = text
+            }
+        }
+
+        /// Splices trusted SQL text chosen by the code (a dialect keyword), never a client's input.
+        public mutating func appendInterpolation(raw: String) { current += raw }
+    }
+
+    /// The statement text with numbered placeholders, `prefix` + number.
+    func text(placeholderPrefix prefix: String) -> String {
+        var out = fragments[0]
+        for (index, fragment) in fragments.dropFirst().enumerated() {
+            out += prefix + String(index + 1) + fragment
+        }
+        return out
+    }
+}
+
+/// One result row: the columns in SELECT order.
+public struct SQLRow: Sendable {
+    public let values: [SQLValue]
+
+    public init(values: [SQLValue]) { self.values = values }
+
+    public func int(_ column: Int) throws -> Int64 {
+        guard case .int(let value) = values[column] else { throw StoreError.unexpectedColumn(column, values[column]) }
+        return value
+    }
+
+    public func text(_ column: Int) throws -> String {
+        guard case .text(let value) = values[column] else { throw StoreError.unexpectedColumn(column, values[column]) }
+        return value
+    }
+
+    public func optionalText(_ column: Int) throws -> String? {
+        if case .null = values[column] { return nil }
+        return try text(column)
+    }
+}
+
+/// What goes wrong below the domain: the database is out of reach, or it answered in a way the code
+/// does not expect. Both become a logged internal failure or a 503, never a leak of detail to a client.
+public enum StoreError: Error, Sendable {
+    case unreachable(String)
+    case uniqueViolation(String)
+    case unexpectedColumn(Int, SQLValue)
+    case corruptRow(String)
+}
+
+extension SQL {
+    /// `lhs` followed by `rhs`, binds in order.
+    public static func + (lhs: SQL, rhs: SQL) -> SQL {
+        var result = lhs
+        result.fragments[result.fragments.count - 1] += rhs.fragments[0]
+        result.fragments += rhs.fragments.dropFirst()
+        result.binds += rhs.binds
+        return result
+    }
+
+    /// The parts joined by `separator`, e.g. the tuples of a multi-row INSERT.
+    public static func join(_ parts: [SQL], separator: String) -> SQL {
+        guard var result = parts.first else { return "" }
+        for part in parts.dropFirst() {
+            result = result + SQL(stringLiteral: separator) + part
+        }
+        return result
+    }
+}

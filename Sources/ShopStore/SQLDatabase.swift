@@ -1,0 +1,32 @@
+import ShopDomain
+
+/// What differs between the two SQL engines, in one place.
+public enum SQLDialect: Sendable {
+    case postgres
+    case sqlite
+
+    /// Locks the rows a SELECT reads until the transaction ends. SQLite has no row locks: its
+    /// `BEGIN IMMEDIATE` already holds the one write lock for the whole transaction.
+    var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
+}
+
+/// Runs statements, inside a transaction or on its own.
+public protocol SQLExecutor: Sendable {
+    @discardableResult
+    func query(_ statement: SQL) async throws -> [SQLRow]
+}
+
+/// A database: statements, transactions, and the dialect they are written in.
+public protocol SQLDatabase: SQLExecutor {
+    var dialect: SQLDialect { get }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws, with the
+    /// body's error rethrown as it was.
+    func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result
+
+    /// Runs `body` in a transaction that holds the database-wide migration lock, so that two instances
+    /// starting at once apply each migration exactly once.
+    func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result
+
+    func close() async
+}

@@ -1,0 +1,85 @@
+import ShopDomain
+
+extension SQLShopRepository {
+    static let paymentColumnList = "id, order_id, amount_minor, currency, status, attempts, next_attempt_at_ms, gateway_reference, last_error, updated_at_ms"
+
+    public func payment(orderID: String) async throws -> Payment {
+        let rows = try await database.query("SELECT \(raw: Self.paymentColumnList) FROM payments WHERE order_id = \(orderID)")
+        guard let row = rows.first else { throw ShopError.notFound(resource: "payment", id: orderID) }
+        return try Self.payment(from: row)
+    }
+
+    public func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment] {
+        let due: SQL = """
+            status IN (\(PaymentStatus.pending.rawValue), \(PaymentStatus.refundPending.rawValue))
+            AND next_attempt_at_ms <= \(now) AND lease_until_ms <= \(now)
+            """
+        // The outer repeat of `due` is re-checked by PostgreSQL on rows another worker changed meanwhile,
+        // so a payment is leased by one worker only; SKIP LOCKED lets workers pass each other's rows.
+        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await database.query("""
+            UPDATE payments SET lease_until_ms = \(now.adding(milliseconds: leaseMilliseconds)),
+                attempts = attempts + 1, updated_at_ms = \(now)
+            WHERE id IN (SELECT id FROM payments WHERE \(due) ORDER BY next_attempt_at_ms LIMIT \(limit)\(raw: skipLocked))
+                AND \(due)
+            RETURNING \(raw: Self.paymentColumnList)
+            """)
+        return try rows.map(Self.payment(from:))
+    }
+
+    public func recordPaymentOutcome(_ paymentID: String, _ outcome: PaymentOutcome, at now: Timestamp) async throws {
+        let dialect = database.dialect
+        try await database.transaction { db in
+            let rows = try await db.query("SELECT order_id, status FROM payments WHERE id = \(paymentID)\(raw: dialect.forUpdate)")
+            guard let row = rows.first else { throw ShopError.notFound(resource: "payment", id: paymentID) }
+            let orderID = try row.text(0)
+            let actor = "payment-processor"
+            func settle(_ status: PaymentStatus, reference: String? = nil, error: String? = nil) async throws {
+                try await db.query("""
+                    UPDATE payments SET status = \(status.rawValue), gateway_reference = COALESCE(\(reference), gateway_reference),
+                        last_error = \(error), lease_until_ms = 0, updated_at_ms = \(now)
+                    WHERE id = \(paymentID)
+                    """)
+                try await self.audit(db, actor: actor, action: "payment.\(status.rawValue)", subject: orderID, detail: error ?? reference ?? "", at: now)
+            }
+            /// The order fails with its payment unless it was closed meanwhile (stock then already released).
+            func failOrder() async throws {
+                do {
+                    try await self.moveOrder(db, id: orderID, to: .paymentFailed, actor: actor, at: now) { $0 == .pending }
+                } catch ShopError.invalidState {}
+            }
+            switch outcome {
+            case .captured(let reference):
+                do {
+                    try await self.moveOrder(db, id: orderID, to: .confirmed, actor: actor, at: now) { $0 == .pending }
+                    try await settle(.captured, reference: reference)
+                } catch ShopError.invalidState {
+                    // Cancelled while the charge was in flight: keep the reference and give the money back.
+                    try await settle(.refundPending, reference: reference)
+                    try await db.query("UPDATE payments SET next_attempt_at_ms = \(now), attempts = 0 WHERE id = \(paymentID)")
+                }
+            case .declined(let reason):
+                try await settle(.declined, error: reason)
+                try await failOrder()
+            case .failed(let error):
+                try await settle(.failed, error: error)
+                try await failOrder()
+            case .retry(let error, let next):
+                try await db.query("""
+                    UPDATE payments SET last_error = \(error), next_attempt_at_ms = \(next), lease_until_ms = 0, updated_at_ms = \(now)
+                    WHERE id = \(paymentID)
+                    """)
+            case .refunded(let reference):
+                try await settle(.refunded, reference: reference)
+            }
+        }
+    }
+
+    static func payment(from row: SQLRow) throws -> Payment {
+        guard let status = PaymentStatus(rawValue: try row.text(4)) else { throw StoreError.corruptRow("payment status") }
+        return Payment(
+            id: try row.text(0), orderID: try row.text(1), amount: try row.money(2, currencyColumn: 3), status: status,
+            attempts: Int(try row.int(5)), nextAttemptAt: try row.timestamp(6), gatewayReference: try row.optionalText(7),
+            lastError: try row.optionalText(8), updatedAt: try row.timestamp(9))
+    }
+}

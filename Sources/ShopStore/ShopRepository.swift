@@ -1,0 +1,63 @@
+import ShopDomain
+
+/// Everything the API asks of storage. One implementation, `SQLShopRepository`, serves both SQLite and
+/// PostgreSQL; the conformance suite runs against both.
+public protocol ShopRepository: Sendable {
+    /// Applies migrations and, when the catalog is empty, seeds `demoCatalogSize` demo products.
+    func prepare(demoCatalogSize: Int, at now: Timestamp) async throws
+
+    /// True when the database answers and every migration is applied.
+    func isReady() async -> Bool
+
+    func products(_ page: PageRequest) async throws -> Page<Product>
+    func product(_ sku: SKU) async throws -> Product
+    func stock(_ sku: SKU) async throws -> StockLevel
+    func changeStock(_ sku: SKU, _ change: StockChange, by actor: Principal, at now: Timestamp) async throws -> StockLevel
+
+    /// Reserves every line's stock, snapshots prices and writes the order, its lines, a pending payment
+    /// and an audit row in one transaction. With an idempotency key already used for the same request,
+    /// answers the first response again instead.
+    func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder
+    func order(id: String) async throws -> Order
+    func orders(customerID: String, _ page: PageRequest) async throws -> Page<Order>
+    /// Cancels (`pending`/`confirmed` → `cancelled`) or refunds (`confirmed` → `refunded`); releases the
+    /// order's stock exactly once and settles its payment (void, or refund through the gateway).
+    func closeOrder(id: String, as target: OrderStatus, by actor: Principal, at now: Timestamp) async throws -> Order
+
+    func payment(orderID: String) async throws -> Payment
+    /// Leases up to `limit` payments whose next attempt is due (a charge or a refund), so no other worker
+    /// takes them until `leaseMilliseconds` pass.
+    func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment]
+    func recordPaymentOutcome(_ paymentID: String, _ outcome: PaymentOutcome, at now: Timestamp) async throws
+}
+
+public struct PlacedOrder: Sendable {
+    public let order: Order
+    public let paymentID: String
+    /// True when this answers an earlier request with the same idempotency key.
+    public let replayed: Bool
+}
+
+public struct Payment: Sendable, Equatable {
+    public let id: String
+    public let orderID: String
+    public let amount: Money
+    public let status: PaymentStatus
+    /// Attempts made so far, the current leased one included.
+    public let attempts: Int
+    public let nextAttemptAt: Timestamp
+    public let gatewayReference: String?
+    public let lastError: String?
+    public let updatedAt: Timestamp
+}
+
+/// What one attempt at the gateway came to.
+public enum PaymentOutcome: Sendable, Equatable {
+    case captured(reference: String)
+    case declined(reason: String)
+    /// Retryable failure: try again at `nextAttemptAt`.
+    case retry(error: String, nextAttemptAt: Timestamp)
+    /// No attempt left, or an error retrying cannot fix: parked for manual review.
+    case failed(error: String)
+    case refunded(reference: String)
+}

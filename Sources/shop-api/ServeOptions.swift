@@ -1,0 +1,68 @@
+import ArgumentParser
+import Logging
+import ShopAPI
+import ShopDomain
+
+/// The server's flags. Each falls back to the environment variable named in its help, then to the default:
+/// the one place where configuration is read.
+struct ServeOptions: ParsableArguments {
+    @Option(help: "Address to listen on (env SHOP_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (env SHOP_PORT, default 8080).") var port: Int?
+    @Option(help: "postgres://user:password@host:port/db selects PostgreSQL (env DATABASE_URL; default: embedded SQLite).")
+    var databaseURL: String?
+    @Option(help: "PostgreSQL pool size (env SHOP_DB_POOL_SIZE, default 20).") var databasePoolSize: Int?
+    @Option(help: "Directory for the SQLite file and the embedded JWT secret (env SHOP_DATA_DIR, default ./data).")
+    var dataDir: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env SHOP_LOG_LEVEL, default info).")
+    var logLevel: String?
+    @Option(help: "HS256 secret, at least 16 bytes (env SHOP_JWT_SECRET; required with PostgreSQL).") var jwtSecret: String?
+    @Option(help: "Products to seed into an empty catalog (env SHOP_DEMO_CATALOG; default 1000 on SQLite, 0 on PostgreSQL).")
+    var demoCatalog: Int?
+    @Option(help: "Base URL of a payment gateway (env PAYMENT_GATEWAY_URL; default: run the sandbox in-process).")
+    var paymentGatewayURL: String?
+    @Option(help: "Port of the in-process sandbox gateway (env SHOP_SANDBOX_PORT, default 0: any free port).")
+    var sandboxPort: Int?
+    @Option(help: "Seconds before the first payment retry; each next one waits 5 times longer (env SHOP_PAYMENT_RETRY_SECONDS, default 5).")
+    var paymentRetrySeconds: Double?
+    @Option(help: "Payment attempts before parking for review (env SHOP_PAYMENT_MAX_ATTEMPTS, default 4).")
+    var paymentMaxAttempts: Int?
+    @Option(help: "Largest request body in bytes (env SHOP_MAX_BODY_BYTES, default 65536).") var maxBodyBytes: Int?
+
+    func configuration(environment: [String: String]) throws -> AppConfiguration {
+        func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
+            if let flag { return flag }
+            guard let raw = environment[name], !raw.isEmpty else { return nil }
+            guard let parsed = parse(raw) else { throw ValidationError("\(name)=\(raw) is not valid") }
+            return parsed
+        }
+        var configuration = AppConfiguration()
+        configuration.host = try value(host, "SHOP_HOST") { $0 } ?? configuration.host
+        configuration.port = try value(port, "SHOP_PORT") { Int($0) } ?? configuration.port
+        configuration.databaseURL = try value(databaseURL, "DATABASE_URL") { $0 }
+        configuration.databasePoolSize = try value(databasePoolSize, "SHOP_DB_POOL_SIZE") { Int($0) } ?? configuration.databasePoolSize
+        configuration.dataDirectory = try value(dataDir, "SHOP_DATA_DIR") { $0 } ?? configuration.dataDirectory
+        let level = try value(logLevel, "SHOP_LOG_LEVEL") { $0 } ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level) else { throw ValidationError("log level \(level) is not one of trace, debug, info, notice, warning, error, critical") }
+        configuration.logLevel = parsedLevel
+        configuration.jwtSecret = try value(jwtSecret, "SHOP_JWT_SECRET") { $0 }
+        configuration.demoCatalogSize = try value(demoCatalog, "SHOP_DEMO_CATALOG") { Int($0) }
+        configuration.paymentGatewayURL = try value(paymentGatewayURL, "PAYMENT_GATEWAY_URL") { $0 }
+        configuration.sandboxPort = try value(sandboxPort, "SHOP_SANDBOX_PORT") { Int($0) } ?? configuration.sandboxPort
+        configuration.maxBodyBytes = try value(maxBodyBytes, "SHOP_MAX_BODY_BYTES") { Int($0) } ?? configuration.maxBodyBytes
+        let retrySeconds = try value(paymentRetrySeconds, "SHOP_PAYMENT_RETRY_SECONDS") { Double($0) } ?? 5
+        let attempts = try value(paymentMaxAttempts, "SHOP_PAYMENT_MAX_ATTEMPTS") { Int($0) } ?? 4
+
+        guard (0...65535).contains(configuration.port), (0...65535).contains(configuration.sandboxPort) else {
+            throw ValidationError("ports must be 0-65535")
+        }
+        guard (1...1000).contains(configuration.databasePoolSize) else { throw ValidationError("the pool size must be 1-1000") }
+        guard (0...1_000_000).contains(configuration.demoCatalogSize ?? 0) else { throw ValidationError("the demo catalog must be 0-1000000 products") }
+        guard (1024...(64 << 20)).contains(configuration.maxBodyBytes) else { throw ValidationError("the body limit must be 1 KiB to 64 MiB") }
+        guard (0.001...3600).contains(retrySeconds), (1...20).contains(attempts) else {
+            throw ValidationError("the payment retry must be 0.001-3600 seconds and 1-20 attempts")
+        }
+        configuration.paymentRetry = RetryPolicy(
+            maxAttempts: attempts, initialDelayMilliseconds: Int64(retrySeconds * 1000), multiplier: 5, maxDelayMilliseconds: 3_600_000)
+        return configuration
+    }
+}

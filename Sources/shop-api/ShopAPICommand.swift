@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PaymentGateway
+import ShopAPI
+import ShopDomain
+
+@main
+struct ShopAPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shop-api",
+        abstract: "The shop's REST API: orders, inventory and payments.",
+        subcommands: [Serve.self, Token.self, PaymentSandbox.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the API (the default). Flags override environment variables, which override defaults.")
+
+    @OptionGroup var options: ServeOptions
+
+    func run() async throws {
+        let configuration = try options.configuration(environment: ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let app = try await buildApplication(configuration)
+        try await app.runService()
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print an access token for local use and for the load generator.")
+
+    @Option(help: "The token's subject (the customer or staff id).") var sub: String
+    @Option(help: "customer, warehouse or admin.") var role: String
+    @Option(help: "Lifetime in seconds (default 900: the API's 15 minutes).") var ttl: Int = 900
+    @Option(help: "HS256 secret (env SHOP_JWT_SECRET; default: the one the embedded mode keeps in --data-dir).")
+    var jwtSecret: String?
+    @Option(help: "Data directory of the embedded mode (env SHOP_DATA_DIR, default ./data).") var dataDir: String?
+
+    func run() async throws {
+        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be customer, warehouse or admin") }
+        guard !sub.isEmpty, sub.utf8.count <= 128 else { throw ValidationError("--sub must be 1-128 characters") }
+        guard (1...31_536_000).contains(ttl) else { throw ValidationError("--ttl must be 1 to 31536000 seconds") }
+        let environment = ProcessInfo.processInfo.environment
+        let secret = try jwtSecret ?? environment["SHOP_JWT_SECRET"]
+            ?? EmbeddedSecret.loadOrCreate(dataDirectory: dataDir ?? environment["SHOP_DATA_DIR"] ?? "./data").secret
+        let authority = try await TokenAuthority(secret: secret)
+        print(try await authority.mint(subject: sub, role: role, lifetime: TimeInterval(ttl)))
+    }
+}
+
+struct PaymentSandbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payment-sandbox",
+        abstract: "Run the sandbox payment gateway on its own (point serve's --payment-gateway-url at it).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8090
+    @Option(help: "Latency added to every answer, in milliseconds.") var latencyMs = 0
+    @Option(help: "Share of calls answered 503, 0 to 1.") var failureRatio = 0.0
+    @Option(help: "Share of authorisations declined, 0 to 1.") var declineRatio = 0.0
+
+    func run() async throws {
+        let settings = GatewayWire.SandboxSettings(latencyMilliseconds: latencyMs, failureRatio: failureRatio, declineRatio: declineRatio)
+        guard settings.isValid else { throw ValidationError("--latency-ms must be 0-60000 and the ratios 0-1") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let sandbox = SandboxGateway(settings: settings)
+        try await sandbox.application(host: host, port: port, logger: Logger(label: "payment-sandbox")).runService()
+    }
+}
