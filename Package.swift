@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The shop's rules: money, stock, orders, payments' state. No I/O.
@@ -66,13 +67,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Real databases for tests: a temporary SQLite file, or a fresh database on a PostgreSQL server.
+        .target(
+            name: "ShopTestSupport",
+            dependencies: [
+                "ShopStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support"
+        ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain"]),
-        .testTarget(name: "ShopStoreTests", dependencies: ["ShopStore"]),
+        .testTarget(name: "ShopStoreTests", dependencies: ["ShopStore", "ShopTestSupport"]),
         .testTarget(
             name: "ShopAPITests",
             dependencies: [
                 "ShopAPI",
+                "PaymentGateway",
+                "ShopTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

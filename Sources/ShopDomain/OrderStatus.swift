@@ -17,10 +17,9 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
 
 /// A payment's life against the gateway.
 public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
-    /// Waiting for (another) attempt at `nextAttemptAt`.
+    /// Waiting for (another) attempt at `nextAttemptAt`. While an attempt runs the payment stays pending
+    /// under a lease (`lease_until_ms`), so a crashed worker's payment is picked up again.
     case pending
-    /// An attempt is running; `leaseUntil` bounds it so a crashed worker's payment is picked up again.
-    case processing
     case captured
     /// The gateway said no; not retried.
     case declined

@@ -115,7 +115,14 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
                     switch cell.dataType {
                     case .int2, .int4, .int8: values.append(.int(try cell.decode(Int64.self)))
                     case .bool: values.append(.int(try cell.decode(Bool.self) ? 1 : 0))
-                    default: values.append(.text(try cell.decode(String.self)))
+                    case .numeric:
+                        // SUM over BIGINT is NUMERIC in PostgreSQL (INTEGER in SQLite); only whole numbers are expected.
+                        let number = NSDecimalNumber(decimal: try cell.decode(Decimal.self))
+                        guard number == NSDecimalNumber(value: number.int64Value) else { throw StoreError.corruptRow("non-integer \(number)") }
+                        values.append(.int(number.int64Value))
+                    case .text, .varchar, .name, .bpchar: values.append(.text(try cell.decode(String.self)))
+                    case .void: values.append(.null)
+                    default: throw StoreError.corruptRow("unexpected column type \(cell.dataType)")
                     }
                 }
             }

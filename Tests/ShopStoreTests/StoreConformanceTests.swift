@@ -1,0 +1,319 @@
+import ShopDomain
+@testable import ShopStore
+import ShopTestSupport
+import Testing
+
+/// One suite, every store: what the API relies on must hold on SQLite and on PostgreSQL alike.
+@Suite("Store conformance")
+struct StoreConformanceTests {
+    static let t0 = Timestamp(millisecondsSinceEpoch: 1_795_000_000_000)
+    static let customer = Principal(subject: "c1", role: .customer)
+    static let warehouse = Principal(subject: "w1", role: .warehouse)
+
+    /// A prepared repository with a small demo catalog.
+    func withRepository(_ kind: StoreKind, catalog: Int = 20, _ body: @Sendable (SQLShopRepository) async throws -> Void) async throws {
+        try await withTestDatabase(kind) { database in
+            let repository = SQLShopRepository(database: database)
+            try await repository.prepare(demoCatalogSize: catalog, at: Self.t0)
+            try await body(repository)
+        }
+    }
+
+    func request(_ items: (String, Int64)...) throws -> OrderRequest {
+        try OrderRequest(validating: items.map { RequestedItem(sku: $0.0, quantity: $0.1) })
+    }
+
+    @Test("PostgreSQL is reachable for the suite", .enabled(if: TestPostgres.enabled, Comment(rawValue: TestPostgres.skipMessage)))
+    func postgresReachable() async throws {
+        try await withTestDatabase(.postgres) { database in
+            let rows = try await database.query("SELECT 1 + 1")
+            #expect(try rows.first?.int(0) == 2)
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func migrationsApplyOnceAndTwoInstancesCanStartTogether(_ kind: StoreKind) async throws {
+        try await withTestDatabase(kind) { database in
+            let first = SQLShopRepository(database: database)
+            let second = SQLShopRepository(database: database)
+            #expect(await !first.isReady())
+            async let a: Void = first.prepare(demoCatalogSize: 30, at: Self.t0)
+            async let b: Void = second.prepare(demoCatalogSize: 30, at: Self.t0)
+            _ = try await (a, b)
+            #expect(await first.isReady())
+            #expect(try await Migrations.appliedCount(in: database) == Migrations.all.count)
+            #expect(try await Migrations.apply(to: database, at: Self.t0).isEmpty)
+            let products = try await database.query("SELECT COUNT(*) FROM products")
+            #expect(try products.first?.int(0) == 30)
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func productsPageBySKU(_ kind: StoreKind) async throws {
+        try await withRepository(kind, catalog: 25) { repository in
+            var seen: [String] = []
+            var cursorKey: String?
+            repeat {
+                let page = try await repository.products(PageRequest(limit: 10, afterKey: cursorKey))
+                seen += page.items.map(\.sku.code)
+                cursorKey = try page.nextCursor.map { try PageRequest(limit: nil, cursor: $0).afterKey! }
+            } while cursorKey != nil
+            #expect(seen == DemoCatalog.entries(count: 25).map(\.product.sku.code))
+            let product = try await repository.product(SKU("SKU-00003")!)
+            #expect(product == DemoCatalog.entries(count: 3)[2].product)
+            await #expect(throws: ShopError.notFound(resource: "product", id: "NOPE")) { try await repository.product(SKU("NOPE")!) }
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func placingAnOrderReservesStockSnapshotsPricesAndWritesPaymentAndAudit(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let entries = DemoCatalog.entries(count: 2)
+            let before1 = try await repository.stock(SKU("SKU-00001")!).quantity
+            let before2 = try await repository.stock(SKU("SKU-00002")!).quantity
+            let placed = try await repository.placeOrder(try request(("SKU-00002", 1), ("SKU-00001", 3)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            let order = placed.order
+            #expect(order.status == .pending && !placed.replayed)
+            #expect(order.lines.map(\.sku.code) == ["SKU-00002", "SKU-00001"])
+            #expect(order.lines.map(\.unitPrice) == [entries[1].product.price, entries[0].product.price])
+            #expect(order.total.minorUnits == entries[1].product.price.minorUnits + 3 * entries[0].product.price.minorUnits)
+            #expect(try await repository.stock(SKU("SKU-00001")!).quantity == before1 - 3)
+            #expect(try await repository.stock(SKU("SKU-00002")!).quantity == before2 - 1)
+            #expect(try await repository.order(id: order.id) == order)
+            let payment = try await repository.payment(orderID: order.id)
+            #expect(payment.id == placed.paymentID && payment.status == .pending && payment.amount == order.total)
+            let audit = try await repository.database.query("SELECT actor, action FROM audit_log WHERE subject = \(order.id)")
+            #expect(try audit.map { [try $0.text(0), try $0.text(1)] } == [["c1", "order.placed"]])
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func anOrderReservesAllLinesOrNone(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let stock1 = try await repository.stock(SKU("SKU-00001")!).quantity
+            let stock2 = try await repository.stock(SKU("SKU-00002")!).quantity
+            await #expect(throws: ShopError.insufficientStock(sku: SKU("SKU-00002")!, available: stock2, requested: stock2 + 1)) {
+                try await repository.placeOrder(try request(("SKU-00001", 1), ("SKU-00002", stock2 + 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            }
+            #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
+            await #expect(throws: ShopError.validation([
+                FieldIssue(field: "items[1].sku", message: "no product has SKU NOPE-1"),
+                FieldIssue(field: "items[2].sku", message: "no product has SKU NOPE-2"),
+            ])) {
+                try await repository.placeOrder(try request(("SKU-00001", 1), ("NOPE-1", 1), ("NOPE-2", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            }
+            #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
+            let orders = try await repository.database.query("SELECT COUNT(*) FROM orders")
+            #expect(try orders.first?.int(0) == 0)
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func anIdempotencyKeyPlacesOneOrderAndRefusesAnotherBody(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let order = try request(("SKU-00004", 2))
+            let results = try await withThrowingTaskGroup(of: PlacedOrder.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await repository.placeOrder(order, customerID: "c1", idempotencyKey: "key-1", at: Self.t0) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(results.map(\.order.id)).count == 1)
+            #expect(results.filter { !$0.replayed }.count == 1)
+            #expect(Set(results.map(\.paymentID)).count == 1)
+            let count = try await repository.database.query("SELECT COUNT(*) FROM orders")
+            #expect(try count.first?.int(0) == 1)
+            await #expect(throws: ShopError.idempotencyKeyReused) {
+                try await repository.placeOrder(try request(("SKU-00004", 3)), customerID: "c1", idempotencyKey: "key-1", at: Self.t0)
+            }
+            // Keys belong to one customer: another may use the same string.
+            let other = try await repository.placeOrder(order, customerID: "c2", idempotencyKey: "key-1", at: Self.t0)
+            #expect(!other.replayed && other.order.id != results[0].order.id)
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func cancellingReleasesStockExactlyOnce(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let sku = SKU("SKU-00005")!
+            let before = try await repository.stock(sku).quantity
+            let placed = try await repository.placeOrder(try request(("SKU-00005", 4)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        (try? await repository.closeOrder(id: placed.order.id, as: .cancelled, by: Self.customer, at: Self.t0)) != nil
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await repository.stock(sku).quantity == before)
+            #expect(try await repository.order(id: placed.order.id).status == .cancelled)
+            #expect(try await repository.payment(orderID: placed.order.id).status == .voided)
+            await #expect(throws: ShopError.invalidState(resource: "order", state: "cancelled", action: "cancel")) {
+                try await repository.closeOrder(id: placed.order.id, as: .cancelled, by: Self.customer, at: Self.t0)
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func twoHundredConcurrentOrdersForFiftyUnitsSellExactlyFifty(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let sku = SKU("SKU-00007")!
+            _ = try await repository.changeStock(sku, .set(quantity: 50, reason: "test"), by: Self.warehouse, at: Self.t0)
+            let order = try request(("SKU-00007", 1))
+            let results = await withTaskGroup(of: Result<PlacedOrder, any Error>.self) { group in
+                for i in 0..<200 {
+                    group.addTask {
+                        do {
+                            return .success(try await repository.placeOrder(order, customerID: "c\(i)", idempotencyKey: nil, at: Self.t0))
+                        } catch {
+                            return .failure(error)
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let placed = results.compactMap { try? $0.get() }
+            let refusals = results.compactMap { result -> ShopError? in
+                if case .failure(let error) = result { return error as? ShopError }
+                return nil
+            }
+            #expect(placed.count == 50)
+            #expect(refusals.count == 150)
+            #expect(refusals.allSatisfy { if case .insufficientStock(sku, 0, 1) = $0 { true } else { false } })
+            #expect(try await repository.stock(sku).quantity == 0)
+            let sold = try await repository.database.query("SELECT SUM(quantity) FROM order_items WHERE sku = \(sku.code)")
+            #expect(try sold.first?.int(0) == 50)
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func twoPickersRacingForTheLastUnitExactlyOneWins(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let sku = SKU("SKU-00008")!
+            for round in 0..<5 {
+                _ = try await repository.changeStock(sku, .set(quantity: 1, reason: "round \(round)"), by: Self.warehouse, at: Self.t0)
+                async let first = result { try await repository.changeStock(sku, .pick(quantity: 1, reference: "a"), by: Self.warehouse, at: Self.t0) }
+                async let second = result { try await repository.changeStock(sku, .pick(quantity: 1, reference: "b"), by: Self.warehouse, at: Self.t0) }
+                let outcomes = await [first, second]
+                #expect(outcomes.filter { (try? $0.get())?.quantity == 0 }.count == 1)
+                #expect(outcomes.contains {
+                    if case .failure(ShopError.insufficientStock(sku, 0, 1)) = $0 { true } else { false }
+                })
+                #expect(try await repository.stock(sku).quantity == 0)
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func stockChangesAreBoundedAndAudited(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let sku = SKU("SKU-00009")!
+            #expect(try await repository.changeStock(sku, .set(quantity: 10, reason: "count"), by: Self.warehouse, at: Self.t0).quantity == 10)
+            // A later millisecond: UUIDv7 ids order rows across milliseconds, not within one.
+            #expect(try await repository.changeStock(sku, .adjust(delta: -4, reason: "damaged"), by: Self.warehouse, at: Self.t0.adding(milliseconds: 1)).quantity == 6)
+            await #expect(throws: ShopError.insufficientStock(sku: sku, available: 6, requested: 7)) {
+                try await repository.changeStock(sku, .adjust(delta: -7, reason: "lost"), by: Self.warehouse, at: Self.t0)
+            }
+            await #expect(throws: ShopError.notFound(resource: "stock", id: "SKU-99999")) {
+                try await repository.changeStock(SKU("SKU-99999")!, .set(quantity: 1, reason: "x"), by: Self.warehouse, at: Self.t0)
+            }
+            #expect(try await repository.stock(sku).quantity == 6)
+            let audit = try await repository.database.query("SELECT action, detail FROM audit_log WHERE subject = \(sku.code) ORDER BY id")
+            #expect(try audit.map { try $0.text(0) } == ["stock.set", "stock.adjust"])
+            #expect(try audit[1].text(1) == "by -4 from 10: damaged")
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func ordersListNewestFirstAndOnlyTheCustomers(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            var ids: [String] = []
+            for i in 0..<5 {
+                let placed = try await repository.placeOrder(try request(("SKU-00010", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0.adding(milliseconds: Int64(i)))
+                ids.append(placed.order.id)
+            }
+            _ = try await repository.placeOrder(try request(("SKU-00010", 1)), customerID: "c2", idempotencyKey: nil, at: Self.t0)
+            let first = try await repository.orders(customerID: "c1", PageRequest(limit: 3, afterKey: nil))
+            #expect(first.items.map(\.id) == ids.reversed().prefix(3).map { $0 })
+            let next = try PageRequest(limit: "3", cursor: first.nextCursor)
+            let second = try await repository.orders(customerID: "c1", next)
+            #expect(second.items.map(\.id) == ids.reversed().suffix(2).map { $0 })
+            #expect(second.nextCursor == nil)
+            #expect(second.items.allSatisfy { $0.customerID == "c1" && $0.lines.count == 1 })
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func paymentsAreLeasedOnceAndSettleTheOrder(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let sku = SKU("SKU-00011")!
+            let before = try await repository.stock(sku).quantity
+            let captured = try await repository.placeOrder(try request(("SKU-00011", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            let declined = try await repository.placeOrder(try request(("SKU-00011", 2)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            let retried = try await repository.placeOrder(try request(("SKU-00011", 3)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+
+            async let leasedA = repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: Self.t0)
+            async let leasedB = repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: Self.t0)
+            let leased = try await leasedA + leasedB
+            #expect(leased.count == 3 && Set(leased.map(\.id)).count == 3)
+            #expect(leased.allSatisfy { $0.attempts == 1 })
+            #expect(try await repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: Self.t0).isEmpty)
+
+            try await repository.recordPaymentOutcome(captured.paymentID, .captured(reference: "auth_1"), at: Self.t0)
+            try await repository.recordPaymentOutcome(declined.paymentID, .declined(reason: "card_declined"), at: Self.t0)
+            let retryAt = Self.t0.adding(milliseconds: 5_000)
+            try await repository.recordPaymentOutcome(retried.paymentID, .retry(error: "503", nextAttemptAt: retryAt), at: Self.t0)
+
+            #expect(try await repository.order(id: captured.order.id).status == .confirmed)
+            #expect(try await repository.payment(orderID: captured.order.id).gatewayReference == "auth_1")
+            #expect(try await repository.order(id: declined.order.id).status == .paymentFailed)
+            #expect(try await repository.order(id: retried.order.id).status == .pending)
+            // The declined order's two units came back; the others stay reserved.
+            #expect(try await repository.stock(sku).quantity == before - 4)
+
+            #expect(try await repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: Self.t0.adding(milliseconds: 4_999)).isEmpty)
+            let again = try await repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: retryAt)
+            #expect(again.map(\.id) == [retried.paymentID] && again[0].attempts == 2)
+
+            // Cancelled while this attempt is in flight; the capture that lands afterwards is refunded.
+            _ = try await repository.closeOrder(id: retried.order.id, as: .cancelled, by: Self.customer, at: retryAt)
+            #expect(try await repository.payment(orderID: retried.order.id).status == .pending)
+            try await repository.recordPaymentOutcome(retried.paymentID, .captured(reference: "auth_3"), at: retryAt)
+            #expect(try await repository.order(id: retried.order.id).status == .cancelled)
+            #expect(try await repository.payment(orderID: retried.order.id).status == .refundPending)
+            #expect(try await repository.stock(sku).quantity == before - 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.tested)
+    func refundingAConfirmedOrderReleasesStockAndQueuesTheRefund(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let sku = SKU("SKU-00012")!
+            let before = try await repository.stock(sku).quantity
+            let placed = try await repository.placeOrder(try request(("SKU-00012", 2)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            await #expect(throws: ShopError.invalidState(resource: "order", state: "pending", action: "refund")) {
+                try await repository.closeOrder(id: placed.order.id, as: .refunded, by: Principal(subject: "a", role: .admin), at: Self.t0)
+            }
+            _ = try await repository.claimDuePayments(limit: 1, leaseMilliseconds: 1000, at: Self.t0)
+            try await repository.recordPaymentOutcome(placed.paymentID, .captured(reference: "auth_9"), at: Self.t0)
+            let refunded = try await repository.closeOrder(id: placed.order.id, as: .refunded, by: Principal(subject: "a", role: .admin), at: Self.t0)
+            #expect(refunded.status == .refunded)
+            #expect(try await repository.stock(sku).quantity == before)
+            let due = try await repository.claimDuePayments(limit: 5, leaseMilliseconds: 1000, at: Self.t0)
+            #expect(due.map(\.status) == [.refundPending] && due[0].gatewayReference == "auth_9")
+            try await repository.recordPaymentOutcome(placed.paymentID, .refunded(reference: "auth_9"), at: Self.t0)
+            #expect(try await repository.payment(orderID: placed.order.id).status == .refunded)
+        }
+    }
+}
+
+/// `Result(catching:)` for async work.
+func result<Value>(_ body: () async throws -> Value) async -> Result<Value, any Error> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
+}

@@ -1,0 +1,17 @@
+import ShopDomain
+import Synchronization
+
+/// A clock tests move by hand.
+public final class ManualClock: ShopClock {
+    private let current: Mutex<Timestamp>
+
+    public init(_ start: Timestamp = Timestamp(millisecondsSinceEpoch: 1_795_000_000_000)) {
+        current = Mutex(start)
+    }
+
+    public func now() -> Timestamp { current.withLock { $0 } }
+
+    public func advance(milliseconds: Int64) {
+        current.withLock { $0 = $0.adding(milliseconds: milliseconds) }
+    }
+}
