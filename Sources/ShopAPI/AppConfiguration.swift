@@ -23,6 +23,8 @@ public struct AppConfiguration: Sendable {
     public var sandboxSettings = GatewayWire.SandboxSettings()
     public var paymentRetry = RetryPolicy.sourceDesign
     public var paymentPollInterval = Duration.seconds(1)
+    /// Bound on each call to the gateway; a call that takes longer counts as a retryable failure.
+    public var paymentGatewayTimeout = Duration.seconds(2)
     /// Request bodies above this are refused with 413.
     public var maxBodyBytes = 64 * 1024
 

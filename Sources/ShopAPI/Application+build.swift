@@ -16,29 +16,28 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
     }()
     var services: [any Service] = []
 
-    let database: any SQLDatabase
     let secret: String
-    if let url = configuration.databaseURL {
-        guard let configured = configuration.jwtSecret else {
-            throw ConfigurationProblem("with PostgreSQL a JWT secret is required: pass --jwt-secret or set SHOP_JWT_SECRET")
-        }
+    if let configured = configuration.jwtSecret {
         secret = configured
-        let postgres = PostgresDatabase(
-            configuration: try PostgresDatabase.configuration(url: url, maximumConnections: configuration.databasePoolSize), logger: logger)
-        services.append(PostgresClientService(database: postgres))
-        database = postgres
+    } else if configuration.usesPostgres {
+        throw ConfigurationProblem("with PostgreSQL a JWT secret is required: pass --jwt-secret or set SHOP_JWT_SECRET")
     } else {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        if let configured = configuration.jwtSecret {
-            secret = configured
-        } else {
-            let (generated, created) = try EmbeddedSecret.loadOrCreate(dataDirectory: configuration.dataDirectory)
-            if created { logger.notice("generated a JWT secret for the embedded mode", metadata: ["file": "\(configuration.dataDirectory)/jwt-secret"]) }
-            secret = generated
-        }
-        database = try await SQLiteDatabase.open(path: configuration.sqlitePath, logger: logger)
+        let (generated, created) = try EmbeddedSecret.loadOrCreate(dataDirectory: configuration.dataDirectory)
+        if created { logger.notice("generated a JWT secret for the embedded mode", metadata: ["file": "\(configuration.dataDirectory)/jwt-secret"]) }
+        secret = generated
     }
     let tokens = try await TokenAuthority(secret: secret)
+
+    let database: any SQLDatabase
+    if let url = configuration.databaseURL {
+        database = PostgresDatabase(
+            configuration: try PostgresDatabase.configuration(url: url, maximumConnections: configuration.databasePoolSize), logger: logger)
+    } else {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        database = try await SQLiteDatabase.open(path: configuration.sqlitePath, logger: logger)
+    }
+    // First in, so last out: the server and the payment processor stop before the database closes.
+    services.append(DatabaseService(database: database))
     let repository = SQLShopRepository(database: database)
 
     let gatewayAddress = GatewayAddress(url: configuration.paymentGatewayURL)
@@ -49,7 +48,7 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
             logger.info("payment sandbox listening", metadata: ["port": "\(port)"])
         })
     }
-    let gateway = PaymentGatewayClient(address: gatewayAddress, settings: .init(), clock: clock)
+    let gateway = PaymentGatewayClient(address: gatewayAddress, settings: .init(timeout: configuration.paymentGatewayTimeout), clock: clock)
     let processor = PaymentProcessor(
         repository: repository, gateway: gateway, clock: clock,
         settings: .init(retryPolicy: configuration.paymentRetry, pollInterval: configuration.paymentPollInterval), logger: logger)
@@ -76,10 +75,11 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
     return app
 }
 
-/// Runs the PostgreSQL pool for as long as the application runs.
-struct PostgresClientService: Service {
-    let database: PostgresDatabase
+/// Runs the database for as long as the application runs, then closes it.
+struct DatabaseService: Service {
+    let database: any SQLDatabase
     func run() async throws {
         await cancelWhenGracefulShutdown { await database.run() }
+        await database.close()
     }
 }

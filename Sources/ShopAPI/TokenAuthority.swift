@@ -18,7 +18,7 @@ struct AccessClaims: JWTPayload {
 public final class TokenAuthority: Sendable {
     /// Access tokens live 15 minutes unless minted for longer on purpose (`shop-api token --ttl`).
     public static let defaultLifetime: TimeInterval = 15 * 60
-    public static let minimumSecretLength = 16
+    public static let minimumSecretLength = 32  // HS256 wants a key as long as its 32-byte output
 
     private let keys: JWTKeyCollection
 

@@ -28,5 +28,8 @@ public protocol SQLDatabase: SQLExecutor {
     /// starting at once apply each migration exactly once.
     func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result
 
+    /// Keeps the database's connections going until cancelled (PostgreSQL's pool needs it running).
+    func run() async
+
     func close() async
 }

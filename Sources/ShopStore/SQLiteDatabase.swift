@@ -45,6 +45,13 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         try await transaction(body)
     }
 
+    /// One connection opened up front: nothing to run, so this only waits to be cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+
     public func close() async {
         try? await connection.close()
     }

@@ -15,7 +15,7 @@ struct ServeOptions: ParsableArguments {
     var dataDir: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env SHOP_LOG_LEVEL, default info).")
     var logLevel: String?
-    @Option(help: "HS256 secret, at least 16 bytes (env SHOP_JWT_SECRET; required with PostgreSQL).") var jwtSecret: String?
+    @Option(help: "HS256 secret, at least 32 bytes (env SHOP_JWT_SECRET; required with PostgreSQL).") var jwtSecret: String?
     @Option(help: "Products to seed into an empty catalog (env SHOP_DEMO_CATALOG; default 1000 on SQLite, 0 on PostgreSQL).")
     var demoCatalog: Int?
     @Option(help: "Base URL of a payment gateway (env PAYMENT_GATEWAY_URL; default: run the sandbox in-process).")

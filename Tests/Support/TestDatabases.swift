@@ -79,8 +79,14 @@ public func withTestDatabase<Result: Sendable>(_ kind: StoreKind, _ body: @Senda
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("shop.sqlite").path, logger: quietLogger)
-        defer { Task { await database.close() } }
-        return try await body(database)
+        do {
+            let result = try await body(database)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
     case .postgres:
         return try await TestPostgres.withFreshDatabase { url in
             let database = PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url, maximumConnections: 20), logger: quietLogger)
