@@ -34,13 +34,13 @@ extension Request {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return HTTPProblem.malformedJSON("the body is not valid JSON")
         case .dataCorrupted(let context):
-            return ShopError.validation([FieldIssue(field: path(context.codingPath), message: "is not valid: \(context.debugDescription)")])
+            return ShopError.validation([FieldIssue(field: path(context.codingPath), message: context.debugDescription)])
         case .keyNotFound(let key, let context):
             return ShopError.validation([FieldIssue(field: path(context.codingPath + [key]), message: "is required")])
         case .valueNotFound(_, let context):
             return ShopError.validation([FieldIssue(field: path(context.codingPath), message: "must not be null")])
         case .typeMismatch(let type, let context):
-            let expected = type == String.self ? "a string" : (type == Int64.self || type == Int.self) ? "an integer" : "of another type (\(type))"
+            let expected = type == String.self ? "a string" : (type == Int64.self || type == Int.self || type == Decimal.self) ? "an integer" : "of another type (\(type))"
             return ShopError.validation([FieldIssue(field: path(context.codingPath), message: "must be \(expected)")])
         @unknown default:
             return HTTPProblem.malformedJSON("the body could not be read")

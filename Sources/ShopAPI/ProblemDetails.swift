@@ -94,9 +94,9 @@ enum ProblemMapping {
             logger.warning("database unreachable", metadata: ["error": "\(reason)", "path": "\(path)"])
             problem = ProblemDetails(status: .serviceUnavailable, detail: "the database is unavailable; retry later")
             headers[.retryAfter] = "1"
-        case let error as HTTPError where error.status.code < 500:
+        case let error as any HTTPResponseError where error.status.code < 500:
             // Hummingbird's own refusals: 404 for no route, 413 for a body over the limit, 400 for a bad query.
-            problem = ProblemDetails(status: error.status, detail: error.body)
+            problem = ProblemDetails(status: error.status, detail: (error as? HTTPError)?.body)
         default:
             logger.error("internal failure", metadata: ["error": "\(String(reflecting: error))", "path": "\(path)"])
             problem = ProblemDetails(status: .internalServerError, detail: "an internal error occurred; it has been logged")

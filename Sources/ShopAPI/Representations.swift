@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import ShopDomain
 import ShopStore
@@ -113,20 +114,45 @@ struct StatusBody: ResponseEncodable {
 
 /// Request bodies. Every key is one word, so the wire names are the Swift names.
 struct PlaceOrderBody: Decodable {
-    let items: [RequestedItem]
+    struct Item: Decodable {
+        let sku: String
+        let quantity: WholeNumber
+    }
+
+    let items: [Item]
+
+    var requestedItems: [RequestedItem] { items.map { RequestedItem(sku: $0.sku, quantity: $0.quantity.value) } }
 }
 
 struct SetStockBody: Decodable {
-    let quantity: Int64
+    let quantity: WholeNumber
     let reason: String
 }
 
 struct AdjustStockBody: Decodable {
-    let delta: Int64
+    let delta: WholeNumber
     let reason: String
 }
 
 struct PickStockBody: Decodable {
-    let quantity: Int64
+    let quantity: WholeNumber
     let reference: String?
+}
+
+/// A JSON integer that fits in Int64. Decoded through Decimal because swift-foundation reports `1.5` or
+/// `1e30` for an Int64 as invalid JSON with no coding path, which would hide the field from the client.
+struct WholeNumber: Decodable {
+    let value: Int64
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let number = try container.decode(Decimal.self)
+        var rounded = Decimal()
+        var copy = number
+        NSDecimalRound(&rounded, &copy, 0, .plain)
+        guard rounded == number, number >= Decimal(Int64.min), number <= Decimal(Int64.max) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be a whole number")
+        }
+        value = NSDecimalNumber(decimal: number).int64Value
+    }
 }

@@ -14,15 +14,15 @@ struct InventoryController {
             }
             .on(.setStock) { request, context, principal in
                 let body = try await request.decodeJSON(SetStockBody.self, context: context)
-                return try await change(request, context, principal, .set(quantity: body.quantity, reason: body.reason))
+                return try await change(request, context, principal, .set(quantity: body.quantity.value, reason: body.reason))
             }
             .on(.adjustStock) { request, context, principal in
                 let body = try await request.decodeJSON(AdjustStockBody.self, context: context)
-                return try await change(request, context, principal, .adjust(delta: body.delta, reason: body.reason))
+                return try await change(request, context, principal, .adjust(delta: body.delta.value, reason: body.reason))
             }
             .on(.pickStock) { request, context, principal in
                 let body = try await request.decodeJSON(PickStockBody.self, context: context)
-                return try await change(request, context, principal, .pick(quantity: body.quantity, reference: body.reference))
+                return try await change(request, context, principal, .pick(quantity: body.quantity.value, reference: body.reference))
             }
     }
 

@@ -15,7 +15,7 @@ struct OrdersController {
             .on(.placeOrder) { request, context, principal in
                 let key = try idempotencyKey(request)
                 let body = try await request.decodeJSON(PlaceOrderBody.self, context: context)
-                let orderRequest = try OrderRequest(validating: body.items)
+                let orderRequest = try OrderRequest(validating: body.requestedItems)
                 let placed = try await repository.placeOrder(orderRequest, customerID: principal!.subject, idempotencyKey: key, at: clock.now())
                 if !placed.replayed { payments.notify() }
                 var headers: HTTPFields = [.location: APIRoute.getOrder.template.replacingOccurrences(of: "{id}", with: placed.order.id)]
