@@ -20,7 +20,7 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
     if let configured = configuration.jwtSecret {
         secret = configured
     } else if configuration.usesPostgres {
-        throw ConfigurationProblem("with PostgreSQL a JWT secret is required: pass --jwt-secret or set SHOP_JWT_SECRET")
+        throw ConfigurationError("with PostgreSQL a JWT secret is required: pass --jwt-secret or set SHOP_JWT_SECRET")
     } else {
         let (generated, created) = try EmbeddedSecret.loadOrCreate(dataDirectory: configuration.dataDirectory)
         if created { logger.notice("generated a JWT secret for the embedded mode", metadata: ["file": "\(configuration.dataDirectory)/jwt-secret"]) }

@@ -1,4 +1,5 @@
 import Foundation
+import ShopStore
 
 /// The embedded mode's JWT secret: generated once into the data directory (mode 0600) so that the server
 /// and `shop-api token` agree without the user choosing one.
@@ -13,7 +14,7 @@ public enum EmbeddedSecret {
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationProblem("cannot write \(path)")
+            throw ConfigurationError("cannot write \(path)")
         }
         return (secret, true)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ShopStore
 import JWTKit
 import ShopDomain
 
@@ -24,7 +25,7 @@ public final class TokenAuthority: Sendable {
 
     public init(secret: String) async throws {
         guard secret.utf8.count >= Self.minimumSecretLength else {
-            throw ConfigurationProblem("the JWT secret must be at least \(Self.minimumSecretLength) bytes")
+            throw ConfigurationError("the JWT secret must be at least \(Self.minimumSecretLength) bytes")
         }
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
@@ -52,10 +53,4 @@ public final class TokenAuthority: Sendable {
         }
         return Principal(subject: claims.sub.value, role: role)
     }
-}
-
-/// A configuration mistake found at start: one line for the operator.
-public struct ConfigurationProblem: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -153,6 +153,7 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     }
 }
 
+/// A configuration mistake found at start: one line for the operator.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }

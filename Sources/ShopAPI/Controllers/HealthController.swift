@@ -23,7 +23,7 @@ struct HealthController {
     /// The OpenAPI document shipped with the module.
     static func loadOpenAPIDocument() throws -> ByteBuffer {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw ConfigurationProblem("openapi.yaml is missing from the build")
+            throw ConfigurationError("openapi.yaml is missing from the build")
         }
         return ByteBuffer(bytes: try Data(contentsOf: url))
     }

@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+@testable import ShopAPI
+import ShopDomain
+import Testing
+import Yams
+
+/// The shipped OpenAPI document and the router must describe the same API.
+@Suite("OpenAPI contract")
+struct OpenAPIContractTests {
+    struct Operation: Hashable, CustomStringConvertible {
+        let method: String
+        let path: String
+        var description: String { "\(method) \(path)" }
+    }
+
+    /// The document as the server loads and serves it.
+    static func document() throws -> [String: Any] {
+        let text = String(buffer: try HealthController.loadOpenAPIDocument())
+        return try #require(try Yams.load(yaml: text) as? [String: Any])
+    }
+
+    static func specOperations() throws -> [Operation: [String: Any]] {
+        let paths = try #require(try document()["paths"] as? [String: [String: Any]])
+        var operations: [Operation: [String: Any]] = [:]
+        for (path, item) in paths {
+            for (method, operation) in item {
+                guard let operation = operation as? [String: Any] else { continue }
+                operations[Operation(method: method.uppercased(), path: path)] = operation
+            }
+        }
+        return operations
+    }
+
+    @Test func everyRouteIsInTheSpecAndEveryOperationIsRouted() throws {
+        let specified = Set(try Self.specOperations().keys)
+        let routed = Set(APIRoute.allCases.map { Operation(method: $0.method.rawValue, path: $0.template) })
+        #expect(routed.subtracting(specified).isEmpty, "routed but not in openapi.yaml: \(routed.subtracting(specified))")
+        #expect(specified.subtracting(routed).isEmpty, "in openapi.yaml but not routed: \(specified.subtracting(routed))")
+    }
+
+    @Test func theSpecStatesEachRoutesRolesAndSecurity() throws {
+        let operations = try Self.specOperations()
+        for route in APIRoute.allCases {
+            let operation = try #require(operations[Operation(method: route.method.rawValue, path: route.template)])
+            #expect(operation["operationId"] as? String == route.rawValue)
+            switch route.access {
+            case .anonymous:
+                #expect((operation["security"] as? [Any])?.isEmpty == true, "\(route) should declare security: []")
+                #expect(operation["x-roles"] == nil)
+            case .roles(let roles):
+                #expect(operation["security"] == nil, "\(route) should inherit bearer security")
+                #expect(Set((operation["x-roles"] as? [String]) ?? []) == Set(roles.map(\.rawValue)), "\(route) x-roles")
+                let responses = try #require(operation["responses"] as? [String: Any])
+                #expect(responses["401"] != nil && responses["403"] != nil, "\(route) must document 401 and 403")
+            }
+        }
+    }
+
+    @Test func theDocumentIsOpenAPI31() throws {
+        #expect(try Self.document()["openapi"] as? String == "3.1.0")
+    }
+}
