@@ -58,7 +58,7 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
     router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument()).routes)
-    router.addRoutes(ProductsController(repository: repository).routes)
+    router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
     router.addRoutes(InventoryController(repository: repository, clock: clock).routes)
     router.addRoutes(OrdersController(repository: repository, clock: clock, payments: processor).routes)
 

@@ -8,6 +8,14 @@ public enum SQLDialect: Sendable {
     /// Locks the rows a SELECT reads until the transaction ends. SQLite has no row locks: its
     /// `BEGIN IMMEDIATE` already holds the one write lock for the whole transaction.
     var forUpdate: String { self == .postgres ? " FOR UPDATE" : "" }
+
+    /// Independent data-modifying statements as few round trips as the engine allows: on PostgreSQL one
+    /// statement (data-modifying CTEs), on SQLite the statements as they are.
+    func batch(_ statements: [SQL]) -> [SQL] {
+        guard self == .postgres, let last = statements.last, statements.count > 1 else { return statements }
+        let ctes = statements.dropLast().enumerated().map { index, statement -> SQL in "step\(raw: String(index)) AS (\(statement))" }
+        return ["WITH \(SQL.join(Array(ctes), separator: ", ")) \(last)"]
+    }
 }
 
 /// Runs statements, inside a transaction or on its own.

@@ -3,6 +3,7 @@ import ShopDomain
 
 extension SQLShopRepository {
     public func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder {
+        let dialect = database.dialect
         do {
             return try await database.transaction { db in
                 if let idempotencyKey,
@@ -16,25 +17,30 @@ extension SQLShopRepository {
                     id: Identifier.make(at: now), customerID: customerID, status: .pending, total: total,
                     lines: lines, createdAt: now, updatedAt: now)
                 let paymentID = Identifier.make(at: now)
-                try await db.query("""
+                var writes: [SQL] = [
+                    """
                     INSERT INTO orders (id, customer_id, status, total_minor, currency, created_at_ms, updated_at_ms)
                     VALUES (\(order.id), \(customerID), \(OrderStatus.pending.rawValue), \(total.minorUnits), \(total.currency.code), \(now), \(now))
-                    """)
-                try await db.query("INSERT INTO order_items (order_id, line, sku, quantity, unit_price_minor) VALUES " + SQL.join(
-                    lines.enumerated().map { "(\(order.id), \($0.offset + 1), \($0.element.sku.code), \($0.element.quantity), \($0.element.unitPrice.minorUnits))" },
-                    separator: ", "))
-                try await db.query("""
+                    """,
+                    "INSERT INTO order_items (order_id, line, sku, quantity, unit_price_minor) VALUES " + SQL.join(
+                        lines.enumerated().map { "(\(order.id), \($0.offset + 1), \($0.element.sku.code), \($0.element.quantity), \($0.element.unitPrice.minorUnits))" },
+                        separator: ", "),
+                    """
                     INSERT INTO payments (id, order_id, amount_minor, currency, status, next_attempt_at_ms, created_at_ms, updated_at_ms)
                     VALUES (\(paymentID), \(order.id), \(total.minorUnits), \(total.currency.code), \(PaymentStatus.pending.rawValue), \(now), \(now), \(now))
-                    """)
-                try await self.audit(db, actor: customerID, action: "order.placed", subject: order.id,
-                    detail: "\(lines.count) lines, total \(total.minorUnits) \(total.currency)", at: now)
+                    """,
+                    Self.auditRow(actor: customerID, action: "order.placed", subject: order.id,
+                        detail: "\(lines.count) lines, total \(total.minorUnits) \(total.currency)", at: now),
+                ]
                 if let idempotencyKey {
                     let snapshot = String(decoding: try JSONEncoder().encode(order), as: UTF8.self)
-                    try await db.query("""
+                    writes.append("""
                         INSERT INTO idempotency_keys (customer_id, idempotency_key, fingerprint, order_id, response, created_at_ms)
                         VALUES (\(customerID), \(idempotencyKey), \(request.fingerprint), \(order.id), \(snapshot), \(now))
                         """)
+                }
+                for statement in dialect.batch(writes) {
+                    try await db.query(statement)
                 }
                 return PlacedOrder(order: order, paymentID: paymentID, replayed: false)
             }

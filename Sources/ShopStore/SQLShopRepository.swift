@@ -33,10 +33,14 @@ public struct SQLShopRepository: ShopRepository {
 
     /// Writes one audit row: who did what to which resource.
     func audit(_ db: any SQLExecutor, actor: String, action: String, subject: String, detail: String, at now: Timestamp) async throws {
-        try await db.query("""
-            INSERT INTO audit_log (id, at_ms, actor, action, subject, detail)
-            VALUES (\(Identifier.make(at: now)), \(now), \(actor), \(action), \(subject), \(detail))
-            """)
+        try await db.query(Self.auditRow(actor: actor, action: action, subject: subject, detail: detail, at: now))
+    }
+
+    static func auditRow(actor: String, action: String, subject: String, detail: String, at now: Timestamp) -> SQL {
+        """
+        INSERT INTO audit_log (id, at_ms, actor, action, subject, detail)
+        VALUES (\(Identifier.make(at: now)), \(now), \(actor), \(action), \(subject), \(detail))
+        """
     }
 }
 

@@ -5,6 +5,7 @@ import ShopStore
 /// The catalog: anyone may read it.
 struct ProductsController {
     let repository: any ShopRepository
+    let catalog: CachedCatalog
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
@@ -13,7 +14,7 @@ struct ProductsController {
                 return PageBody(items: page.items.map(ProductBody.init), nextCursor: page.nextCursor)
             }
             .on(.getProduct) { request, context, _ in
-                ProductBody(try await repository.product(try request.sku(context, resource: "product")))
+                ProductBody(try await catalog.product(try request.sku(context, resource: "product")))
             }
     }
 }

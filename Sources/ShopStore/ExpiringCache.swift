@@ -1,0 +1,54 @@
+import ShopDomain
+import Synchronization
+
+/// A bounded in-process cache whose entries expire `timeToLive` after they were stored. When full, it
+/// drops every expired entry and, if still full, an arbitrary half: cheap, and good enough for a
+/// catalog whose working set fits.
+public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Entry {
+        let value: Value
+        let expires: Timestamp
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
+    private let timeToLiveMilliseconds: Int64
+    private let capacity: Int
+    private let clock: any ShopClock
+
+    public init(timeToLiveMilliseconds: Int64, capacity: Int, clock: any ShopClock) {
+        self.timeToLiveMilliseconds = timeToLiveMilliseconds
+        self.capacity = max(1, capacity)
+        self.clock = clock
+    }
+
+    public subscript(key: Key) -> Value? {
+        let now = clock.now()
+        return entries.withLock { entries in
+            guard let entry = entries[key] else { return nil }
+            guard entry.expires > now else {
+                entries[key] = nil
+                return nil
+            }
+            return entry.value
+        }
+    }
+
+    public func store(_ value: Value, for key: Key) {
+        let now = clock.now()
+        entries.withLock { entries in
+            if entries.count >= capacity, entries[key] == nil {
+                entries = entries.filter { $0.value.expires > now }
+                if entries.count >= capacity {
+                    entries = Dictionary(uniqueKeysWithValues: entries.prefix(capacity / 2).map { ($0.key, $0.value) })
+                }
+            }
+            entries[key] = Entry(value: value, expires: now.adding(milliseconds: timeToLiveMilliseconds))
+        }
+    }
+
+    public func remove(_ key: Key) {
+        _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+
+    public var count: Int { entries.withLock { $0.count } }
+}

@@ -1,0 +1,47 @@
+import ShopDomain
+import ShopStore
+import ShopTestSupport
+import Testing
+
+@Suite("Expiring cache")
+struct ExpiringCacheTests {
+    @Test func entriesExpireAfterTheirTimeToLive() {
+        let clock = ManualClock()
+        let cache = ExpiringCache<String, Int>(timeToLiveMilliseconds: 1_000, capacity: 10, clock: clock)
+        cache.store(1, for: "a")
+        clock.advance(milliseconds: 999)
+        #expect(cache["a"] == 1)
+        clock.advance(milliseconds: 1)
+        #expect(cache["a"] == nil)
+        #expect(cache.count == 0)
+    }
+
+    @Test func aFullCacheDropsExpiredEntriesThenHalf() {
+        let clock = ManualClock()
+        let cache = ExpiringCache<Int, Int>(timeToLiveMilliseconds: 1_000, capacity: 4, clock: clock)
+        for key in 0..<4 { cache.store(key, for: key) }
+        clock.advance(milliseconds: 1_000)
+        cache.store(4, for: 4)
+        #expect(cache.count == 1 && cache[4] == 4)
+        for key in 5..<8 { cache.store(key, for: key) }
+        cache.store(8, for: 8)
+        #expect(cache.count == 3 && cache[8] == 8)
+        cache.remove(8)
+        #expect(cache[8] == nil)
+    }
+
+    @Test func theCatalogIsReadOnceThenServedFromTheCache() async throws {
+        try await withTestDatabase(.sqlite) { database in
+            let repository = SQLShopRepository(database: database)
+            let clock = ManualClock()
+            try await repository.prepare(demoCatalogSize: 3, at: clock.now())
+            let catalog = CachedCatalog(repository: repository, clock: clock)
+            let first = try await catalog.product(SKU("SKU-00002")!)
+            try await database.query("UPDATE products SET name = 'Renamed' WHERE sku = 'SKU-00002'")
+            #expect(try await catalog.product(SKU("SKU-00002")!) == first)
+            clock.advance(milliseconds: CachedCatalog.timeToLiveMilliseconds)
+            #expect(try await catalog.product(SKU("SKU-00002")!).name == "Renamed")
+            await #expect(throws: ShopError.notFound(resource: "product", id: "SKU-99999")) { try await catalog.product(SKU("SKU-99999")!) }
+        }
+    }
+}
