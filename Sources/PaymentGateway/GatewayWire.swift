@@ -76,8 +76,4 @@ public enum GatewayWire {
             case repeatedCaptures = "repeated_captures"
         }
     }
-
-    public struct ErrorBody: Codable, Sendable {
-        public let error: String
-    }
 }

@@ -20,9 +20,8 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 extension ShopRequestContext {
-    /// Enforces `access`: 401 without a caller, 403 for a caller whose role is not allowed.
-    func authorize(_ access: APIRoute.Access, for route: APIRoute) throws -> Principal? {
-        guard case .roles(let roles) = access else { return principal }
+    /// The caller, if their role is one of `roles`: 401 without a caller, 403 for another role.
+    func authorize(_ roles: Set<Role>, for route: APIRoute) throws -> Principal {
         guard let principal else { throw HTTPProblem.unauthorized("this route needs a bearer token") }
         guard roles.contains(principal.role) else {
             logger.notice("permission denied", metadata: ["subject": "\(principal.subject)", "role": "\(principal.role.rawValue)", "route": "\(route.rawValue)"])
@@ -33,15 +32,21 @@ extension ShopRequestContext {
 }
 
 extension RouteCollection where Context == ShopRequestContext {
-    /// Registers `handler` for `route` behind its access rule; the handler gets the caller (nil when anonymous).
+    /// Registers `handler` for an anonymous `route`.
+    @discardableResult
+    func on(_ route: APIRoute, use handler: @escaping @Sendable (Request, ShopRequestContext) async throws -> some ResponseGenerator) -> Self {
+        precondition(route.access == .anonymous, "\(route) needs a role: register a handler that takes the caller")
+        return on(RouterPath(route.template), method: route.method, use: handler)
+    }
+
+    /// Registers `handler` for a `route` with roles: it runs only for a caller with one of them, and gets that caller.
     @discardableResult
     func on(
-        _ route: APIRoute,
-        use handler: @escaping @Sendable (Request, ShopRequestContext, Principal?) async throws -> some ResponseGenerator
+        _ route: APIRoute, use handler: @escaping @Sendable (Request, ShopRequestContext, Principal) async throws -> some ResponseGenerator
     ) -> Self {
-        on(RouterPath(route.template), method: route.method) { request, context in
-            let principal = try context.authorize(route.access, for: route)
-            return try await handler(request, context, principal)
+        guard case .roles(let roles) = route.access else { preconditionFailure("\(route) is anonymous: register a handler without a caller") }
+        return on(RouterPath(route.template), method: route.method) { request, context in
+            try await handler(request, context, try context.authorize(roles, for: route))
         }
     }
 }

@@ -35,7 +35,7 @@ public struct Order: Sendable, Equatable, Codable {
 }
 
 /// What a client asks for: a SKU and a number of units, not yet checked against the catalog.
-public struct RequestedItem: Sendable, Equatable, Codable {
+public struct RequestedItem: Sendable, Equatable {
     public let sku: String
     public let quantity: Int64
 

@@ -1,4 +1,4 @@
-/// What a token holder may do. Checked on every request that needs more than anonymous access.
+/// What a token holder may do. Which role may call which route is `APIRoute.access`, checked on every request.
 public enum Role: String, Sendable, Codable, CaseIterable {
     case customer
     case warehouse
@@ -19,8 +19,4 @@ public struct Principal: Sendable, Hashable {
     public func mayRead(orderOwnedBy owner: String) -> Bool {
         role == .admin || (role == .customer && subject == owner)
     }
-
-    public var mayPlaceOrders: Bool { role == .customer }
-    public var mayManageStock: Bool { role == .warehouse || role == .admin }
-    public var mayRefund: Bool { role == .admin }
 }

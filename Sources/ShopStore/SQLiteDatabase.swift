@@ -83,7 +83,7 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
                 case .integer(let value): .int(Int64(value))
                 case .text(let value): .text(value)
                 case .null: .null
-                case .float, .blob: throw StoreError.unexpectedColumn(0, .null)
+                case .float, .blob: throw StoreError.corruptRow("column \(column.name) is not INTEGER, TEXT or NULL")
                 }
             })
         }

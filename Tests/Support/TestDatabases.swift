@@ -48,16 +48,9 @@ public enum TestPostgres {
     }
 
     /// Runs a PostgresClient for the duration of `body`.
-    public static func withClient<Result: Sendable>(url: String, _ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
+    static func withClient<Result: Sendable>(url: String, _ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
         let client = PostgresClient(configuration: try PostgresDatabase.configuration(url: url, maximumConnections: 4), backgroundLogger: quietLogger)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        return try await whileRunning({ await client.run() }) { try await body(client) }
     }
 
     public struct MissingServer: Error, CustomStringConvertible {
@@ -90,14 +83,7 @@ public func withTestDatabase<Result: Sendable>(_ kind: StoreKind, _ body: @Senda
     case .postgres:
         return try await TestPostgres.withFreshDatabase { url in
             let database = PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url, maximumConnections: 20), logger: quietLogger)
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask {
-                    await database.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
-                return try await body(database)
-            }
+            return try await whileRunning({ await database.run() }) { try await body(database) }
         }
     }
 }
@@ -108,4 +94,16 @@ public func withTemporaryDirectory<Result: Sendable>(_ body: (String) async thro
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     return try await body(directory.path)
+}
+
+/// Runs `body` while `service` (a connection pool's run loop) runs beside it, then cancels the service.
+func whileRunning<Result: Sendable>(_ service: @escaping @Sendable () async -> Void, _ body: () async throws -> Result) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask {
+            await service()
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await body()
+    }
 }

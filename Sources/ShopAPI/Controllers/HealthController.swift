@@ -10,12 +10,12 @@ struct HealthController {
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
-            .on(.health) { _, _, _ in StatusBody(status: "ok") }
-            .on(.readiness) { _, _, _ in
+            .on(.health) { _, _ in StatusBody(status: "ok") }
+            .on(.readiness) { _, _ in
                 guard await repository.isReady() else { throw ShopError.unavailable(dependency: "database", retryAfterSeconds: 1) }
                 return StatusBody(status: "ready")
             }
-            .on(.openAPI) { _, _, _ in
+            .on(.openAPI) { _, _ in
                 Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: openAPIDocument))
             }
     }

@@ -9,7 +9,7 @@ struct InventoryController {
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
-            .on(.getStock) { request, context, _ in
+            .on(.getStock) { request, context in
                 StockBody(try await repository.stock(try request.sku(context, resource: "stock")))
             }
             .on(.setStock) { request, context, principal in
@@ -26,8 +26,8 @@ struct InventoryController {
             }
     }
 
-    private func change(_ request: Request, _ context: ShopRequestContext, _ principal: Principal?, _ change: StockChange) async throws -> StockBody {
+    private func change(_ request: Request, _ context: ShopRequestContext, _ principal: Principal, _ change: StockChange) async throws -> StockBody {
         let sku = try request.sku(context, resource: "stock")
-        return StockBody(try await repository.changeStock(sku, change, by: principal!, at: clock.now()))
+        return StockBody(try await repository.changeStock(sku, change, by: principal, at: clock.now()))
     }
 }

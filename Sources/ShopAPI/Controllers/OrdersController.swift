@@ -16,33 +16,33 @@ struct OrdersController {
                 let key = try idempotencyKey(request)
                 let body = try await request.decodeJSON(PlaceOrderBody.self, context: context)
                 let orderRequest = try OrderRequest(validating: body.requestedItems)
-                let placed = try await repository.placeOrder(orderRequest, customerID: principal!.subject, idempotencyKey: key, at: clock.now())
+                let placed = try await repository.placeOrder(orderRequest, customerID: principal.subject, idempotencyKey: key, at: clock.now())
                 if !placed.replayed { payments.notify() }
                 var headers: HTTPFields = [.location: APIRoute.getOrder.template.replacingOccurrences(of: "{id}", with: placed.order.id)]
                 if placed.replayed { headers[.idempotentReplayed] = "true" }
                 return EditedResponse(status: .created, headers: headers, response: OrderBody(placed.order))
             }
             .on(.listOrders) { request, _, principal in
-                let page = try await repository.orders(customerID: principal!.subject, try request.pageRequest())
+                let page = try await repository.orders(customerID: principal.subject, try request.pageRequest())
                 return PageBody(items: page.items.map(OrderBody.init), nextCursor: page.nextCursor)
             }
             .on(.getOrder) { _, context, principal in
-                OrderBody(try await visibleOrder(context, principal!))
+                OrderBody(try await visibleOrder(context, principal))
             }
             .on(.cancelOrder) { _, context, principal in
-                let order = try await visibleOrder(context, principal!)
-                let cancelled = try await repository.closeOrder(id: order.id, as: .cancelled, by: principal!, at: clock.now())
+                let order = try await visibleOrder(context, principal)
+                let cancelled = try await repository.closeOrder(id: order.id, as: .cancelled, by: principal, at: clock.now())
                 payments.notify()  // a paid order is refunded in the background
                 return OrderBody(cancelled)
             }
             .on(.refundOrder) { _, context, principal in
-                let order = try await visibleOrder(context, principal!)
-                let refunded = try await repository.closeOrder(id: order.id, as: .refunded, by: principal!, at: clock.now())
+                let order = try await visibleOrder(context, principal)
+                let refunded = try await repository.closeOrder(id: order.id, as: .refunded, by: principal, at: clock.now())
                 payments.notify()
                 return OrderBody(refunded)
             }
             .on(.getPayment) { _, context, principal in
-                let order = try await visibleOrder(context, principal!)
+                let order = try await visibleOrder(context, principal)
                 return PaymentBody(try await repository.payment(orderID: order.id))
             }
     }

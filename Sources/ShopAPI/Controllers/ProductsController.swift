@@ -9,11 +9,11 @@ struct ProductsController {
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
-            .on(.listProducts) { request, _, _ in
+            .on(.listProducts) { request, _ in
                 let page = try await repository.products(try request.pageRequest())
                 return PageBody(items: page.items.map(ProductBody.init), nextCursor: page.nextCursor)
             }
-            .on(.getProduct) { request, context, _ in
+            .on(.getProduct) { request, context in
                 ProductBody(try await catalog.product(try request.sku(context, resource: "product")))
             }
     }
