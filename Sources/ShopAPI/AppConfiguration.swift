@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var paymentPollInterval = Duration.seconds(1)
     /// Bound on each call to the gateway; a call that takes longer counts as a retryable failure.
     public var paymentGatewayTimeout = Duration.seconds(2)
+    /// How long start-up may wait for the database (migrations, seeding) before giving up.
+    public var startupTimeout = Duration.seconds(10)
     /// Request bodies above this are refused with 413.
     public var maxBodyBytes = 64 * 1024
 

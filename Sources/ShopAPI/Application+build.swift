@@ -16,6 +16,10 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
     }()
     var services: [any Service] = []
 
+    // A bad URL is the first thing to tell, before what PostgreSQL mode also needs.
+    let postgresConfiguration = try configuration.databaseURL.map {
+        try PostgresDatabase.configuration(url: $0, maximumConnections: configuration.databasePoolSize)
+    }
     let secret: String
     if let configured = configuration.jwtSecret {
         secret = configured
@@ -29,9 +33,8 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
     let tokens = try await TokenAuthority(secret: secret)
 
     let database: any SQLDatabase
-    if let url = configuration.databaseURL {
-        database = PostgresDatabase(
-            configuration: try PostgresDatabase.configuration(url: url, maximumConnections: configuration.databasePoolSize), logger: logger)
+    if let postgresConfiguration {
+        database = PostgresDatabase(configuration: postgresConfiguration, logger: logger)
     } else {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         database = try await SQLiteDatabase.open(path: configuration.sqlitePath, logger: logger)
@@ -68,9 +71,16 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
         services: services,
         logger: logger)
     let demoCatalogSize = configuration.resolvedDemoCatalogSize
+    let storeName = configuration.usesPostgres ? "PostgreSQL at \(postgresConfiguration?.host ?? "?"):\(postgresConfiguration?.port ?? 0)" : configuration.sqlitePath
     app.beforeServerStarts {
-        try await repository.prepare(demoCatalogSize: demoCatalogSize, at: clock.now())
-        logger.info("store ready", metadata: ["store": "\(configuration.usesPostgres ? "postgres" : configuration.sqlitePath)"])
+        do {
+            try await withDeadline(configuration.startupTimeout) {
+                try await repository.prepare(demoCatalogSize: demoCatalogSize, at: clock.now())
+            }
+        } catch is DeadlineExceeded {
+            throw ConfigurationError("\(storeName) did not answer within \(configuration.startupTimeout): is it running and reachable?")
+        }
+        logger.info("store ready", metadata: ["store": "\(storeName)"])
     }
     return app
 }

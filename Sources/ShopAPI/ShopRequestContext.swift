@@ -21,7 +21,7 @@ public struct ShopRequestContext: RequestContext {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]  // stable bytes, so an idempotent replay is identical
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // sorted: stable bytes, so an idempotent replay is identical
         return encoder
     }()
 }

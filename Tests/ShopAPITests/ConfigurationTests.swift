@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdTesting
 import ShopAPI
 import ShopStore
 import ShopTestSupport
@@ -23,6 +24,19 @@ struct ConfigurationTests {
             configuration.jwtSecret = TestApp.secret
             configuration.databaseURL = "mysql://somewhere/db"
             await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(configuration) }
+        }
+    }
+
+    @Test func anUnreachableDatabaseAtStartIsAClearErrorWithinTheDeadline() async throws {
+        try await withTemporaryDirectory { directory in
+            var configuration = TestApp.configuration(dataDirectory: directory)
+            configuration.databaseURL = "postgres://shop@127.0.0.1:1/shop"
+            configuration.startupTimeout = .seconds(1)
+            let started = ContinuousClock.now
+            await #expect(throws: ConfigurationError.self) {
+                try await buildApplication(configuration).test(.router) { _ in }
+            }
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 
