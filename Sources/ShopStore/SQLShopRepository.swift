@@ -27,8 +27,10 @@ public struct SQLShopRepository: ShopRepository {
         }
     }
 
+    /// Answers within a second: a database that does not answer in time is not ready.
     public func isReady() async -> Bool {
-        (try? await Migrations.appliedCount(in: database)) == Migrations.all.count
+        let database = database
+        return (try? await withDeadline(.seconds(1)) { try await Migrations.appliedCount(in: database) }) == Migrations.all.count
     }
 
     /// Writes one audit row: who did what to which resource.

@@ -31,6 +31,13 @@ struct StoreConformanceTests {
         }
     }
 
+    @Test func anUnreachablePostgreSQLIsNotReadyRatherThanAHang() async throws {
+        let database = PostgresDatabase(
+            configuration: try PostgresDatabase.configuration(url: "postgres://shop@127.0.0.1:1/shop", maximumConnections: 2), logger: quietLogger)
+        let ready = try await whileRunning({ await database.run() }) { await SQLShopRepository(database: database).isReady() }
+        #expect(!ready)
+    }
+
     @Test(arguments: StoreKind.tested)
     func migrationsApplyOnceAndTwoInstancesCanStartTogether(_ kind: StoreKind) async throws {
         try await withTestDatabase(kind) { database in

@@ -97,7 +97,7 @@ public func withTemporaryDirectory<Result: Sendable>(_ body: (String) async thro
 }
 
 /// Runs `body` while `service` (a connection pool's run loop) runs beside it, then cancels the service.
-func whileRunning<Result: Sendable>(_ service: @escaping @Sendable () async -> Void, _ body: () async throws -> Result) async throws -> Result {
+public func whileRunning<Result: Sendable>(_ service: @escaping @Sendable () async -> Void, _ body: () async throws -> Result) async throws -> Result {
     try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask {
             await service()
