@@ -102,7 +102,7 @@ public final class PaymentProcessor: Service, Sendable {
             }
         }
         do {
-            try await repository.recordPaymentOutcome(payment.id, outcome, at: clock.now())
+            try await repository.recordPaymentOutcome(payment, outcome, at: clock.now())
             logger.info("payment attempt", metadata: ["payment_id": "\(payment.id)", "order_id": "\(payment.orderID)", "outcome": "\(outcome)"])
         } catch {
             // The lease runs out and the payment is attempted again under the same idempotency key.

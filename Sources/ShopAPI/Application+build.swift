@@ -30,7 +30,7 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
         if created { logger.notice("generated a JWT secret for the embedded mode", metadata: ["file": "\(configuration.dataDirectory)/jwt-secret"]) }
         secret = generated
     }
-    let tokens = try await TokenAuthority(secret: secret)
+    let tokens = try await TokenAuthority(secret: secret, clock: clock)
 
     let database: any SQLDatabase
     if let postgresConfiguration {

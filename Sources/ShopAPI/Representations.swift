@@ -3,8 +3,7 @@ import Hummingbird
 import ShopDomain
 import ShopStore
 
-/// The JSON the API answers with. Keys are camelCase here and snake_case on the wire
-/// (`ShopRequestContext.encoder`); the OpenAPI document describes the wire form.
+/// The JSON the API answers with, keys spelled as on the wire (snake_case, as the OpenAPI document says).
 struct MoneyBody: Codable, Equatable {
     let amountMinor: Int64
     let currency: String
@@ -12,6 +11,10 @@ struct MoneyBody: Codable, Equatable {
     init(_ money: Money) {
         amountMinor = money.minorUnits
         currency = money.currency.code
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case amountMinor = "amount_minor", currency
     }
 }
 
@@ -37,6 +40,10 @@ struct StockBody: ResponseEncodable {
         quantity = level.quantity
         updatedAt = level.updatedAt.rfc3339
     }
+
+    enum CodingKeys: String, CodingKey {
+        case sku, quantity, updatedAt = "updated_at"
+    }
 }
 
 struct OrderLineBody: Codable {
@@ -44,6 +51,10 @@ struct OrderLineBody: Codable {
     let quantity: Int64
     let unitPrice: MoneyBody
     let lineTotal: MoneyBody
+
+    enum CodingKeys: String, CodingKey {
+        case sku, quantity, unitPrice = "unit_price", lineTotal = "line_total"
+    }
 }
 
 struct OrderBody: ResponseEncodable {
@@ -68,6 +79,10 @@ struct OrderBody: ResponseEncodable {
         createdAt = order.createdAt.rfc3339
         updatedAt = order.updatedAt.rfc3339
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, customerId = "customer_id", status, total, items, createdAt = "created_at", updatedAt = "updated_at"
+    }
 }
 
 struct PaymentBody: ResponseEncodable {
@@ -90,6 +105,11 @@ struct PaymentBody: ResponseEncodable {
         lastError = payment.lastError
         updatedAt = payment.updatedAt.rfc3339
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, orderId = "order_id", status, amount, attempts, nextAttemptAt = "next_attempt_at", lastError = "last_error"
+        case updatedAt = "updated_at"
+    }
 }
 
 struct PageBody<Item: Encodable & Sendable>: ResponseEncodable {
@@ -104,7 +124,7 @@ struct PageBody<Item: Encodable & Sendable>: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case items, nextCursor
+        case items, nextCursor = "next_cursor"
     }
 }
 

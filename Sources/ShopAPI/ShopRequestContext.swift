@@ -17,10 +17,9 @@ public struct ShopRequestContext: RequestContext {
     public var maxUploadSize: Int { bodyLimit }
     public var responseEncoder: JSONEncoder { Self.encoder }
 
-    /// snake_case keys, as the OpenAPI document describes them.
+    /// One encoder for every response body (bodies spell their snake_case keys themselves).
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // sorted: stable bytes, so an idempotent replay is identical
         return encoder
     }()

@@ -33,8 +33,11 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
         }
     }
 
-    public func store(_ value: Value, for key: Key) {
+    /// Stores `value` until `timeToLive` passes, or until `expiresAt` if that comes first.
+    public func store(_ value: Value, for key: Key, expiresAt: Timestamp? = nil) {
         let now = clock.now()
+        var expires = now.adding(milliseconds: timeToLiveMilliseconds)
+        if let expiresAt, expiresAt < expires { expires = expiresAt }
         entries.withLock { entries in
             if entries.count >= capacity, entries[key] == nil {
                 entries = entries.filter { $0.value.expires > now }
@@ -42,7 +45,7 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
                     entries = Dictionary(uniqueKeysWithValues: entries.prefix(capacity / 2).map { ($0.key, $0.value) })
                 }
             }
-            entries[key] = Entry(value: value, expires: now.adding(milliseconds: timeToLiveMilliseconds))
+            entries[key] = Entry(value: value, expires: expires)
         }
     }
 

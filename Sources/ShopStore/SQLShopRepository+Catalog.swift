@@ -52,8 +52,12 @@ extension SQLShopRepository {
                 updated = current - quantity
                 detail = "\(quantity) of \(current)" + (reference.map { " for \($0)" } ?? "")
             }
-            try await db.query("UPDATE inventory SET quantity = \(updated), updated_at_ms = \(now) WHERE sku = \(sku.code)")
-            try await self.audit(db, actor: actor.subject, action: change.auditAction, subject: sku.code, detail: detail, at: now)
+            for statement in dialect.batch([
+                "UPDATE inventory SET quantity = \(updated), updated_at_ms = \(now) WHERE sku = \(sku.code)",
+                Self.auditRow(actor: actor.subject, action: change.auditAction, subject: sku.code, detail: detail, at: now),
+            ]) {
+                try await db.query(statement)
+            }
             return StockLevel(sku: sku, quantity: updated, updatedAt: now)
         }
     }

@@ -159,14 +159,19 @@ extension SQLShopRepository {
         guard allowed(current) else {
             throw ShopError.invalidState(resource: "order", state: current.rawValue, action: target == .refunded ? "refund" : target == .cancelled ? "cancel" : "move to \(target.rawValue)")
         }
-        try await db.query("UPDATE orders SET status = \(target.rawValue), updated_at_ms = \(now) WHERE id = \(id)")
+        for statement in database.dialect.batch([
+            "UPDATE orders SET status = \(target.rawValue), updated_at_ms = \(now) WHERE id = \(id)",
+            Self.auditRow(actor: actor, action: "order.\(target.rawValue)", subject: id, detail: "from \(current.rawValue)", at: now),
+        ]) {
+            try await db.query(statement)
+        }
+        // One statement per SKU, in SKU order, so that releases and reservations lock rows in the same order.
         if target.releasesStock && !current.releasesStock {
             let items = try await db.query("SELECT sku, quantity FROM order_items WHERE order_id = \(id) ORDER BY sku")
             for item in items {
                 try await db.query("UPDATE inventory SET quantity = quantity + \(try item.int(1)), updated_at_ms = \(now) WHERE sku = \(try item.text(0))")
             }
         }
-        try await audit(db, actor: actor, action: "order.\(target.rawValue)", subject: id, detail: "from \(current.rawValue)", at: now)
     }
 
     static let orderColumns = "SELECT id, customer_id, status, total_minor, currency, created_at_ms, updated_at_ms"

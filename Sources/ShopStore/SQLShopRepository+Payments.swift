@@ -27,20 +27,24 @@ extension SQLShopRepository {
         return try rows.map(Self.payment(from:))
     }
 
-    public func recordPaymentOutcome(_ paymentID: String, _ outcome: PaymentOutcome, at now: Timestamp) async throws {
+    public func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws {
         let dialect = database.dialect
+        let paymentID = payment.id, orderID = payment.orderID
         try await database.transaction { db in
-            let rows = try await db.query("SELECT order_id, status FROM payments WHERE id = \(paymentID)\(raw: dialect.forUpdate)")
-            guard let row = rows.first else { throw ShopError.notFound(resource: "payment", id: paymentID) }
-            let orderID = try row.text(0)
             let actor = "payment-processor"
-            func settle(_ status: PaymentStatus, reference: String? = nil, error: String? = nil) async throws {
-                try await db.query("""
+            /// The payment's new state and its audit row, in one round trip where the engine allows.
+            func settle(_ status: PaymentStatus, reference: String? = nil, error: String? = nil, retryNow: Bool = false) async throws {
+                let retry: SQL = retryNow ? ", next_attempt_at_ms = \(now), attempts = 0" : ""
+                for statement in dialect.batch([
+                    """
                     UPDATE payments SET status = \(status.rawValue), gateway_reference = COALESCE(\(reference), gateway_reference),
-                        last_error = \(error), lease_until_ms = 0, updated_at_ms = \(now)
+                        last_error = \(error), lease_until_ms = 0, updated_at_ms = \(now)\(retry)
                     WHERE id = \(paymentID)
-                    """)
-                try await self.audit(db, actor: actor, action: "payment.\(status.rawValue)", subject: orderID, detail: error ?? reference ?? "", at: now)
+                    """,
+                    Self.auditRow(actor: actor, action: "payment.\(status.rawValue)", subject: orderID, detail: error ?? reference ?? "", at: now),
+                ]) {
+                    try await db.query(statement)
+                }
             }
             /// The order fails with its payment unless it was closed meanwhile (stock then already released).
             func failOrder() async throws {
@@ -55,8 +59,7 @@ extension SQLShopRepository {
                     try await settle(.captured, reference: reference)
                 } catch ShopError.invalidState {
                     // Cancelled while the charge was in flight: keep the reference and give the money back.
-                    try await settle(.refundPending, reference: reference)
-                    try await db.query("UPDATE payments SET next_attempt_at_ms = \(now), attempts = 0 WHERE id = \(paymentID)")
+                    try await settle(.refundPending, reference: reference, retryNow: true)
                 }
             case .declined(let reason):
                 try await settle(.declined, error: reason)

@@ -33,11 +33,7 @@ public struct SQLShopRepository: ShopRepository {
         return (try? await withDeadline(.seconds(1)) { try await Migrations.appliedCount(in: database) }) == Migrations.all.count
     }
 
-    /// Writes one audit row: who did what to which resource.
-    func audit(_ db: any SQLExecutor, actor: String, action: String, subject: String, detail: String, at now: Timestamp) async throws {
-        try await db.query(Self.auditRow(actor: actor, action: action, subject: subject, detail: detail, at: now))
-    }
-
+    /// One audit row: who did what to which resource. Written in the same transaction as the change.
     static func auditRow(actor: String, action: String, subject: String, detail: String, at now: Timestamp) -> SQL {
         """
         INSERT INTO audit_log (id, at_ms, actor, action, subject, detail)

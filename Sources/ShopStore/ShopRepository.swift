@@ -28,7 +28,8 @@ public protocol ShopRepository: Sendable {
     /// Leases up to `limit` payments whose next attempt is due (a charge or a refund), so no other worker
     /// takes them until `leaseMilliseconds` pass.
     func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment]
-    func recordPaymentOutcome(_ paymentID: String, _ outcome: PaymentOutcome, at now: Timestamp) async throws
+    /// Records what an attempt on a leased `payment` came to, and moves its order accordingly.
+    func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws
 }
 
 public struct PlacedOrder: Sendable {

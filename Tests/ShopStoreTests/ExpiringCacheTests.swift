@@ -16,6 +16,19 @@ struct ExpiringCacheTests {
         #expect(cache.count == 0)
     }
 
+    @Test func anEntryNeverOutlivesItsOwnExpiry() {
+        let clock = ManualClock()
+        let cache = ExpiringCache<String, Int>(timeToLiveMilliseconds: 60_000, capacity: 10, clock: clock)
+        cache.store(1, for: "token", expiresAt: clock.now().adding(milliseconds: 500))
+        cache.store(2, for: "later", expiresAt: clock.now().adding(milliseconds: 120_000))
+        clock.advance(milliseconds: 499)
+        #expect(cache["token"] == 1)
+        clock.advance(milliseconds: 1)
+        #expect(cache["token"] == nil)
+        clock.advance(milliseconds: 59_500)
+        #expect(cache["later"] == nil)
+    }
+
     @Test func aFullCacheDropsExpiredEntriesThenHalf() {
         let clock = ManualClock()
         let cache = ExpiringCache<Int, Int>(timeToLiveMilliseconds: 1_000, capacity: 4, clock: clock)

@@ -268,10 +268,10 @@ struct StoreConformanceTests {
             #expect(leased.allSatisfy { $0.attempts == 1 })
             #expect(try await repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: Self.t0).isEmpty)
 
-            try await repository.recordPaymentOutcome(captured.paymentID, .captured(reference: "auth_1"), at: Self.t0)
-            try await repository.recordPaymentOutcome(declined.paymentID, .declined(reason: "card_declined"), at: Self.t0)
+            try await repository.recordPaymentOutcome(try await repository.payment(orderID: captured.order.id), .captured(reference: "auth_1"), at: Self.t0)
+            try await repository.recordPaymentOutcome(try await repository.payment(orderID: declined.order.id), .declined(reason: "card_declined"), at: Self.t0)
             let retryAt = Self.t0.adding(milliseconds: 5_000)
-            try await repository.recordPaymentOutcome(retried.paymentID, .retry(error: "503", nextAttemptAt: retryAt), at: Self.t0)
+            try await repository.recordPaymentOutcome(try await repository.payment(orderID: retried.order.id), .retry(error: "503", nextAttemptAt: retryAt), at: Self.t0)
 
             #expect(try await repository.order(id: captured.order.id).status == .confirmed)
             #expect(try await repository.payment(orderID: captured.order.id).gatewayReference == "auth_1")
@@ -287,7 +287,7 @@ struct StoreConformanceTests {
             // Cancelled while this attempt is in flight; the capture that lands afterwards is refunded.
             _ = try await repository.closeOrder(id: retried.order.id, as: .cancelled, by: Self.customer, at: retryAt)
             #expect(try await repository.payment(orderID: retried.order.id).status == .pending)
-            try await repository.recordPaymentOutcome(retried.paymentID, .captured(reference: "auth_3"), at: retryAt)
+            try await repository.recordPaymentOutcome(try await repository.payment(orderID: retried.order.id), .captured(reference: "auth_3"), at: retryAt)
             #expect(try await repository.order(id: retried.order.id).status == .cancelled)
             #expect(try await repository.payment(orderID: retried.order.id).status == .refundPending)
             #expect(try await repository.stock(sku).quantity == before - 1)
@@ -304,13 +304,13 @@ struct StoreConformanceTests {
                 try await repository.closeOrder(id: placed.order.id, as: .refunded, by: Principal(subject: "a", role: .admin), at: Self.t0)
             }
             _ = try await repository.claimDuePayments(limit: 1, leaseMilliseconds: 1000, at: Self.t0)
-            try await repository.recordPaymentOutcome(placed.paymentID, .captured(reference: "auth_9"), at: Self.t0)
+            try await repository.recordPaymentOutcome(try await repository.payment(orderID: placed.order.id), .captured(reference: "auth_9"), at: Self.t0)
             let refunded = try await repository.closeOrder(id: placed.order.id, as: .refunded, by: Principal(subject: "a", role: .admin), at: Self.t0)
             #expect(refunded.status == .refunded)
             #expect(try await repository.stock(sku).quantity == before)
             let due = try await repository.claimDuePayments(limit: 5, leaseMilliseconds: 1000, at: Self.t0)
             #expect(due.map(\.status) == [.refundPending] && due[0].gatewayReference == "auth_9")
-            try await repository.recordPaymentOutcome(placed.paymentID, .refunded(reference: "auth_9"), at: Self.t0)
+            try await repository.recordPaymentOutcome(try await repository.payment(orderID: placed.order.id), .refunded(reference: "auth_9"), at: Self.t0)
             #expect(try await repository.payment(orderID: placed.order.id).status == .refunded)
         }
     }
