@@ -71,7 +71,7 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
         services: services,
         logger: logger)
     let demoCatalogSize = configuration.resolvedDemoCatalogSize
-    let storeName = configuration.usesPostgres ? "PostgreSQL at \(postgresConfiguration?.host ?? "?"):\(postgresConfiguration?.port ?? 0)" : configuration.sqlitePath
+    let storeName = postgresConfiguration.map { "PostgreSQL at \($0.host ?? "?"):\($0.port ?? 5432)" } ?? configuration.sqlitePath
     app.beforeServerStarts {
         do {
             try await withDeadline(configuration.startupTimeout) {

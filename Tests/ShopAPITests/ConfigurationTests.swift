@@ -7,23 +7,31 @@ import Testing
 
 @Suite("Configuration")
 struct ConfigurationTests {
-    @Test func postgreSQLWithoutASecretIsAStartUpError() async throws {
-        try await withTemporaryDirectory { directory in
-            var configuration = TestApp.configuration(dataDirectory: directory)
-            configuration.jwtSecret = nil
-            configuration.databaseURL = "postgres://shop@127.0.0.1:1/shop"
-            await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(configuration) }
-        }
+    struct BadConfiguration: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let change: @Sendable (inout AppConfiguration) -> Void
+        /// What the one-line error must say.
+        let message: String
     }
 
-    @Test func aShortSecretOrABadDatabaseURLIsAStartUpError() async throws {
+    static let badConfigurations = [
+        BadConfiguration(testDescription: "PostgreSQL without a secret", change: {
+            $0.jwtSecret = nil
+            $0.databaseURL = "postgres://shop@127.0.0.1:1/shop"
+        }, message: "with PostgreSQL a JWT secret is required"),
+        BadConfiguration(testDescription: "a short secret", change: { $0.jwtSecret = "short" }, message: "at least 32 bytes"),
+        BadConfiguration(testDescription: "not a PostgreSQL URL", change: { $0.databaseURL = "mysql://somewhere/db" }, message: "postgres://"),
+        BadConfiguration(testDescription: "an unknown sslmode", change: { $0.databaseURL = "postgres://u@h/db?sslmode=maybe" }, message: "sslmode"),
+    ]
+
+    @Test(arguments: badConfigurations)
+    func aBadConfigurationIsAOneLineStartUpError(_ bad: BadConfiguration) async throws {
         try await withTemporaryDirectory { directory in
             var configuration = TestApp.configuration(dataDirectory: directory)
-            configuration.jwtSecret = "short"
-            await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(configuration) }
-            configuration.jwtSecret = TestApp.secret
-            configuration.databaseURL = "mysql://somewhere/db"
-            await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(configuration) }
+            bad.change(&configuration)
+            let error = await #expect(throws: ConfigurationError.self) { _ = try await buildApplication(configuration) }
+            #expect(error?.description.contains(bad.message) == true, "\(String(describing: error))")
+            #expect(error?.description.contains("\n") == false)
         }
     }
 
@@ -40,8 +48,8 @@ struct ConfigurationTests {
         }
     }
 
-    @Test func theEmbeddedModeGeneratesASecretOnceAndKeepsItPrivate() throws {
-        try withTemporaryDirectorySync { directory in
+    @Test func theEmbeddedModeGeneratesASecretOnceAndKeepsItPrivate() async throws {
+        try await withTemporaryDirectory { directory in
             let first = try EmbeddedSecret.loadOrCreate(dataDirectory: directory + "/data")
             let second = try EmbeddedSecret.loadOrCreate(dataDirectory: directory + "/data")
             #expect(first.created && !second.created)
@@ -49,11 +57,5 @@ struct ConfigurationTests {
             let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/data/jwt-secret")
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         }
-    }
-
-    func withTemporaryDirectorySync(_ body: (String) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shop-test-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try body(directory)
     }
 }
