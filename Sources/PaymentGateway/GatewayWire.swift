@@ -58,6 +58,8 @@ public enum GatewayWire {
 
     /// What the sandbox has done since it started: how tests prove nothing was charged twice.
     public struct Ledger: Codable, Sendable, Equatable {
+        /// Calls to the authorise, capture and refund endpoints, failed ones included.
+        public var calls = 0
         public var authorizations = 0
         public var declines = 0
         public var captures = 0
@@ -70,7 +72,7 @@ public enum GatewayWire {
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case authorizations, declines, captures, refunds
+            case calls, authorizations, declines, captures, refunds
             case capturedMinor = "captured_minor"
             case refundedMinor = "refunded_minor"
             case repeatedCaptures = "repeated_captures"

@@ -126,7 +126,8 @@ public final class SandboxGateway: Sendable {
     /// Waits the configured latency, then fails the call with a 503 at the configured ratio.
     private func simulateNetwork() async throws {
         let (latency, fail) = state.withLock { state in
-            (state.settings.latencyMilliseconds, Double.random(in: 0..<1, using: &state.random) < state.settings.failureRatio)
+            state.ledger.calls += 1
+            return (state.settings.latencyMilliseconds, Double.random(in: 0..<1, using: &state.random) < state.settings.failureRatio)
         }
         if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
         if fail { throw HTTPError(.serviceUnavailable, message: "sandbox: injected failure") }

@@ -1,0 +1,47 @@
+import PaymentGateway
+import ShopDomain
+import ShopTestSupport
+import Testing
+
+/// The gateway client against a real sandbox over HTTP.
+@Suite("Gateway client")
+struct GatewayClientTests {
+    static let amount = Money(minorUnits: 1_250, currency: .eur)
+
+    @Test func theCircuitOpensAfterConsecutiveFailuresAndStopsCallingTheGateway() async throws {
+        try await withSandbox(.init(failureRatio: 1)) { sandbox, url in
+            let clock = ManualClock()
+            let client = PaymentGatewayClient(
+                address: GatewayAddress(url: url), settings: .init(breakerFailureThreshold: 3, breakerOpenDuration: .seconds(10)), clock: clock)
+            for i in 0..<3 {
+                #expect(await client.charge(paymentID: "p\(i)", amount: Self.amount) == .retryable("gateway answered 503"))
+            }
+            #expect(client.breakerState == .open)
+            #expect(await client.charge(paymentID: "p3", amount: Self.amount) == .retryable("circuit open"))
+            #expect(sandbox.ledger.calls == 3)
+
+            // After the open period one trial goes through; the gateway has recovered, so the circuit closes.
+            sandbox.settings = .init()
+            clock.advance(milliseconds: 10_000)
+            let result = await client.charge(paymentID: "p4", amount: Self.amount)
+            guard case .captured(let reference) = result else {
+                Issue.record("expected a capture after the open period, got \(result)")
+                return
+            }
+            #expect(reference.hasPrefix("auth_"))
+            #expect(client.breakerState == .closed)
+            #expect(sandbox.ledger.calls == 5 && sandbox.ledger.captures == 1)
+        }
+    }
+
+    @Test func aDeclineIsAnAnswerNotAFailure() async throws {
+        try await withSandbox(.init(declineRatio: 1)) { sandbox, url in
+            let client = PaymentGatewayClient(address: GatewayAddress(url: url), settings: .init(breakerFailureThreshold: 1), clock: ManualClock())
+            for i in 0..<3 {
+                #expect(await client.charge(paymentID: "d\(i)", amount: Self.amount) == .declined(reason: "card_declined"))
+            }
+            #expect(client.breakerState == .closed)
+            #expect(sandbox.ledger.declines == 3 && sandbox.ledger.captures == 0)
+        }
+    }
+}
