@@ -5,7 +5,7 @@ import ShopDomain
 /// 405 answers are computed from it, the OpenAPI test checks the spec against it, and the metrics' `http_route`
 /// label is its template. No other place spells a path.
 public enum APIRoute: String, CaseIterable, Sendable {
-    case health, readiness, openAPI
+    case health, readiness, openAPI, metrics
     case listProducts, getProduct
     case getStock, setStock, adjustStock, pickStock
     case placeOrder, listOrders, getOrder, cancelOrder, refundOrder, getPayment
@@ -18,7 +18,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .health, .readiness, .openAPI, .listProducts, .getProduct, .getStock, .listOrders, .getOrder, .getPayment: .get
+        case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock, .listOrders, .getOrder, .getPayment: .get
         case .setStock: .put
         case .adjustStock, .pickStock, .placeOrder, .cancelOrder, .refundOrder: .post
         }
@@ -29,6 +29,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
         case .health: "/healthz"
         case .readiness: "/readyz"
         case .openAPI: "/openapi.yaml"
+        case .metrics: "/metrics"
         case .listProducts: "/v1/products"
         case .getProduct: "/v1/products/{sku}"
         case .getStock: "/v1/inventory/{sku}"
@@ -46,13 +47,29 @@ public enum APIRoute: String, CaseIterable, Sendable {
 
     public var access: Access {
         switch self {
-        case .health, .readiness, .openAPI, .listProducts, .getProduct, .getStock: .anonymous
+        case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock: .anonymous
         case .setStock, .adjustStock, .pickStock: .roles([.warehouse, .admin])
         case .placeOrder: .roles([.customer])
         case .listOrders, .getOrder, .cancelOrder, .getPayment: .roles([.customer, .admin])
         case .refundOrder: .roles([.admin])
         }
     }
+
+    /// The template of the route the router matched, from Hummingbird's endpoint path (which may spell
+    /// captures `:name`); nil when no route matched.
+    public static func template(forEndpointPath path: String?) -> String? {
+        guard let path else { return nil }
+        return templatesByEndpointPath[path]
+    }
+
+    private static let templatesByEndpointPath: [String: String] = {
+        var map: [String: String] = [:]
+        for route in allCases {
+            map[route.template] = route.template
+            map[route.template.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")] = route.template
+        }
+        return map
+    }()
 
     /// Methods served at a concrete `path`, for the `Allow` header of a 405.
     public static func methods(servingPath path: String) -> [HTTPRequest.Method] {

@@ -2,13 +2,17 @@ import Foundation
 import Hummingbird
 import Logging
 import PaymentGateway
+import Prometheus
 import ServiceLifecycle
 import ShopDomain
 import ShopStore
 
 /// Builds the API server from `configuration`: store, migrations, payment gateway and processor, routes.
-/// Logging, metrics and tracing backends are bootstrapped by `main`, never here: tests build many apps.
-public func buildApplication(_ configuration: AppConfiguration, clock: any ShopClock = SystemClock()) async throws -> some ApplicationProtocol {
+/// Logging, metrics and tracing backends are bootstrapped by `main`, never here: tests build many apps,
+/// each with a registry of its own (`main` passes the one it bootstrapped swift-metrics with).
+public func buildApplication(
+    _ configuration: AppConfiguration, clock: any ShopClock = SystemClock(), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+) async throws -> some ApplicationProtocol {
     let logger = {
         var logger = Logger(label: "shop-api")
         logger.logLevel = configuration.logLevel
@@ -58,8 +62,10 @@ public func buildApplication(_ configuration: AppConfiguration, clock: any ShopC
     services.append(processor)
 
     let router = Router(context: ShopRequestContext.self)
+    router.add(middleware: HTTPMetricsMiddleware(registry: metrics))
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
+    router.addRoutes(MetricsController(registry: metrics).routes)
     router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument()).routes)
     router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
     router.addRoutes(InventoryController(repository: repository, clock: clock).routes)

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import PaymentGateway
+import Prometheus
 import ShopAPI
 import ShopDomain
 
@@ -28,7 +30,10 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = configuration.logLevel
             return handler
         }
-        let app = try await buildApplication(configuration)
+        // One registry for the process: what the app records and what libraries report through swift-metrics.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let app = try await buildApplication(configuration, metrics: registry)
         try await app.runService()
     }
 }

@@ -1,0 +1,16 @@
+import Hummingbird
+import Prometheus
+
+/// `GET /metrics` for Prometheus.
+struct MetricsController {
+    let registry: PrometheusCollectorRegistry
+
+    var routes: RouteCollection<ShopRequestContext> {
+        RouteCollection(context: ShopRequestContext.self)
+            .on(.metrics) { request, _ in
+                let (contentType, body) = MetricsExposition.render(
+                    registry, openMetrics: MetricsExposition.wantsOpenMetrics(accept: request.headers[.accept]))
+                return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: body))
+            }
+    }
+}

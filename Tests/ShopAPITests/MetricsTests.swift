@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+@testable import ShopAPI
+import ShopDomain
+import ShopTestSupport
+import Testing
+
+@Suite("Metrics")
+struct MetricsTests {
+    /// `name{labels}` → value, for every sample of a Prometheus text exposition.
+    static func samples(_ text: String) -> [String: Double] {
+        var samples: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            samples[String(line[..<space])] = value
+        }
+        return samples
+    }
+
+    static func scrape(_ client: some TestClientProtocol) async throws -> [String: Double] {
+        samples(String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
+    }
+
+    static func count(_ method: String, _ route: String, _ status: Int) -> String {
+        "http_server_request_duration_seconds_count{http_request_method=\"\(method)\",http_route=\"\(route)\",http_response_status_code=\"\(status)\"}"
+    }
+
+    @Test func everyResponseIsTimedByMethodRouteAndStatusProblemsIncluded() async throws {
+        let customer = try await TestApp.token("alice", .customer)
+        try await TestApp.run { client in
+            for _ in 0..<3 { _ = try await client.send(.get, "/v1/products/SKU-00001") }
+            _ = try await client.send(.get, "/v1/products/SKU-99999")
+            _ = try await client.send(.get, "/no/such/path")
+            _ = try await client.send(.delete, "/v1/orders", token: customer)
+            _ = try await client.send(.post, "/v1/orders", token: customer, json: "{\"items\":[]}")
+            _ = try await client.send(.post, "/v1/orders", json: orderJSON(("SKU-00001", 1)))
+            _ = try await client.send(.post, "/v1/orders", token: customer, json: "{\"items\":[" + String(repeating: " ", count: 70_000) + "]}")
+            let samples = try await Self.scrape(client)
+            #expect(samples[Self.count("GET", "/v1/products/{sku}", 200)] == 3)
+            #expect(samples[Self.count("GET", "/v1/products/{sku}", 404)] == 1)
+            #expect(samples[Self.count("GET", MetricNames.unmatchedRoute, 404)] == 1)
+            #expect(samples[Self.count("DELETE", MetricNames.unmatchedRoute, 405)] == 1)
+            #expect(samples[Self.count("POST", "/v1/orders", 422)] == 1)
+            #expect(samples[Self.count("POST", "/v1/orders", 401)] == 1)
+            #expect(samples[Self.count("POST", "/v1/orders", 413)] == 1)
+            // Every SLO threshold is a bucket boundary.
+            for bound in ["0.005", "0.01", "0.025", "0.05", "0.1", "0.2", "0.25", "0.3", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"] {
+                let bucket = "http_server_request_duration_seconds_bucket{http_request_method=\"GET\",http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\",le=\"\(bound)\"}"
+                #expect(samples[bucket] != nil, "no bucket le=\(bound)")
+            }
+            #expect(samples["http_server_active_requests"] == 1, "the scrape itself is in flight")
+        }
+    }
+
+    @Test func unknownPathsAndMethodsCannotGrowTheSeries() async throws {
+        let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .head, .init("BREW")!, .init("PROPFIND")!, .init("X-\(UUID().uuidString.prefix(8))")!]
+        try await TestApp.run { client in
+            for method in methods { _ = try await client.execute(uri: "/warm-up", method: method) }
+            let before = Set(try await Self.scrape(client).keys.filter { !$0.contains("http_route=\"/metrics\"") && !$0.hasPrefix("http_server_active") })
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<10_000 {
+                let path = "/" + (0..<Int.random(in: 1...4, using: &generator)).map { _ in String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 36) }.joined(separator: "/")
+                _ = try await client.execute(uri: path, method: methods.randomElement(using: &generator)!)
+            }
+            let after = try await Self.scrape(client)
+            #expect(Set(after.keys.filter { !$0.contains("http_route=\"/metrics\"") && !$0.hasPrefix("http_server_active") }) == before)
+            let unmatched = after.filter { $0.key.hasPrefix("http_server_request_duration_seconds_count") && $0.key.contains("unmatched") }.values.reduce(0, +)
+            #expect(unmatched == Double(10_000 + methods.count))
+        }
+    }
+
+    @Test func openMetricsIsServedWhenAsked() async throws {
+        try await TestApp.run { client in
+            let response = try await client.execute(uri: "/metrics", method: .get, headers: [.accept: "application/openmetrics-text; version=1.0.0,text/plain;q=0.5"])
+            #expect(response.headers[.contentType] == MetricsExposition.openMetricsContentType)
+            #expect(String(buffer: response.body).hasSuffix("# EOF\n"))
+            let plain = try await client.execute(uri: "/metrics", method: .get)
+            #expect(plain.headers[.contentType] == MetricsExposition.prometheusContentType)
+            #expect(!String(buffer: plain.body).contains("# EOF"))
+        }
+    }
+
+    @Test func openMetricsNamesACounterFamilyWithoutItsTotalSuffix() {
+        let text = """
+            # HELP orders_created_total Orders placed
+            # TYPE orders_created_total counter
+            orders_created_total{outcome="ok"} 3
+            # TYPE open_connections gauge
+            open_connections 2
+            """
+        #expect(MetricsExposition.openMetrics(fromPrometheusText: text) == """
+            # HELP orders_created Orders placed
+            # TYPE orders_created counter
+            orders_created_total{outcome="ok"} 3
+            # TYPE open_connections gauge
+            open_connections 2
+            # EOF
+
+            """)
+    }
+
+    @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"))
+    func promtoolFindsNothingToSay() async throws {
+        let promtool = try #require(TestTools.promtool, "promtool is required in CI")
+        try await TestApp.run { client in
+            _ = try await client.send(.get, "/v1/products/SKU-00001")
+            _ = try await client.send(.get, "/nope")
+            let exposition = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let (status, output) = try TestTools.run(promtool, ["check", "metrics"], input: exposition)
+            #expect(status == 0)
+            #expect(output.isEmpty, "promtool said: \(output)")
+        }
+    }
+}
