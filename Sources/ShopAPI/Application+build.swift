@@ -62,7 +62,7 @@ public func buildApplication(
     services.append(processor)
 
     let router = Router(context: ShopRequestContext.self)
-    router.add(middleware: HTTPMetricsMiddleware(registry: metrics))
+    router.add(middleware: HTTPMetricsMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
     router.addRoutes(MetricsController(registry: metrics).routes)

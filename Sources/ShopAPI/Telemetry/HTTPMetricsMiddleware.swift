@@ -1,6 +1,47 @@
 import Hummingbird
 import NIOCore
 import Prometheus
+import Synchronization
+
+/// The HTTP server's series in one registry: the request histogram and the in-flight gauge.
+final class HTTPServerMetrics: Sendable {
+    static let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+    let registry: PrometheusCollectorRegistry
+    let active: Gauge
+    /// The histogram of each series seen, so a request does not pay for the registry's lock and label keys.
+    private let histograms = Mutex<[SeriesKey: ValueHistogram]>([:])
+
+    private struct SeriesKey: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        active = registry.makeGauge(name: MetricNames.activeRequests, help: "HTTP requests being served")
+    }
+
+    /// Records one response. The method and route are bounded here: unknown methods become `_OTHER`, paths no
+    /// route matched become `unmatched`.
+    func record(method rawMethod: String, endpointPath: String?, status: Int, seconds: Double) {
+        let method = Self.standardMethods.contains(rawMethod) ? rawMethod : MetricNames.otherMethod
+        let route = APIRoute.template(forEndpointPath: endpointPath) ?? MetricNames.unmatchedRoute
+        let key = SeriesKey(method: method, route: route, status: status)
+        let histogram = histograms.withLock { known in
+            if let histogram = known[key] { return histogram }
+            let histogram = registry.makeValueHistogram(
+                name: MetricNames.requestDuration,
+                labels: [("http_request_method", method), ("http_route", route), ("http_response_status_code", String(status))],
+                buckets: MetricNames.requestDurationBuckets,
+                help: "Duration of HTTP server requests")
+            known[key] = histogram
+            return histogram
+        }
+        histogram.record(seconds)
+    }
+}
 
 /// Times and counts every response, problems included, by method, route template and status. The outermost
 /// middleware, so a 404, 405, 413 or 422 made further in is recorded like a 200. Hummingbird's own
@@ -8,20 +49,12 @@ import Prometheus
 /// built on it would miss exactly the failed requests.
 struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = ShopRequestContext
-    let registry: PrometheusCollectorRegistry
-    let active: Gauge
-
-    init(registry: PrometheusCollectorRegistry) {
-        self.registry = registry
-        active = registry.makeGauge(name: MetricNames.activeRequests, help: "HTTP requests being served")
-    }
-
-    static let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+    let metrics: HTTPServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        active.increment()
+        metrics.active.increment()
         let start = NIODeadline.now()
-        defer { active.decrement() }
+        defer { metrics.active.decrement() }
         do {
             let response = try await next(request, context)
             record(request, context, status: response.status.code, since: start)
@@ -34,13 +67,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, since start: NIODeadline) {
-        let method = Self.standardMethods.contains(request.method.rawValue) ? request.method.rawValue : MetricNames.otherMethod
-        let route = APIRoute.template(forEndpointPath: context.endpointPath) ?? MetricNames.unmatchedRoute
-        let histogram = registry.makeValueHistogram(
-            name: MetricNames.requestDuration,
-            labels: [("http_request_method", method), ("http_route", route), ("http_response_status_code", String(status))],
-            buckets: MetricNames.requestDurationBuckets,
-            help: "Duration of HTTP server requests")
-        histogram.record(Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000)
+        metrics.record(
+            method: request.method.rawValue, endpointPath: context.endpointPath, status: status,
+            seconds: Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000)
     }
 }
