@@ -11,10 +11,11 @@ import ShopStore
 /// Logging, metrics and tracing backends are bootstrapped by `main`, never here: tests build many apps,
 /// each with a registry of its own (`main` passes the one it bootstrapped swift-metrics with).
 public func buildApplication(
-    _ configuration: AppConfiguration, clock: any ShopClock = SystemClock(), metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    _ configuration: AppConfiguration, clock: any ShopClock = SystemClock(),
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil
 ) async throws -> some ApplicationProtocol {
     let logger = {
-        var logger = Logger(label: "shop-api")
+        var logger = logger ?? Logger(label: "shop-api")
         logger.logLevel = configuration.logLevel
         return logger
     }()
@@ -62,7 +63,7 @@ public func buildApplication(
     services.append(processor)
 
     let router = Router(context: ShopRequestContext.self)
-    router.add(middleware: HTTPMetricsMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
+    router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
     router.addRoutes(MetricsController(registry: metrics).routes)

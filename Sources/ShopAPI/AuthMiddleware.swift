@@ -14,7 +14,9 @@ struct AuthMiddleware: RouterMiddleware {
             throw HTTPProblem.unauthorized("Authorization must be a Bearer token")
         }
         var context = context
-        context.principal = try await tokens.verify(String(parts[1]))
+        let principal = try await tokens.verify(String(parts[1]))
+        context.principal = principal
+        context.facts.subject = principal.subject
         return try await next(request, context)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import ShopDomain
 
@@ -9,9 +10,14 @@ public struct ShopRequestContext: RequestContext {
     public var principal: Principal?
     /// Refuse larger bodies with 413 (set from `AppConfiguration.maxBodyBytes` by the middleware).
     public var bodyLimit = 64 * 1024
+    /// What inner middleware learns that the outermost one logs (the context itself is a value).
+    public let facts = RequestFacts()
+    /// The peer's IP address, when the connection has one.
+    public let clientAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { bodyLimit }
@@ -23,4 +29,15 @@ public struct ShopRequestContext: RequestContext {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // sorted: stable bytes, so an idempotent replay is identical
         return encoder
     }()
+}
+
+/// Per-request facts shared by reference between middlewares.
+public final class RequestFacts: Sendable {
+    private let authenticatedSubject = Mutex<String?>(nil)
+
+    /// The authenticated caller's subject, set by `AuthMiddleware`.
+    public var subject: String? {
+        get { authenticatedSubject.withLock { $0 } }
+        set { authenticatedSubject.withLock { $0 = newValue } }
+    }
 }

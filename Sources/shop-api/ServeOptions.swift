@@ -13,7 +13,7 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "PostgreSQL pool size (env SHOP_DB_POOL_SIZE, default 20).") var databasePoolSize: Int?
     @Option(help: "Directory for the SQLite file and the embedded JWT secret (env SHOP_DATA_DIR, default ./data).")
     var dataDir: String?
-    @Option(help: "trace, debug, info, notice, warning, error or critical (env SHOP_LOG_LEVEL, default info).")
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info).")
     var logLevel: String?
     @Option(help: "HS256 secret, at least 32 bytes (env SHOP_JWT_SECRET; required with PostgreSQL).") var jwtSecret: String?
     @Option(help: "Products to seed into an empty catalog (env SHOP_DEMO_CATALOG; default 1000 on SQLite, 0 on PostgreSQL).")
@@ -41,7 +41,7 @@ struct ServeOptions: ParsableArguments {
         configuration.databaseURL = try value(databaseURL, "DATABASE_URL") { $0 }
         configuration.databasePoolSize = try value(databasePoolSize, "SHOP_DB_POOL_SIZE") { Int($0) } ?? configuration.databasePoolSize
         configuration.dataDirectory = try value(dataDir, "SHOP_DATA_DIR") { $0 } ?? configuration.dataDirectory
-        let level = try value(logLevel, "SHOP_LOG_LEVEL") { $0 } ?? "info"
+        let level = try value(logLevel, "LOG_LEVEL") { $0 } ?? "info"
         guard let parsedLevel = Logger.Level(rawValue: level) else { throw ValidationError("log level \(level) is not one of trace, debug, info, notice, warning, error, critical") }
         configuration.logLevel = parsedLevel
         configuration.jwtSecret = try value(jwtSecret, "SHOP_JWT_SECRET") { $0 }

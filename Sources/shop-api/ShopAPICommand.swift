@@ -25,11 +25,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration(environment: ProcessInfo.processInfo.environment)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
-        }
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, service: "shop-api", level: configuration.logLevel) }
         // One registry for the process: what the app records and what libraries report through swift-metrics.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -76,7 +72,7 @@ struct PaymentSandbox: AsyncParsableCommand {
         let settings = GatewayWire.SandboxSettings(latencyMilliseconds: latencyMs, failureRatio: failureRatio, declineRatio: declineRatio)
         guard settings.isValid else { throw ValidationError("--latency-ms must be 0-60000 and the ratios 0-1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, service: "payment-sandbox", level: .info) }
         let sandbox = SandboxGateway(settings: settings)
         try await sandbox.application(host: host, port: port, logger: Logger(label: "payment-sandbox")).runService()
     }

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import NIOCore
 import Prometheus
 import Synchronization
@@ -43,11 +44,12 @@ final class HTTPServerMetrics: Sendable {
     }
 }
 
-/// Times and counts every response, problems included, by method, route template and status. The outermost
-/// middleware, so a 404, 405, 413 or 422 made further in is recorded like a 200. Hummingbird's own
+/// The outermost middleware: times every response, problems included, once, then records it in the
+/// request histogram (by method, route template and status) and writes one access log line. Being
+/// outermost, a 404, 405, 413 or 422 made further in is recorded like a 200. Hummingbird's own
 /// MetricsMiddleware leaves thrown errors out of its duration and has no unit in its name, so an SLO
 /// built on it would miss exactly the failed requests.
-struct HTTPMetricsMiddleware: RouterMiddleware {
+struct RequestTelemetryMiddleware: RouterMiddleware {
     typealias Context = ShopRequestContext
     let metrics: HTTPServerMetrics
 
@@ -57,18 +59,29 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
         defer { metrics.active.decrement() }
         do {
             let response = try await next(request, context)
-            record(request, context, status: response.status.code, since: start)
+            finish(request, context, status: response.status.code, bytesOut: response.body.contentLength, since: start)
             return response
         } catch {
             // Only errors no middleware below turned into a response get here; the server answers them with a 500.
-            record(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: start)
+            finish(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, bytesOut: nil, since: start)
             throw error
         }
     }
 
-    private func record(_ request: Request, _ context: Context, status: Int, since start: NIODeadline) {
-        metrics.record(
-            method: request.method.rawValue, endpointPath: context.endpointPath, status: status,
-            seconds: Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000)
+    private func finish(_ request: Request, _ context: Context, status: Int, bytesOut: Int?, since start: NIODeadline) {
+        let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000
+        metrics.record(method: request.method.rawValue, endpointPath: context.endpointPath, status: status, seconds: seconds)
+        var line: Logger.Metadata = [
+            "method": "\(request.method.rawValue)",
+            "route": "\(APIRoute.template(forEndpointPath: context.endpointPath) ?? MetricNames.unmatchedRoute)",
+            "path": "\(request.uri.path)",
+            "status": .stringConvertible(status),
+            "duration_ms": .stringConvertible((seconds * 1000 * 1000).rounded() / 1000),
+            "bytes_in": .stringConvertible(request.headers[.contentLength].flatMap { Int($0) } ?? 0),
+            "bytes_out": .stringConvertible(bytesOut ?? 0),
+        ]
+        if let client = context.clientAddress { line["client_address"] = "\(client)" }
+        if let subject = context.facts.subject { line["user"] = "\(subject)" }
+        context.logger.info("request", metadata: line)
     }
 }
