@@ -66,7 +66,7 @@ public func buildApplication(
     router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
-    router.addRoutes(MetricsController(registry: metrics).routes)
+    router.addRoutes(MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes)
     router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument()).routes)
     router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
     router.addRoutes(InventoryController(repository: repository, clock: clock).routes)

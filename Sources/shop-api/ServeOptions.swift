@@ -49,6 +49,7 @@ struct ServeOptions: ParsableArguments {
         configuration.paymentGatewayURL = try value(paymentGatewayURL, "PAYMENT_GATEWAY_URL") { $0 }
         configuration.sandboxPort = try value(sandboxPort, "SHOP_SANDBOX_PORT") { Int($0) } ?? configuration.sandboxPort
         configuration.maxBodyBytes = try value(maxBodyBytes, "SHOP_MAX_BODY_BYTES") { Int($0) } ?? configuration.maxBodyBytes
+        configuration.buildCommit = environment["SHOP_BUILD_COMMIT"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.buildCommit
         let retrySeconds = try value(paymentRetrySeconds, "SHOP_PAYMENT_RETRY_SECONDS") { Double($0) } ?? 5
         let attempts = try value(paymentMaxAttempts, "SHOP_PAYMENT_MAX_ATTEMPTS") { Int($0) } ?? 4
 

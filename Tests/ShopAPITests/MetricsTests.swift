@@ -53,6 +53,18 @@ struct MetricsTests {
         }
     }
 
+    @Test func processAndBuildSeriesAreExposed() async throws {
+        try await TestApp.run(configure: { $0.buildCommit = "abc1234" }) { client in
+            let samples = try await Self.scrape(client)
+            #expect(samples["shop_api_build_info{version=\"0.1.0\",commit=\"abc1234\"}"] == 1)
+            #expect((samples["process_resident_memory_bytes"] ?? 0) > 1_000_000)
+            #expect((samples["process_open_fds"] ?? 0) >= 3)
+            #expect((samples["process_cpu_seconds_total"] ?? 0) > 0)
+            let started = try #require(samples["process_start_time_seconds"])
+            #expect(abs(started - Date().timeIntervalSince1970) < 24 * 3600, "start time \(started)")
+        }
+    }
+
     @Test func unknownPathsAndMethodsCannotGrowTheSeries() async throws {
         let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .head, .init("BREW")!, .init("PROPFIND")!, .init("X-\(UUID().uuidString.prefix(8))")!]
         try await TestApp.run { client in
