@@ -24,6 +24,11 @@ let package = Package(
     targets: [
         // The shop's rules: money, stock, orders, payments' state. No I/O.
         .target(name: "ShopDomain"),
+        // Every metric's name, help and handle, in the application's own Prometheus registry.
+        .target(
+            name: "ShopMetrics",
+            dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]
+        ),
         // SQL adapters (SQLite default, PostgreSQL for production) behind one repository protocol.
         .target(
             name: "ShopStore",
@@ -40,6 +45,7 @@ let package = Package(
             dependencies: [
                 "ShopDomain",
                 "ShopStore",
+                "ShopMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -53,6 +59,7 @@ let package = Package(
             dependencies: [
                 "ShopDomain",
                 "ShopStore",
+                "ShopMetrics",
                 "PaymentGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -90,6 +97,7 @@ let package = Package(
             dependencies: [
                 "ShopAPI",
                 "PaymentGateway",
+                "ShopMetrics",
                 "ShopTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ShopDomain
+import ShopMetrics
 import Synchronization
 
 /// What one call to the gateway came to, as the payment processor needs to know it.
@@ -38,8 +39,10 @@ public final class PaymentGatewayClient: Sendable {
     private let http: HTTPClient
     private let clock: any ShopClock
     private let breaker: Mutex<CircuitBreaker>
+    private let metrics: ShopMetrics?
 
-    public init(address: GatewayAddress, settings: Settings, clock: any ShopClock, http: HTTPClient = .shared) {
+    public init(address: GatewayAddress, settings: Settings, clock: any ShopClock, metrics: ShopMetrics? = nil, http: HTTPClient = .shared) {
+        self.metrics = metrics
         self.address = address
         self.settings = settings
         self.http = http
@@ -53,7 +56,7 @@ public final class PaymentGatewayClient: Sendable {
 
     /// Authorises and captures `amount` for payment `paymentID`.
     public func charge(paymentID: String, amount: Money) async -> GatewayResult {
-        await guarded {
+        await guarded(.charge) {
             let request = GatewayWire.AuthorizeRequest(amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID)
             let (status, authorization) = try await self.post("/v1/authorizations", key: "authorize-\(paymentID)", body: request)
             if status == 402 { return .declined(reason: authorization?.declineReason ?? "declined") }
@@ -66,7 +69,7 @@ public final class PaymentGatewayClient: Sendable {
 
     /// Refunds the captured authorisation `reference` of payment `paymentID`.
     public func refund(paymentID: String, reference: String) async -> GatewayResult {
-        await guarded {
+        await guarded(.refund) {
             let (status, refunded) = try await self.post("/v1/authorizations/\(reference)/refund", key: "refund-\(paymentID)", body: Empty?.none)
             guard (200..<300).contains(status), refunded?.status == "refunded" else { return Self.classify(status) }
             return .refunded(reference: reference)
@@ -77,18 +80,31 @@ public final class PaymentGatewayClient: Sendable {
 
     /// Runs `call` if the breaker allows it and feeds its result back: retryable failures count against
     /// the gateway; declines and refusals are answers, so they count as the gateway working.
-    private func guarded(_ call: () async throws -> GatewayResult) async -> GatewayResult {
-        guard breaker.withLock({ $0.allowsCall(at: clock.now()) }) else { return .retryable("circuit open") }
+    private func guarded(_ operation: ShopMetrics.GatewayOperation, _ call: () async throws -> GatewayResult) async -> GatewayResult {
+        guard breaker.withLock({ $0.allowsCall(at: clock.now()) }) else {
+            metrics?.gatewayCall(operation, result: "circuit_open", seconds: 0)
+            return .retryable("circuit open")
+        }
+        let start = ContinuousClock.now
         let result: GatewayResult
         do {
             result = try await call()
         } catch {
             result = .retryable("gateway unreachable: \(error)")
         }
-        if case .retryable = result {
-            breaker.withLock { $0.recordFailure(at: clock.now()) }
-        } else {
-            breaker.withLock { $0.recordSuccess() }
+        let elapsed = ContinuousClock.now - start
+        let state = breaker.withLock { breaker -> CircuitBreaker.State in
+            if case .retryable = result { breaker.recordFailure(at: clock.now()) } else { breaker.recordSuccess() }
+            return breaker.state
+        }
+        if let metrics {
+            let label: String = switch result {
+            case .captured, .refunded: "ok"
+            case .declined: "declined"
+            case .retryable, .permanent: "error"
+            }
+            metrics.gatewayCall(operation, result: label, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            metrics.circuitState(ShopMetrics.CircuitState(rawValue: state.rawValue) ?? .closed)
         }
         return result
     }

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import ShopDomain
+import ShopMetrics
 import ShopStore
 
 /// Settles payments in the background so that placing an order never waits on the gateway: wakes when an
@@ -26,11 +27,16 @@ public final class PaymentProcessor: Service, Sendable {
     private let gateway: PaymentGatewayClient
     private let clock: any ShopClock
     private let settings: Settings
+    private let metrics: ShopMetrics
     private let logger: Logger
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    public init(repository: any ShopRepository, gateway: PaymentGatewayClient, clock: any ShopClock, settings: Settings, logger: Logger) {
+    public init(
+        repository: any ShopRepository, gateway: PaymentGatewayClient, clock: any ShopClock, settings: Settings,
+        metrics: ShopMetrics, logger: Logger
+    ) {
+        self.metrics = metrics
         self.repository = repository
         self.gateway = gateway
         self.clock = clock
@@ -100,6 +106,13 @@ public final class PaymentProcessor: Service, Sendable {
             } else {
                 outcome = .failed(error: "\(payment.attempts) attempts failed, last: \(error)")
             }
+        }
+        switch outcome {
+        case .captured: metrics.payment(.captured)
+        case .declined: metrics.payment(.declined)
+        case .failed: metrics.payment(.error)
+        case .retry: metrics.payment(.retried)
+        case .refunded: metrics.payment(.refunded)
         }
         do {
             try await repository.recordPaymentOutcome(payment, outcome, at: clock.now())

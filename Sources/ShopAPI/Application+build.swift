@@ -5,6 +5,7 @@ import PaymentGateway
 import Prometheus
 import ServiceLifecycle
 import ShopDomain
+import ShopMetrics
 import ShopStore
 
 /// Builds the API server from `configuration`: store, migrations, payment gateway and processor, routes.
@@ -48,6 +49,8 @@ public func buildApplication(
     services.append(DatabaseService(database: database))
     let repository = SQLShopRepository(database: database)
 
+    let shopMetrics = ShopMetrics(registry: metrics)
+
     let gatewayAddress = GatewayAddress(url: configuration.paymentGatewayURL)
     if configuration.paymentGatewayURL == nil {
         let sandbox = SandboxGateway(settings: configuration.sandboxSettings)
@@ -56,10 +59,12 @@ public func buildApplication(
             logger.info("payment sandbox listening", metadata: ["port": "\(port)"])
         })
     }
-    let gateway = PaymentGatewayClient(address: gatewayAddress, settings: .init(timeout: configuration.paymentGatewayTimeout), clock: clock)
+    let gateway = PaymentGatewayClient(
+        address: gatewayAddress, settings: .init(timeout: configuration.paymentGatewayTimeout), clock: clock, metrics: shopMetrics)
     let processor = PaymentProcessor(
         repository: repository, gateway: gateway, clock: clock,
-        settings: .init(retryPolicy: configuration.paymentRetry, pollInterval: configuration.paymentPollInterval), logger: logger)
+        settings: .init(retryPolicy: configuration.paymentRetry, pollInterval: configuration.paymentPollInterval),
+        metrics: shopMetrics, logger: logger)
     services.append(processor)
 
     let router = Router(context: ShopRequestContext.self)
@@ -69,8 +74,8 @@ public func buildApplication(
     router.addRoutes(MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes)
     router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument()).routes)
     router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
-    router.addRoutes(InventoryController(repository: repository, clock: clock).routes)
-    router.addRoutes(OrdersController(repository: repository, clock: clock, payments: processor).routes)
+    router.addRoutes(InventoryController(repository: repository, clock: clock, metrics: shopMetrics).routes)
+    router.addRoutes(OrdersController(repository: repository, clock: clock, payments: processor, metrics: shopMetrics).routes)
 
     var app = Application(
         router: router,

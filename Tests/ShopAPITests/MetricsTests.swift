@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 @testable import ShopAPI
+import ShopMetrics
 import ShopDomain
 import ShopTestSupport
 import Testing
@@ -23,7 +24,7 @@ struct MetricsTests {
     }
 
     static func count(_ method: String, _ route: String, _ status: Int) -> String {
-        "http_server_request_duration_seconds_count{http_request_method=\"\(method)\",http_route=\"\(route)\",http_response_status_code=\"\(status)\"}"
+        "\(MetricNames.requestDuration)_count{http_request_method=\"\(method)\",http_route=\"\(route)\",http_response_status_code=\"\(status)\"}"
     }
 
     @Test func everyResponseIsTimedByMethodRouteAndStatusProblemsIncluded() async throws {
@@ -46,10 +47,49 @@ struct MetricsTests {
             #expect(samples[Self.count("POST", "/v1/orders", 413)] == 1)
             // Every SLO threshold is a bucket boundary.
             for bound in ["0.005", "0.01", "0.025", "0.05", "0.1", "0.2", "0.25", "0.3", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"] {
-                let bucket = "http_server_request_duration_seconds_bucket{http_request_method=\"GET\",http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\",le=\"\(bound)\"}"
+                let bucket = "\(MetricNames.requestDuration)_bucket{http_request_method=\"GET\",http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\",le=\"\(bound)\"}"
                 #expect(samples[bucket] != nil, "no bucket le=\(bound)")
             }
             #expect(samples["http_server_active_requests"] == 1, "the scrape itself is in flight")
+        }
+    }
+
+    @Test func businessSeriesCountWhatHappened() async throws {
+        let alice = try await TestApp.token("alice", .customer)
+        let warehouse = try await TestApp.token("w1", .warehouse)
+        try await TestApp.run { client in
+            let key: HTTPFields = [.init("Idempotency-Key")!: "k1"]
+            let placed = try await client.send(.post, "/v1/orders", token: alice, json: orderJSON(("SKU-00001", 2)), headers: key).json
+            _ = try await client.send(.post, "/v1/orders", token: alice, json: orderJSON(("SKU-00001", 2)), headers: key)
+            _ = try await client.send(.post, "/v1/orders", token: alice, json: orderJSON(("SKU-00002", 10_000)))
+            _ = try await client.send(.post, "/v1/orders", token: alice, json: "{\"items\":[]}")
+            let id = try #require(placed["id"]?.string)
+            _ = try await client.eventually("/v1/orders/\(id)/payment", token: alice) { $0["status"]?.string == "captured" }
+            _ = try await client.send(.post, "/v1/orders/\(id)/cancel", token: alice)
+            _ = try await client.send(.post, "/v1/orders/\(id)/cancel", token: alice)
+            _ = try await client.send(.put, "/v1/inventory/SKU-00003", token: warehouse, json: #"{"quantity":1,"reason":"count"}"#)
+            _ = try await client.send(.post, "/v1/inventory/SKU-00003/picks", token: warehouse, json: #"{"quantity":1}"#)
+            _ = try await client.send(.post, "/v1/inventory/SKU-00003/picks", token: warehouse, json: #"{"quantity":1}"#)
+            _ = try await client.eventually("/v1/orders/\(id)/payment", token: alice) { $0["status"]?.string == "refunded" }
+
+            let samples = try await Self.scrape(client)
+            #expect(samples["\(MetricNames.ordersPlaced){outcome=\"created\"}"] == 1)
+            #expect(samples["\(MetricNames.ordersPlaced){outcome=\"replayed\"}"] == 1)
+            #expect(samples["\(MetricNames.ordersPlaced){outcome=\"insufficient_stock\"}"] == 1)
+            #expect(samples["\(MetricNames.ordersPlaced){outcome=\"rejected\"}"] == 1)
+            #expect(samples["\(MetricNames.idempotentReplays)"] == 1)
+            #expect(samples["\(MetricNames.stockReservations){result=\"ok\"}"] == 1)
+            #expect(samples["\(MetricNames.stockReservations){result=\"insufficient\"}"] == 1)
+            #expect(samples["\(MetricNames.orderValue)_sum"] == Double(placed["total"]?["amount_minor"]?.int ?? -1))
+            #expect(samples["\(MetricNames.ordersClosed){to=\"cancelled\",outcome=\"ok\"}"] == 1)
+            #expect(samples["\(MetricNames.ordersClosed){to=\"cancelled\",outcome=\"invalid_state\"}"] == 1)
+            #expect(samples["\(MetricNames.stockPicks){result=\"ok\"}"] == 1)
+            #expect(samples["\(MetricNames.stockPicks){result=\"conflict\"}"] == 1)
+            #expect(samples["\(MetricNames.payments){outcome=\"captured\"}"] == 1)
+            #expect(samples["\(MetricNames.payments){outcome=\"refunded\"}"] == 1)
+            #expect(samples["\(MetricNames.gatewayDuration)_count{operation=\"charge\",result=\"ok\"}"] == 1)
+            #expect(samples["\(MetricNames.gatewayCircuitState){state=\"closed\"}"] == 1)
+            #expect(samples["\(MetricNames.gatewayCircuitState){state=\"open\"}"] == 0)
         }
     }
 

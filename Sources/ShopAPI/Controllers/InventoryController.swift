@@ -1,11 +1,13 @@
 import Hummingbird
 import ShopDomain
+import ShopMetrics
 import ShopStore
 
 /// Stock levels: anyone may read them; the warehouse and admins set, adjust and pick.
 struct InventoryController {
     let repository: any ShopRepository
     let clock: any ShopClock
+    let metrics: ShopMetrics
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
@@ -22,7 +24,14 @@ struct InventoryController {
             }
             .on(.pickStock) { request, context, principal in
                 let body = try await request.decodeJSON(PickStockBody.self, context: context)
-                return try await change(request, context, principal, .pick(quantity: body.quantity.value, reference: body.reference))
+                do {
+                    let level = try await change(request, context, principal, .pick(quantity: body.quantity.value, reference: body.reference))
+                    metrics.stockPicked(succeeded: true)
+                    return level
+                } catch let error as ShopError {
+                    if case .insufficientStock = error { metrics.stockPicked(succeeded: false) }
+                    throw error
+                }
             }
     }
 

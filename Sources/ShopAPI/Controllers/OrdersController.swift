@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import PaymentGateway
 import ShopDomain
+import ShopMetrics
 import ShopStore
 
 /// Orders: customers place, read and cancel their own; admins read any and refund.
@@ -9,14 +10,26 @@ struct OrdersController {
     let repository: any ShopRepository
     let clock: any ShopClock
     let payments: PaymentProcessor
+    let metrics: ShopMetrics
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
             .on(.placeOrder) { request, context, principal in
-                let key = try idempotencyKey(request)
-                let body = try await request.decodeJSON(PlaceOrderBody.self, context: context)
-                let orderRequest = try OrderRequest(validating: body.requestedItems)
-                let placed = try await repository.placeOrder(orderRequest, customerID: principal.subject, idempotencyKey: key, at: clock.now())
+                let placed: PlacedOrder
+                do {
+                    let key = try idempotencyKey(request)
+                    let body = try await request.decodeJSON(PlaceOrderBody.self, context: context)
+                    let orderRequest = try OrderRequest(validating: body.requestedItems)
+                    placed = try await repository.placeOrder(orderRequest, customerID: principal.subject, idempotencyKey: key, at: clock.now())
+                } catch {
+                    if case ShopError.insufficientStock = error {
+                        metrics.orderPlaced(.insufficientStock)
+                    } else if error is ShopError || error is HTTPProblem {
+                        metrics.orderPlaced(.rejected)
+                    }
+                    throw error
+                }
+                metrics.orderPlaced(placed.replayed ? .replayed : .created, valueMinorUnits: placed.replayed ? nil : placed.order.total.minorUnits)
                 if !placed.replayed { payments.notify() }
                 var headers: HTTPFields = [.location: APIRoute.getOrder.template.replacingOccurrences(of: "{id}", with: placed.order.id)]
                 if placed.replayed { headers[.idempotentReplayed] = "true" }
@@ -31,13 +44,13 @@ struct OrdersController {
             }
             .on(.cancelOrder) { _, context, principal in
                 let order = try await visibleOrder(context, principal)
-                let cancelled = try await repository.closeOrder(id: order.id, as: .cancelled, by: principal, at: clock.now())
+                let cancelled = try await close(order, as: .cancelled, by: principal)
                 payments.notify()  // a paid order is refunded in the background
                 return OrderBody(cancelled)
             }
             .on(.refundOrder) { _, context, principal in
                 let order = try await visibleOrder(context, principal)
-                let refunded = try await repository.closeOrder(id: order.id, as: .refunded, by: principal, at: clock.now())
+                let refunded = try await close(order, as: .refunded, by: principal)
                 payments.notify()
                 return OrderBody(refunded)
             }
@@ -45,6 +58,17 @@ struct OrdersController {
                 let order = try await visibleOrder(context, principal)
                 return PaymentBody(try await repository.payment(orderID: order.id))
             }
+    }
+
+    private func close(_ order: Order, as target: OrderStatus, by principal: Principal) async throws -> Order {
+        do {
+            let closed = try await repository.closeOrder(id: order.id, as: target, by: principal, at: clock.now())
+            metrics.orderClosed(to: target.rawValue, .ok)
+            return closed
+        } catch let error as ShopError {
+            if case .invalidState = error { metrics.orderClosed(to: target.rawValue, .invalidState) }
+            throw error
+        }
     }
 
     /// The order named in the path if the caller may see it; someone else's order is a 404, so ids cannot be probed.

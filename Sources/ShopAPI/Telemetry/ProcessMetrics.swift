@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import ShopMetrics
 import Synchronization
 
 /// The standard process series (CPU, resident memory, open descriptors, start time) and `shop_api_build_info`,
@@ -15,14 +16,11 @@ final class ProcessMetrics: Sendable {
     private let startTime: Gauge
 
     init(registry: PrometheusCollectorRegistry, commit: String) {
-        cpu = registry.makeCounter(name: "process_cpu_seconds_total", help: "User and system CPU time spent in seconds")
-        residentMemory = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes")
-        openDescriptors = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors")
-        startTime = registry.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch in seconds")
-        registry.makeGauge(
-            name: "shop_api_build_info", labels: [("version", Self.version), ("commit", commit)],
-            help: "Always 1; the labels say which build is running"
-        ).set(1.0)
+        cpu = registry.makeCounter(descriptor: MetricNames.processCPU.descriptor)
+        residentMemory = registry.makeGauge(descriptor: MetricNames.processResidentMemory.descriptor)
+        openDescriptors = registry.makeGauge(descriptor: MetricNames.processOpenFDs.descriptor)
+        startTime = registry.makeGauge(descriptor: MetricNames.processStartTime.descriptor)
+        registry.makeGauge(descriptor: MetricNames.buildInfo.descriptor, labels: [("version", Self.version), ("commit", commit)]).set(1.0)
         if let started = Self.startTimeSeconds() { startTime.set(started) }
     }
 

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
+import ShopMetrics
 import Synchronization
 
 /// The HTTP server's series in one registry: the request histogram and the in-flight gauge.
@@ -21,7 +22,7 @@ final class HTTPServerMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        active = registry.makeGauge(name: MetricNames.activeRequests, help: "HTTP requests being served")
+        active = registry.makeGauge(descriptor: MetricNames.activeRequests.descriptor)
     }
 
     /// Records one response. The method and route are bounded here: unknown methods become `_OTHER`, paths no
@@ -33,10 +34,9 @@ final class HTTPServerMetrics: Sendable {
         let histogram = histograms.withLock { known in
             if let histogram = known[key] { return histogram }
             let histogram = registry.makeValueHistogram(
-                name: MetricNames.requestDuration,
+                descriptor: MetricNames.requestDuration.descriptor,
                 labels: [("http_request_method", method), ("http_route", route), ("http_response_status_code", String(status))],
-                buckets: MetricNames.requestDurationBuckets,
-                help: "Duration of HTTP server requests")
+                buckets: MetricNames.requestDurationBuckets)
             known[key] = histogram
             return histogram
         }

@@ -1,0 +1,48 @@
+import Prometheus
+
+/// A metric family: its name and the help text Prometheus shows for it.
+public struct MetricName: Sendable, CustomStringConvertible {
+    public let name: String
+    public let help: String
+
+    init(_ name: String, _ help: String) {
+        self.name = name
+        self.help = help
+    }
+
+    public var description: String { name }
+    public var descriptor: MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
+}
+
+/// Every metric the service exposes, named once. HTTP names follow the OpenTelemetry semantic conventions
+/// rendered for Prometheus: units in the name, counters ending in `_total`.
+public enum MetricNames {
+    public static let requestDuration = MetricName("http_server_request_duration_seconds", "Duration of HTTP server requests")
+    public static let activeRequests = MetricName("http_server_active_requests", "HTTP requests being served")
+
+    public static let ordersPlaced = MetricName("shop_orders_placed_total", "Order placements by outcome")
+    public static let ordersClosed = MetricName("shop_orders_closed_total", "Cancellations and refunds by outcome")
+    public static let orderValue = MetricName("shop_order_value_minor_units", "Totals of placed orders in minor units")
+    public static let stockReservations = MetricName("shop_stock_reservations_total", "Stock reservations for orders by result")
+    public static let stockPicks = MetricName("shop_stock_picks_total", "Warehouse picks by result")
+    public static let idempotentReplays = MetricName("shop_idempotent_replays_total", "Order requests answered again from their Idempotency-Key")
+    public static let payments = MetricName("shop_payments_total", "Payment attempts by outcome")
+    public static let gatewayDuration = MetricName("payment_gateway_client_duration_seconds", "Duration of calls to the payment gateway")
+    public static let gatewayCircuitState = MetricName("payment_gateway_circuit_breaker_state", "1 for the circuit breaker's current state")
+
+    public static let processCPU = MetricName("process_cpu_seconds_total", "User and system CPU time spent in seconds")
+    public static let processResidentMemory = MetricName("process_resident_memory_bytes", "Resident memory size in bytes")
+    public static let processOpenFDs = MetricName("process_open_fds", "Number of open file descriptors")
+    public static let processStartTime = MetricName("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds")
+    public static let buildInfo = MetricName("shop_api_build_info", "Always 1; the labels say which build is running")
+
+    /// Bucket bounds (seconds) of request and gateway histograms: every latency an SLO may name is a boundary.
+    public static let requestDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1, 2.5, 5, 10]
+    /// Order totals in minor units: 5 to 5,000 in the shop's currency.
+    public static let orderValueBuckets: [Double] = [500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000]
+
+    /// `http_route` of a request no route matched: one value, so unknown paths cannot grow the series.
+    public static let unmatchedRoute = "unmatched"
+    /// `http_request_method` of a method outside the standard set (the semantic conventions' `_OTHER`).
+    public static let otherMethod = "_OTHER"
+}
