@@ -40,9 +40,14 @@ public final class PaymentGatewayClient: Sendable {
     private let clock: any ShopClock
     private let breaker: Mutex<CircuitBreaker>
     private let metrics: ShopMetrics?
+    private let faults: FaultSwitchboard?
 
-    public init(address: GatewayAddress, settings: Settings, clock: any ShopClock, metrics: ShopMetrics? = nil, http: HTTPClient = .shared) {
+    public init(
+        address: GatewayAddress, settings: Settings, clock: any ShopClock, metrics: ShopMetrics? = nil,
+        faults: FaultSwitchboard? = nil, http: HTTPClient = .shared
+    ) {
         self.metrics = metrics
+        self.faults = faults
         self.address = address
         self.settings = settings
         self.http = http
@@ -88,7 +93,11 @@ public final class PaymentGatewayClient: Sendable {
         let start = ContinuousClock.now
         let result: GatewayResult
         do {
-            result = try await call()
+            if let injected = try await injectedFault() {
+                result = injected
+            } else {
+                result = try await call()
+            }
         } catch {
             result = .retryable("gateway unreachable: \(error)")
         }
@@ -107,6 +116,17 @@ public final class PaymentGatewayClient: Sendable {
             metrics.circuitState(ShopMetrics.CircuitState(rawValue: state.rawValue) ?? .closed)
         }
         return result
+    }
+
+    /// The switchboard's gateway faults: added latency (a call slower than the timeout times out) and failures.
+    private func injectedFault() async throws -> GatewayResult? {
+        guard let faults = faults?.faults else { return nil }
+        if faults.gatewayLatencyMilliseconds > 0 {
+            let latency = Duration.milliseconds(faults.gatewayLatencyMilliseconds)
+            try await Task.sleep(for: min(latency, settings.timeout))
+            if latency >= settings.timeout { return .retryable("timed out (injected latency)") }
+        }
+        return FaultSwitchboard.strikes(faults.gatewayFailureRatio) ? .retryable("injected gateway failure") : nil
     }
 
     private func post(_ path: String, key: String, body: (some Encodable)?) async throws -> (Int, GatewayWire.Authorization?) {

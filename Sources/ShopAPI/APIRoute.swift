@@ -9,6 +9,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
     case listProducts, getProduct
     case getStock, setStock, adjustStock, pickStock
     case placeOrder, listOrders, getOrder, cancelOrder, refundOrder, getPayment
+    case getFaults, setFaults
 
     public enum Access: Sendable, Equatable {
         case anonymous
@@ -18,8 +19,8 @@ public enum APIRoute: String, CaseIterable, Sendable {
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock, .listOrders, .getOrder, .getPayment: .get
-        case .setStock: .put
+        case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock, .listOrders, .getOrder, .getPayment, .getFaults: .get
+        case .setStock, .setFaults: .put
         case .adjustStock, .pickStock, .placeOrder, .cancelOrder, .refundOrder: .post
         }
     }
@@ -42,6 +43,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
         case .cancelOrder: "/v1/orders/{id}/cancel"
         case .refundOrder: "/v1/orders/{id}/refund"
         case .getPayment: "/v1/orders/{id}/payment"
+        case .getFaults, .setFaults: "/v1/admin/faults"
         }
     }
 
@@ -51,8 +53,13 @@ public enum APIRoute: String, CaseIterable, Sendable {
         case .setStock, .adjustStock, .pickStock: .roles([.warehouse, .admin])
         case .placeOrder: .roles([.customer])
         case .listOrders, .getOrder, .cancelOrder, .getPayment: .roles([.customer, .admin])
-        case .refundOrder: .roles([.admin])
+        case .refundOrder, .getFaults, .setFaults: .roles([.admin])
         }
+    }
+
+    /// Templates a fault may be injected on: every route but the switchboard's own, so it can always be reset.
+    public static var faultableTemplates: Set<String> {
+        Set(allCases.filter { $0 != .getFaults && $0 != .setFaults }.map(\.template))
     }
 
     /// The template of the route the router matched, from Hummingbird's endpoint path (which may spell

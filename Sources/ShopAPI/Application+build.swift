@@ -47,7 +47,8 @@ public func buildApplication(
     }
     // First in, so last out: the server and the payment processor stop before the database closes.
     services.append(DatabaseService(database: database))
-    let repository = SQLShopRepository(database: database)
+    let faults = FaultSwitchboard()
+    let repository = SQLShopRepository(database: FaultInjectingDatabase(database, faults: faults))
 
     let shopMetrics = ShopMetrics(registry: metrics)
 
@@ -60,7 +61,8 @@ public func buildApplication(
         })
     }
     let gateway = PaymentGatewayClient(
-        address: gatewayAddress, settings: .init(timeout: configuration.paymentGatewayTimeout), clock: clock, metrics: shopMetrics)
+        address: gatewayAddress, settings: .init(timeout: configuration.paymentGatewayTimeout), clock: clock, metrics: shopMetrics,
+        faults: faults)
     let processor = PaymentProcessor(
         repository: repository, gateway: gateway, clock: clock,
         settings: .init(retryPolicy: configuration.paymentRetry, pollInterval: configuration.paymentPollInterval),
@@ -71,10 +73,12 @@ public func buildApplication(
     router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
+    router.add(middleware: RouteFaultMiddleware(faults: faults))
     router.addRoutes(MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes)
     router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument()).routes)
     router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
     router.addRoutes(InventoryController(repository: repository, clock: clock, metrics: shopMetrics).routes)
+    router.addRoutes(FaultsController(switchboard: faults, metrics: shopMetrics).routes)
     router.addRoutes(OrdersController(repository: repository, clock: clock, payments: processor, metrics: shopMetrics).routes)
 
     var app = Application(

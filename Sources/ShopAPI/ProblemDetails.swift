@@ -36,6 +36,8 @@ public enum HTTPProblem: Error, Sendable {
     case methodNotAllowed([HTTPRequest.Method])
     case routeNotFound
     case invalidHeader(name: String, reason: String)
+    /// The fault switchboard made this request fail.
+    case injectedFault
 }
 
 /// The one mapping from any error to a status, headers and a problem body. Anything not recognised is an
@@ -89,6 +91,9 @@ enum ProblemMapping {
                 problem = ProblemDetails(status: .notFound, detail: "no such route")
             case .invalidHeader(let name, let reason):
                 problem = ProblemDetails(type: "urn:shop:problem:validation", status: .badRequest, title: "Invalid header", detail: "\(name) \(reason)")
+            case .injectedFault:
+                problem = ProblemDetails(type: "urn:shop:problem:injected-fault", status: .internalServerError, title: "Injected fault",
+                    detail: "the fault switchboard failed this request on purpose")
             }
         case StoreError.unreachable(let reason):
             logger.warning("database unreachable", metadata: ["error": "\(reason)", "path": "\(path)"])

@@ -161,8 +161,17 @@ struct PickStockBody: Decodable {
 
 /// A JSON integer that fits in Int64. Decoded through Decimal because swift-foundation reports `1.5` or
 /// `1e30` for an Int64 as invalid JSON with no coding path, which would hide the field from the client.
-struct WholeNumber: Decodable {
+struct WholeNumber: Codable {
     let value: Int64
+
+    init(_ value: Int64) {
+        self.value = value
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -174,5 +183,43 @@ struct WholeNumber: Decodable {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be a whole number")
         }
         value = NSDecimalNumber(decimal: number).int64Value
+    }
+}
+
+/// The fault switchboard's settings on the wire (also its response).
+struct FaultsBody: ResponseEncodable, Decodable {
+    struct RouteFaultBody: Codable {
+        let errorRatio: Double?
+        let latencyMs: WholeNumber?
+
+        enum CodingKeys: String, CodingKey {
+            case errorRatio = "error_ratio", latencyMs = "latency_ms"
+        }
+    }
+
+    let gatewayFailureRatio: Double?
+    let gatewayLatencyMs: WholeNumber?
+    let databaseLatencyMs: WholeNumber?
+    let routes: [String: RouteFaultBody]?
+
+    init(_ faults: Faults) {
+        gatewayFailureRatio = faults.gatewayFailureRatio
+        gatewayLatencyMs = WholeNumber(Int64(faults.gatewayLatencyMilliseconds))
+        databaseLatencyMs = WholeNumber(Int64(faults.databaseLatencyMilliseconds))
+        routes = faults.routes.mapValues { RouteFaultBody(errorRatio: $0.errorRatio, latencyMs: WholeNumber(Int64($0.latencyMilliseconds))) }
+    }
+
+    /// Absent fields are 0: a PUT replaces every fault. Latencies past Int are clamped, then refused by validation.
+    var faults: Faults {
+        func milliseconds(_ number: WholeNumber?) -> Int { Int(clamping: number?.value ?? 0) }
+        return Faults(
+            gatewayFailureRatio: gatewayFailureRatio ?? 0, gatewayLatencyMilliseconds: milliseconds(gatewayLatencyMs),
+            databaseLatencyMilliseconds: milliseconds(databaseLatencyMs),
+            routes: (routes ?? [:]).mapValues { Faults.RouteFault(errorRatio: $0.errorRatio ?? 0, latencyMilliseconds: milliseconds($0.latencyMs)) })
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case gatewayFailureRatio = "gateway_failure_ratio", gatewayLatencyMs = "gateway_latency_ms"
+        case databaseLatencyMs = "database_latency_ms", routes
     }
 }

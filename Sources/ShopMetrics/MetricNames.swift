@@ -30,6 +30,9 @@ public enum MetricNames {
     public static let gatewayDuration = MetricName("payment_gateway_client_duration_seconds", "Duration of calls to the payment gateway")
     public static let gatewayCircuitState = MetricName("payment_gateway_circuit_breaker_state", "1 for the circuit breaker's current state")
 
+    public static let faultSetting = MetricName("shop_fault_setting", "A fault the switchboard injects now (ratios 0-1, latencies in seconds); 0 when off")
+    public static let faultChanges = MetricName("shop_fault_changes_total", "Changes made to the fault switchboard")
+
     public static let processCPU = MetricName("process_cpu_seconds_total", "User and system CPU time spent in seconds")
     public static let processResidentMemory = MetricName("process_resident_memory_bytes", "Resident memory size in bytes")
     public static let processOpenFDs = MetricName("process_open_fds", "Number of open file descriptors")

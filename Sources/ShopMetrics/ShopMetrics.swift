@@ -68,6 +68,15 @@ public final class ShopMetrics: Sendable {
         ).record(seconds)
     }
 
+    /// The switchboard's settings after a change: one gauge per fault (`route` empty for the global ones).
+    public func faultsChanged(_ settings: [(fault: String, route: String, value: Double)]) {
+        for setting in settings {
+            registry.makeGauge(descriptor: MetricNames.faultSetting.descriptor, labels: [("fault", setting.fault), ("http_route", setting.route)])
+                .set(setting.value)
+        }
+        count(MetricNames.faultChanges)
+    }
+
     /// One series per state, 1 for the current one: easy to graph and to alert on.
     public func circuitState(_ state: CircuitState) {
         for candidate in CircuitState.allCases {

@@ -1,0 +1,17 @@
+import Hummingbird
+import ShopDomain
+
+/// Applies the switchboard's route faults: added latency, then a failure at the configured ratio, answered
+/// as a 500 problem like any internal failure would be.
+struct RouteFaultMiddleware: RouterMiddleware {
+    typealias Context = ShopRequestContext
+    let faults: FaultSwitchboard
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let route = APIRoute.template(forEndpointPath: context.endpointPath), let fault = faults.faults.routes[route] {
+            if fault.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(fault.latencyMilliseconds)) }
+            if FaultSwitchboard.strikes(fault.errorRatio) { throw HTTPProblem.injectedFault }
+        }
+        return try await next(request, context)
+    }
+}
