@@ -38,19 +38,29 @@ public func buildApplication(
     }
     let tokens = try await TokenAuthority(secret: secret, clock: clock)
 
+    let shopMetrics = ShopMetrics(registry: metrics)
+    let system = postgresConfiguration == nil ? "sqlite" : "postgresql"
+    let observer = DatabaseObserver(
+        statement: { shopMetrics.databaseStatement(system: system, operation: $0, seconds: $1, failed: $2) },
+        lease: { event in
+            switch event {
+            case .requested: shopMetrics.databaseLeaseRequested()
+            case .acquired(let waited): shopMetrics.databaseLeaseAcquired(waitedSeconds: waited)
+            case .released: shopMetrics.databaseLeaseReleased()
+            }
+        })
     let database: any SQLDatabase
     if let postgresConfiguration {
-        database = PostgresDatabase(configuration: postgresConfiguration, logger: logger)
+        shopMetrics.databasePool(maximumConnections: configuration.databasePoolSize)
+        database = PostgresDatabase(configuration: postgresConfiguration, logger: logger, observer: observer)
     } else {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        database = try await SQLiteDatabase.open(path: configuration.sqlitePath, logger: logger)
+        database = try await SQLiteDatabase.open(path: configuration.sqlitePath, logger: logger, observer: observer)
     }
     // First in, so last out: the server and the payment processor stop before the database closes.
     services.append(DatabaseService(database: database))
     let faults = FaultSwitchboard()
     let repository = SQLShopRepository(database: FaultInjectingDatabase(database, faults: faults))
-
-    let shopMetrics = ShopMetrics(registry: metrics)
 
     let gatewayAddress = GatewayAddress(url: configuration.paymentGatewayURL)
     if configuration.paymentGatewayURL == nil {

@@ -30,6 +30,12 @@ public enum MetricNames {
     public static let gatewayDuration = MetricName("payment_gateway_client_duration_seconds", "Duration of calls to the payment gateway")
     public static let gatewayCircuitState = MetricName("payment_gateway_circuit_breaker_state", "1 for the circuit breaker's current state")
 
+    public static let databaseOperation = MetricName("db_client_operation_duration_seconds", "Duration of database statements by operation")
+    public static let databaseConnections = MetricName("db_client_connections", "Pooled database connections by state (used: leased to a request)")
+    public static let databasePending = MetricName("db_client_connection_pending_requests", "Requests waiting for a pooled database connection")
+    public static let databaseWait = MetricName("db_client_connection_wait_time_seconds", "Time spent waiting for a pooled database connection")
+    public static let databaseMaxConnections = MetricName("db_client_connection_max", "Largest number of pooled database connections")
+
     public static let faultSetting = MetricName("shop_fault_setting", "A fault the switchboard injects now (ratios 0-1, latencies in seconds); 0 when off")
     public static let faultChanges = MetricName("shop_fault_changes_total", "Changes made to the fault switchboard")
 
@@ -41,6 +47,8 @@ public enum MetricNames {
 
     /// Bucket bounds (seconds) of request and gateway histograms: every latency an SLO may name is a boundary.
     public static let requestDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1, 2.5, 5, 10]
+    /// Bucket bounds (seconds) for database statements and connection waits: finer at the low end.
+    public static let databaseBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
     /// Order totals in minor units: 5 to 5,000 in the shop's currency.
     public static let orderValueBuckets: [Double] = [500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000]
 

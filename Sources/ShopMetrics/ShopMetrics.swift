@@ -1,12 +1,21 @@
 import Prometheus
+import Synchronization
 
-/// The business series of one application, in its registry. Labels take only the values listed here, so
-/// the series stay bounded.
+/// The business and dependency series of one application, in its registry. Labels take only the values
+/// listed here, so the series stay bounded. Handles recorded on hot paths are made once, not looked up
+/// in the registry (a lock and a label key) per event.
 public final class ShopMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
+    private let connectionsUsed: Gauge
+    private let connectionsPending: Gauge
+    private let connectionWait: ValueHistogram
+    private let statements = Mutex<[String: ValueHistogram]>([:])
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        connectionsUsed = registry.makeGauge(descriptor: MetricNames.databaseConnections.descriptor, labels: [("state", "used")])
+        connectionsPending = registry.makeGauge(descriptor: MetricNames.databasePending.descriptor)
+        connectionWait = registry.makeValueHistogram(descriptor: MetricNames.databaseWait.descriptor, buckets: MetricNames.databaseBuckets)
         circuitState(.closed)
     }
 
@@ -66,6 +75,42 @@ public final class ShopMetrics: Sendable {
             descriptor: MetricNames.gatewayDuration.descriptor, labels: [("operation", operation.rawValue), ("result", result)],
             buckets: MetricNames.requestDurationBuckets
         ).record(seconds)
+    }
+
+    /// One database statement: `system` is `postgresql` or `sqlite`, `operation` a bounded name (`update inventory`).
+    public func databaseStatement(system: String, operation: String, seconds: Double, failed: Bool) {
+        let outcome = failed ? "error" : "ok"
+        let key = system + "|" + operation + "|" + outcome
+        let histogram = statements.withLock { known in
+            if let histogram = known[key] { return histogram }
+            let histogram = registry.makeValueHistogram(
+                descriptor: MetricNames.databaseOperation.descriptor,
+                labels: [("db_system_name", system), ("db_operation_name", operation), ("outcome", outcome)],
+                buckets: MetricNames.databaseBuckets)
+            known[key] = histogram
+            return histogram
+        }
+        histogram.record(seconds)
+    }
+
+    public func databasePool(maximumConnections: Int) {
+        registry.makeGauge(descriptor: MetricNames.databaseMaxConnections.descriptor).set(Double(maximumConnections))
+    }
+
+    /// A request began waiting for a pooled connection.
+    public func databaseLeaseRequested() {
+        connectionsPending.increment()
+    }
+
+    /// It got one after `waitedSeconds`.
+    public func databaseLeaseAcquired(waitedSeconds: Double) {
+        connectionsPending.decrement()
+        connectionsUsed.increment()
+        connectionWait.record(waitedSeconds)
+    }
+
+    public func databaseLeaseReleased() {
+        connectionsUsed.decrement()
     }
 
     /// The switchboard's settings after a change: one gauge per fault (`route` empty for the global ones).

@@ -8,10 +8,12 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     public let dialect = SQLDialect.postgres
     public let client: PostgresClient
     private let logger: Logger
+    private let observer: DatabaseObserver?
 
-    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+    public init(configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
+        self.observer = observer
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
@@ -45,22 +47,38 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     }
 
     public func query(_ statement: SQL) async throws -> [SQLRow] {
-        try await Self.mapErrors { try await Self.run(statement, on: self.client, logger: self.logger) }
+        try await withLease { try await $0.query(statement) }
     }
 
     public func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
-        try await Self.mapErrors {
-            try await self.client.withConnection { connection in
-                let executor = Executor(connection: connection, logger: self.logger)
-                _ = try await connection.query("BEGIN", logger: self.logger)
-                do {
-                    let result = try await body(executor)
-                    _ = try await connection.query("COMMIT", logger: self.logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                    throw error
-                }
+        try await withLease { executor in
+            try await executor.query("BEGIN")
+            do {
+                let result = try await body(executor)
+                try await executor.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await executor.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// A pooled connection for `body`, its wait and use reported to the observer (postgres-nio's pool
+    /// reports nothing of its own).
+    private func withLease<Result: Sendable>(_ body: (Executor) async throws -> Result) async throws -> Result {
+        observer?.lease(.requested)
+        let requested = ContinuousClock.now
+        var acquired = false
+        defer {
+            if !acquired { observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds)) }
+            observer?.lease(.released)
+        }
+        return try await Self.mapErrors {
+            try await client.withConnection { connection in
+                acquired = true
+                observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds))
+                return try await body(Executor(connection: connection, logger: logger, observer: observer))
             }
         }
     }
@@ -78,12 +96,16 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     private struct Executor: SQLExecutor {
         let connection: PostgresConnection
         let logger: Logger
+        let observer: DatabaseObserver?
+
         func query(_ statement: SQL) async throws -> [SQLRow] {
-            try await PostgresDatabase.mapErrors { try await PostgresDatabase.run(statement, on: connection, logger: logger) }
+            try await observer.observe(statement) {
+                try await PostgresDatabase.mapErrors { try await PostgresDatabase.collect(connection.query(PostgresDatabase.bindings(statement), logger: logger)) }
+            }
         }
     }
 
-    private static func bindings(_ statement: SQL) -> PostgresQuery {
+    fileprivate static func bindings(_ statement: SQL) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: statement.binds.count)
         for value in statement.binds {
             switch value {
@@ -95,15 +117,7 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         return PostgresQuery(unsafeSQL: statement.text(placeholderPrefix: "$"), binds: bindings)
     }
 
-    static func run(_ statement: SQL, on client: PostgresClient, logger: Logger) async throws -> [SQLRow] {
-        try await collect(client.query(bindings(statement), logger: logger))
-    }
-
-    static func run(_ statement: SQL, on connection: PostgresConnection, logger: Logger) async throws -> [SQLRow] {
-        try await collect(connection.query(bindings(statement), logger: logger))
-    }
-
-    private static func collect(_ rows: PostgresRowSequence) async throws -> [SQLRow] {
+    fileprivate static func collect(_ rows: PostgresRowSequence) async throws -> [SQLRow] {
         var result: [SQLRow] = []
         for try await row in rows {
             var values: [SQLValue] = []

@@ -61,6 +61,26 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         public mutating func appendInterpolation(raw: String) { current += raw }
     }
 
+    /// A short, bounded name for metrics and spans: the verb and the first table, e.g. `update inventory`,
+    /// `batch orders` for a data-modifying CTE. Taken from the literal text only, never from bound values.
+    public var operationName: String {
+        let words = fragments[0].split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "(" || $0 == "," }).prefix(40).map { $0.lowercased() }
+            .filter { $0 != "if" && $0 != "not" && $0 != "exists" }
+        guard let verb = words.first else { return "empty" }
+        func word(after keyword: String) -> String? {
+            words.firstIndex(of: keyword).flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil }
+        }
+        switch verb {
+        case "select": return "select " + (word(after: "from") ?? "")
+        case "insert": return "insert " + (word(after: "into") ?? "")
+        case "update": return "update " + (word(after: "update") ?? "")
+        case "delete": return "delete " + (word(after: "from") ?? "")
+        case "with": return "batch " + (word(after: "into") ?? word(after: "update") ?? "")
+        case "create": return "create " + (word(after: "table") ?? word(after: "index") ?? "")
+        default: return verb
+        }
+    }
+
     /// The statement text with numbered placeholders, `prefix` + number.
     func text(placeholderPrefix prefix: String) -> String {
         var out = fragments[0]
@@ -91,6 +111,50 @@ public struct SQLRow: Sendable {
         if case .null = values[column] { return nil }
         return try text(column)
     }
+}
+
+/// What a database tells about its work, for metrics: every statement, and (PostgreSQL) every connection lease.
+public struct DatabaseObserver: Sendable {
+    /// A statement's operation name, how long it took, and whether it failed.
+    public var statement: @Sendable (_ operation: String, _ seconds: Double, _ failed: Bool) -> Void
+    public var lease: @Sendable (_ event: LeaseEvent) -> Void
+
+    public enum LeaseEvent: Sendable {
+        case requested
+        case acquired(waitedSeconds: Double)
+        case released
+    }
+
+    public init(
+        statement: @escaping @Sendable (String, Double, Bool) -> Void, lease: @escaping @Sendable (LeaseEvent) -> Void = { _ in }
+    ) {
+        self.statement = statement
+        self.lease = lease
+    }
+
+    /// Runs `body` and reports it under `statement`'s operation name.
+    func observe<Result>(_ statement: SQL, _ body: () async throws -> Result) async throws -> Result {
+        let start = ContinuousClock.now
+        do {
+            let result = try await body()
+            self.statement(statement.operationName, (ContinuousClock.now - start).seconds, false)
+            return result
+        } catch {
+            self.statement(statement.operationName, (ContinuousClock.now - start).seconds, true)
+            throw error
+        }
+    }
+}
+
+extension Optional where Wrapped == DatabaseObserver {
+    func observe<Result>(_ statement: SQL, _ body: () async throws -> Result) async throws -> Result {
+        guard let observer = self else { return try await body() }
+        return try await observer.observe(statement, body)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// What goes wrong below the domain: the database is out of reach, or it answered in a way the code

@@ -9,17 +9,20 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     private let gate = SerialGate()
 
     /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
+    public static func open(path: String, logger: Logger, observer: DatabaseObserver? = nil) async throws -> SQLiteDatabase {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let database = SQLiteDatabase(connection: connection)
+        let database = SQLiteDatabase(connection: connection, observer: observer)
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
             _ = try await connection.query(pragma, [])
         }
         return database
     }
 
-    private init(connection: SQLiteConnection) {
+    private let observer: DatabaseObserver?
+
+    private init(connection: SQLiteConnection, observer: DatabaseObserver?) {
         self.connection = connection
+        self.observer = observer
     }
 
     public func query(_ statement: SQL) async throws -> [SQLRow] {
@@ -63,6 +66,10 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
     }
 
     fileprivate func run(_ statement: SQL) async throws -> [SQLRow] {
+        try await observer.observe(statement) { try await execute(statement) }
+    }
+
+    private func execute(_ statement: SQL) async throws -> [SQLRow] {
         let binds: [SQLiteData] = statement.binds.map {
             switch $0 {
             case .int(let value): .integer(Int(value))

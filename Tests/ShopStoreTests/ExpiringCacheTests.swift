@@ -58,3 +58,22 @@ struct ExpiringCacheTests {
         }
     }
 }
+
+@Suite("SQL operation names")
+struct OperationNameTests {
+    @Test func namesComeFromTheVerbAndTheFirstTableOnly() {
+        let sku = "SKU-1'; DROP TABLE x"
+        let statements: [(SQL, String)] = [
+            ("SELECT sku, quantity FROM inventory WHERE sku = \(sku)", "select inventory"),
+            ("UPDATE inventory SET quantity = quantity - \(1) WHERE sku = \(sku)", "update inventory"),
+            ("INSERT INTO audit_log (id) VALUES (\(sku))", "insert audit_log"),
+            ("WITH step0 AS (INSERT INTO orders (id) VALUES (\(sku))) INSERT INTO audit_log (id) VALUES (\(sku))", "batch orders"),
+            ("BEGIN", "begin"),
+            ("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)", "create schema_migrations"),
+            ("\n    SELECT COUNT(*) FROM schema_migrations", "select schema_migrations"),
+        ]
+        for (statement, name) in statements {
+            #expect(statement.operationName == name)
+        }
+    }
+}
