@@ -78,10 +78,10 @@ public enum APIRoute: String, CaseIterable, Sendable {
         return map
     }()
 
-    /// Methods served at a concrete `path`, for the `Allow` header of a 405.
-    public static func methods(servingPath path: String) -> [HTTPRequest.Method] {
+    /// Methods `served` serves at a concrete `path`, for the `Allow` header of a 405.
+    public static func methods(servingPath path: String, among served: [APIRoute] = allCases) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return allCases.filter { route in
+        return served.filter { route in
             let template = route.template.split(separator: "/", omittingEmptySubsequences: false)
             return template.count == segments.count
                 && zip(template, segments).allSatisfy { $0.first == "{" ? !$1.isEmpty : $0 == $1 }

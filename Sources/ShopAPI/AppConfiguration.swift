@@ -27,6 +27,8 @@ public struct AppConfiguration: Sendable {
     public var paymentGatewayTimeout = Duration.seconds(2)
     /// How long start-up may wait for the database (migrations, seeding) before giving up.
     public var startupTimeout = Duration.seconds(10)
+    /// Serve `/metrics` on this port (same host) instead of the public one, to keep it off the public port.
+    public var metricsPort: Int?
     /// The source revision this build came from, for `shop_api_build_info` (set by whoever deploys it).
     public var buildCommit = "unknown"
     /// Request bodies above this are refused with 413.

@@ -81,10 +81,22 @@ public func buildApplication(
 
     let router = Router(context: ShopRequestContext.self)
     router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
-    router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes))
+    let publicRoutes = APIRoute.allCases.filter { $0 != .metrics || configuration.metricsPort == nil }
+    router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: publicRoutes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
     router.add(middleware: RouteFaultMiddleware(faults: faults))
-    router.addRoutes(MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes)
+    let metricsRoutes = MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes
+    if let metricsPort = configuration.metricsPort {
+        // An admin listener of its own, so the scrape endpoint can stay off the public port.
+        let adminRouter = Router(context: ShopRequestContext.self)
+        adminRouter.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: [.metrics]))
+        adminRouter.addRoutes(metricsRoutes)
+        services.append(Application(
+            router: adminRouter, configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: "shop-api-admin"),
+            logger: logger))
+    } else {
+        router.addRoutes(metricsRoutes)
+    }
     router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument()).routes)
     router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
     router.addRoutes(InventoryController(repository: repository, clock: clock, metrics: shopMetrics).routes)

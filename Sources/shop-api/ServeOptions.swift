@@ -27,6 +27,7 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Payment attempts before parking for review (env SHOP_PAYMENT_MAX_ATTEMPTS, default 4).")
     var paymentMaxAttempts: Int?
     @Option(help: "Largest request body in bytes (env SHOP_MAX_BODY_BYTES, default 65536).") var maxBodyBytes: Int?
+    @Option(help: "Serve /metrics on this port instead of the public one (env SHOP_METRICS_PORT).") var metricsPort: Int?
 
     func configuration(environment: [String: String]) throws -> AppConfiguration {
         func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
@@ -49,6 +50,10 @@ struct ServeOptions: ParsableArguments {
         configuration.paymentGatewayURL = try value(paymentGatewayURL, "PAYMENT_GATEWAY_URL") { $0 }
         configuration.sandboxPort = try value(sandboxPort, "SHOP_SANDBOX_PORT") { Int($0) } ?? configuration.sandboxPort
         configuration.maxBodyBytes = try value(maxBodyBytes, "SHOP_MAX_BODY_BYTES") { Int($0) } ?? configuration.maxBodyBytes
+        configuration.metricsPort = try value(metricsPort, "SHOP_METRICS_PORT") { Int($0) }
+        if let metricsPort = configuration.metricsPort, !(1...65535).contains(metricsPort) || metricsPort == configuration.port {
+            throw ValidationError("the metrics port must be 1-65535 and differ from the API's port")
+        }
         configuration.buildCommit = environment["SHOP_BUILD_COMMIT"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.buildCommit
         let retrySeconds = try value(paymentRetrySeconds, "SHOP_PAYMENT_RETRY_SECONDS") { Double($0) } ?? 5
         let attempts = try value(paymentMaxAttempts, "SHOP_PAYMENT_MAX_ATTEMPTS") { Int($0) } ?? 4

@@ -50,6 +50,27 @@ struct PrometheusScrapeTests {
         }
     }
 
+    @Test func metricsCanMoveToAnAdminPortOffThePublicOne() async throws {
+        let adminPort = try TestTools.freePort()
+        try await withTemporaryDirectory { directory in
+            var configuration = TestApp.configuration(dataDirectory: directory)
+            configuration.metricsPort = adminPort
+            try await buildApplication(configuration).test(.live) { client in
+                _ = try await client.execute(uri: "/v1/products/SKU-00001", method: .get)
+                #expect(try await client.execute(uri: "/metrics", method: .get).status == .notFound)
+                var admin: HTTPClientResponse?
+                for _ in 0..<50 where admin == nil {
+                    admin = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(adminPort)/metrics"), timeout: .seconds(2))
+                    if admin == nil { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                let response = try #require(admin)
+                #expect(response.status == .ok)
+                let text = String(buffer: try await response.body.collect(upTo: 1 << 22))
+                #expect(text.contains("http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\""))
+            }
+        }
+    }
+
     /// The value of the first series an instant query returns, as Prometheus's HTTP API writes it.
     static func query(_ promQL: String, port: Int) async throws -> String? {
         var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query")!
