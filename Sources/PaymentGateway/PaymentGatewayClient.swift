@@ -6,6 +6,7 @@ import NIOHTTP1
 import ShopDomain
 import ShopMetrics
 import Synchronization
+import Tracing
 
 /// What one call to the gateway came to, as the payment processor needs to know it.
 public enum GatewayResult: Sendable, Equatable {
@@ -44,7 +45,7 @@ public final class PaymentGatewayClient: Sendable {
 
     public init(
         address: GatewayAddress, settings: Settings, clock: any ShopClock, metrics: ShopMetrics? = nil,
-        faults: FaultSwitchboard? = nil, http: HTTPClient = .shared
+        faults: FaultSwitchboard? = nil, http: HTTPClient = PaymentGatewayClient.http
     ) {
         self.metrics = metrics
         self.faults = faults
@@ -63,10 +64,11 @@ public final class PaymentGatewayClient: Sendable {
     public func charge(paymentID: String, amount: Money) async -> GatewayResult {
         await guarded(.charge) {
             let request = GatewayWire.AuthorizeRequest(amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID)
-            let (status, authorization) = try await self.post("/v1/authorizations", key: "authorize-\(paymentID)", body: request)
+            let (status, authorization) = try await self.post("/v1/authorizations", span: "POST /v1/authorizations", key: "authorize-\(paymentID)", body: request)
             if status == 402 { return .declined(reason: authorization?.declineReason ?? "declined") }
             guard (200..<300).contains(status), let authorization else { return Self.classify(status) }
-            let (captureStatus, captured) = try await self.post("/v1/authorizations/\(authorization.id)/capture", key: "capture-\(paymentID)", body: Empty?.none)
+            let (captureStatus, captured) = try await self.post(
+                "/v1/authorizations/\(authorization.id)/capture", span: "POST /v1/authorizations/{id}/capture", key: "capture-\(paymentID)", body: Empty?.none)
             guard (200..<300).contains(captureStatus), captured?.status == "captured" else { return Self.classify(captureStatus) }
             return .captured(reference: authorization.id)
         }
@@ -75,7 +77,8 @@ public final class PaymentGatewayClient: Sendable {
     /// Refunds the captured authorisation `reference` of payment `paymentID`.
     public func refund(paymentID: String, reference: String) async -> GatewayResult {
         await guarded(.refund) {
-            let (status, refunded) = try await self.post("/v1/authorizations/\(reference)/refund", key: "refund-\(paymentID)", body: Empty?.none)
+            let (status, refunded) = try await self.post(
+                "/v1/authorizations/\(reference)/refund", span: "POST /v1/authorizations/{id}/refund", key: "refund-\(paymentID)", body: Empty?.none)
             guard (200..<300).contains(status), refunded?.status == "refunded" else { return Self.classify(status) }
             return .refunded(reference: reference)
         }
@@ -129,8 +132,30 @@ public final class PaymentGatewayClient: Sendable {
         return FaultSwitchboard.strikes(faults.gatewayFailureRatio) ? .retryable("injected gateway failure") : nil
     }
 
-    private func post(_ path: String, key: String, body: (some Encodable)?) async throws -> (Int, GatewayWire.Authorization?) {
+    /// The process's HTTP client for gateways, with AsyncHTTPClient's own tracing off: it would capture
+    /// whichever tracer existed when it was made and add a second `traceparent`. The span and its header are
+    /// ours (`post`). Like `HTTPClient.shared`, it lives as long as the process.
+    public static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.tracing.tracer = nil
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// One call, as a client span named for the route whose context travels in `traceparent`, so the
+    /// gateway's server span is its child.
+    private func post(_ path: String, span name: String, key: String, body: (some Encodable)?) async throws -> (Int, GatewayWire.Authorization?) {
+        try await withSpan(name, ofKind: .client) { span in
+            span.attributes["http.request.method"] = "POST"
+            let (status, authorization) = try await send(path, key: key, body: body)
+            span.attributes["http.response.status_code"] = status
+            if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+            return (status, authorization)
+        }
+    }
+
+    private func send(_ path: String, key: String, body: (some Encodable)?) async throws -> (Int, GatewayWire.Authorization?) {
         var request = HTTPClientRequest(url: await address.get() + path)
+        InstrumentationSystem.instrument.inject(ServiceContext.current ?? .topLevel, into: &request.headers, using: HTTPHeadersInjector())
         request.method = .POST
         request.headers.add(name: "Idempotency-Key", value: key)
         if let body {
@@ -149,5 +174,12 @@ public final class PaymentGatewayClient: Sendable {
         case 408, 429, 500...599: .retryable("gateway answered \(status)")
         default: .permanent("gateway answered \(status)")
         }
+    }
+}
+
+/// Writes trace context into AsyncHTTPClient's headers.
+struct HTTPHeadersInjector: Injector {
+    func inject(_ value: String, forKey key: String, into headers: inout HTTPHeaders) {
+        headers.replaceOrAdd(name: key, value: value)
     }
 }

@@ -3,6 +3,7 @@ import ServiceLifecycle
 import ShopDomain
 import ShopMetrics
 import ShopStore
+import Tracing
 
 /// Settles payments in the background so that placing an order never waits on the gateway: wakes when an
 /// order is placed and on a timer, leases due payments, charges or refunds them, and records the outcome.
@@ -87,7 +88,16 @@ public final class PaymentProcessor: Service, Sendable {
         }
     }
 
+    /// One attempt, in a span that continues the trace of the request that placed the order.
     private func attempt(_ payment: Payment) async {
+        await withSpan(payment.status == .refundPending ? "refund payment" : "settle payment", context: TraceParent.context(payment.traceParent), ofKind: .consumer) { span in
+            span.attributes["shop.payment.id"] = payment.id
+            span.attributes["shop.payment.attempt"] = payment.attempts
+            await settle(payment)
+        }
+    }
+
+    private func settle(_ payment: Payment) async {
         let result: GatewayResult
         if payment.status == .refundPending {
             result = await gateway.refund(paymentID: payment.id, reference: payment.gatewayReference ?? "")

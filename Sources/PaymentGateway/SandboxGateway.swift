@@ -13,6 +13,7 @@ public final class SandboxGateway: Sendable {
         var ledger = GatewayWire.Ledger()
         var authorizations: [String: GatewayWire.Authorization] = [:]
         var authorizationByKey: [String: String] = [:]
+        var traceParents: [String] = []
         var random: any RandomNumberGenerator & Sendable
     }
 
@@ -29,11 +30,17 @@ public final class SandboxGateway: Sendable {
 
     public var ledger: GatewayWire.Ledger { state.withLock { $0.ledger } }
 
+    /// The `traceparent` headers of the authorisations received, newest last (the last 100).
+    public var receivedTraceParents: [String] { state.withLock { $0.traceParents } }
+
     /// The sandbox's routes on `router`.
     public func addRoutes(to router: Router<BasicRequestContext>) {
         let api = router.group("v1")
         api.post("authorizations") { request, context -> Response in
             let key = try Self.idempotencyKey(request)
+            if let traceParent = request.headers[HTTPField.Name("traceparent")!] {
+                self.state.withLock { $0.traceParents = Array(($0.traceParents + [traceParent]).suffix(100)) }
+            }
             let body = try await request.decode(as: GatewayWire.AuthorizeRequest.self, context: context)
             try await self.simulateNetwork()
             let (authorization, created) = self.state.withLock { state -> (GatewayWire.Authorization, Bool) in
@@ -105,6 +112,7 @@ public final class SandboxGateway: Sendable {
         -> some ApplicationProtocol
     {
         let router = Router()
+        router.add(middleware: TracingMiddleware())
         addRoutes(to: router)
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "payment-sandbox"),

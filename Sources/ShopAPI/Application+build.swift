@@ -41,6 +41,7 @@ public func buildApplication(
     let shopMetrics = ShopMetrics(registry: metrics)
     let system = postgresConfiguration == nil ? "sqlite" : "postgresql"
     let observer = DatabaseObserver(
+        system: system,
         statement: { shopMetrics.databaseStatement(system: system, operation: $0, seconds: $1, failed: $2) },
         lease: { event in
             switch event {

@@ -90,6 +90,9 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 3, name: "payments keep the trace that placed them", statements: [
+            "ALTER TABLE payments ADD COLUMN trace_parent TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction under the migration lock, so

@@ -1,4 +1,5 @@
 import ShopDomain
+import Tracing
 
 /// A value bound to a statement. The schema uses only these three types, so both stores share it.
 public enum SQLValue: Sendable, Equatable {
@@ -113,8 +114,11 @@ public struct SQLRow: Sendable {
     }
 }
 
-/// What a database tells about its work, for metrics: every statement, and (PostgreSQL) every connection lease.
+/// What a database tells about its work, for metrics and traces: every statement (also a client span), and
+/// (PostgreSQL) every connection lease.
 public struct DatabaseObserver: Sendable {
+    /// `postgresql` or `sqlite`, for span attributes.
+    public var system: String
     /// A statement's operation name, how long it took, and whether it failed.
     public var statement: @Sendable (_ operation: String, _ seconds: Double, _ failed: Bool) -> Void
     public var lease: @Sendable (_ event: LeaseEvent) -> Void
@@ -126,22 +130,29 @@ public struct DatabaseObserver: Sendable {
     }
 
     public init(
-        statement: @escaping @Sendable (String, Double, Bool) -> Void, lease: @escaping @Sendable (LeaseEvent) -> Void = { _ in }
+        system: String, statement: @escaping @Sendable (String, Double, Bool) -> Void, lease: @escaping @Sendable (LeaseEvent) -> Void = { _ in }
     ) {
+        self.system = system
         self.statement = statement
         self.lease = lease
     }
 
-    /// Runs `body` and reports it under `statement`'s operation name.
+    /// Runs `body` in a client span named for the statement and reports it under its operation name.
     func observe<Result>(_ statement: SQL, _ body: () async throws -> Result) async throws -> Result {
-        let start = ContinuousClock.now
-        do {
-            let result = try await body()
-            self.statement(statement.operationName, (ContinuousClock.now - start).seconds, false)
-            return result
-        } catch {
-            self.statement(statement.operationName, (ContinuousClock.now - start).seconds, true)
-            throw error
+        let operation = statement.operationName
+        return try await withSpan(operation, ofKind: .client) { span in
+            span.attributes["db.system.name"] = system
+            span.attributes["db.operation.name"] = operation
+            let start = ContinuousClock.now
+            do {
+                let result = try await body()
+                self.statement(operation, (ContinuousClock.now - start).seconds, false)
+                return result
+            } catch {
+                self.statement(operation, (ContinuousClock.now - start).seconds, true)
+                span.recordError(error)
+                throw error
+            }
         }
     }
 }

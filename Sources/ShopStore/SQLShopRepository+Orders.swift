@@ -26,8 +26,8 @@ extension SQLShopRepository {
                         lines.enumerated().map { "(\(order.id), \($0.offset + 1), \($0.element.sku.code), \($0.element.quantity), \($0.element.unitPrice.minorUnits))" },
                         separator: ", "),
                     """
-                    INSERT INTO payments (id, order_id, amount_minor, currency, status, next_attempt_at_ms, created_at_ms, updated_at_ms)
-                    VALUES (\(paymentID), \(order.id), \(total.minorUnits), \(total.currency.code), \(PaymentStatus.pending.rawValue), \(now), \(now), \(now))
+                    INSERT INTO payments (id, order_id, amount_minor, currency, status, next_attempt_at_ms, created_at_ms, updated_at_ms, trace_parent)
+                    VALUES (\(paymentID), \(order.id), \(total.minorUnits), \(total.currency.code), \(PaymentStatus.pending.rawValue), \(now), \(now), \(now), \(TraceParent.current()))
                     """,
                     Self.auditRow(actor: customerID, action: "order.placed", subject: order.id,
                         detail: "\(lines.count) lines, total \(total.minorUnits) \(total.currency)", at: now),

@@ -1,7 +1,7 @@
 import ShopDomain
 
 extension SQLShopRepository {
-    static let paymentColumnList = "id, order_id, amount_minor, currency, status, attempts, next_attempt_at_ms, gateway_reference, last_error, updated_at_ms"
+    static let paymentColumnList = "id, order_id, amount_minor, currency, status, attempts, next_attempt_at_ms, gateway_reference, last_error, updated_at_ms, trace_parent"
 
     public func payment(orderID: String) async throws -> Payment {
         let rows = try await database.query("SELECT \(raw: Self.paymentColumnList) FROM payments WHERE order_id = \(orderID)")
@@ -83,6 +83,6 @@ extension SQLShopRepository {
         return Payment(
             id: try row.text(0), orderID: try row.text(1), amount: try row.money(2, currencyColumn: 3), status: status,
             attempts: Int(try row.int(5)), nextAttemptAt: try row.timestamp(6), gatewayReference: try row.optionalText(7),
-            lastError: try row.optionalText(8), updatedAt: try row.timestamp(9))
+            lastError: try row.optionalText(8), updatedAt: try row.timestamp(9), traceParent: try row.optionalText(10))
     }
 }

@@ -50,6 +50,8 @@ public struct Payment: Sendable, Equatable {
     public let gatewayReference: String?
     public let lastError: String?
     public let updatedAt: Timestamp
+    /// The W3C `traceparent` of the request that placed the order, so settling it continues that trace.
+    public let traceParent: String?
 }
 
 /// What one attempt at the gateway came to.

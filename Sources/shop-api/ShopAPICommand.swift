@@ -6,6 +6,7 @@ import Metrics
 import PaymentGateway
 import Prometheus
 import ShopAPI
+import ServiceLifecycle
 import ShopDomain
 
 @main
@@ -25,12 +26,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration(environment: ProcessInfo.processInfo.environment)
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, service: "shop-api", level: configuration.logLevel) }
+        let tracing = try Telemetry.bootstrap(service: "shop-api", logLevel: configuration.logLevel)
         // One registry for the process: what the app records and what libraries report through swift-metrics.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = try await buildApplication(configuration, metrics: registry)
-        try await app.runService()
+        // Tracing first, so it stops last and flushes the spans of the requests drained at shutdown.
+        try await ServiceGroup(
+            configuration: .init(services: [tracing, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "shop-api"))
+        ).run()
     }
 }
 
@@ -72,8 +76,11 @@ struct PaymentSandbox: AsyncParsableCommand {
         let settings = GatewayWire.SandboxSettings(latencyMilliseconds: latencyMs, failureRatio: failureRatio, declineRatio: declineRatio)
         guard settings.isValid else { throw ValidationError("--latency-ms must be 0-60000 and the ratios 0-1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, service: "payment-sandbox", level: .info) }
+        let tracing = try Telemetry.bootstrap(service: "payment-sandbox", logLevel: .info)
         let sandbox = SandboxGateway(settings: settings)
-        try await sandbox.application(host: host, port: port, logger: Logger(label: "payment-sandbox")).runService()
+        let app = sandbox.application(host: host, port: port, logger: Logger(label: "payment-sandbox"))
+        try await ServiceGroup(
+            configuration: .init(services: [tracing, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "payment-sandbox"))
+        ).run()
     }
 }

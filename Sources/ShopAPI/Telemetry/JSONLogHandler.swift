@@ -63,7 +63,11 @@ public struct JSONLogHandler: LogHandler {
     /// Hummingbird's request id key, written as `request_id`.
     static let requestIDKey = "hb.request.id"
 
-    public init(label: String, service: String, level: Logger.Level, sink: LogSink = .standardOutput, clock: any ShopClock = SystemClock()) {
+    public init(
+        label: String, service: String, level: Logger.Level, sink: LogSink = .standardOutput, clock: any ShopClock = SystemClock(),
+        metadataProvider: Logger.MetadataProvider? = nil
+    ) {
+        self.metadataProvider = metadataProvider
         self.label = label
         self.service = service
         self.logLevel = level

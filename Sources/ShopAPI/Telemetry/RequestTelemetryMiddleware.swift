@@ -1,9 +1,11 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
 import ShopMetrics
 import Synchronization
+import Tracing
 
 /// The HTTP server's series in one registry: the request histogram and the in-flight gauge.
 final class HTTPServerMetrics: Sendable {
@@ -44,8 +46,10 @@ final class HTTPServerMetrics: Sendable {
     }
 }
 
-/// The outermost middleware: times every response, problems included, once, then records it in the
-/// request histogram (by method, route template and status) and writes one access log line. Being
+/// The outermost middleware: continues the caller's W3C trace (or starts one) in a server span named
+/// `{method} {route}`, times every response, problems included, once, records it in the request histogram
+/// (by method, route template and status), writes one access log line inside the span (so it carries
+/// `trace_id`), and answers the trace in a `traceresponse` header. Being
 /// outermost, a 404, 405, 413 or 422 made further in is recorded like a 200. Hummingbird's own
 /// MetricsMiddleware leaves thrown errors out of its duration and has no unit in its name, so an SLO
 /// built on it would miss exactly the failed requests.
@@ -57,20 +61,35 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         metrics.active.increment()
         let start = NIODeadline.now()
         defer { metrics.active.decrement() }
-        do {
-            let response = try await next(request, context)
-            finish(request, context, status: response.status.code, bytesOut: response.body.contentLength, since: start)
-            return response
-        } catch {
-            // Only errors no middleware below turned into a response get here; the server answers them with a 500.
-            finish(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, bytesOut: nil, since: start)
-            throw error
+        var traceContext = ServiceContext.current ?? .topLevel
+        InstrumentationSystem.instrument.extract(request.headers, into: &traceContext, using: HTTPFieldsExtractor())
+        return try await withSpan(request.method.rawValue, context: traceContext, ofKind: .server) { span in
+            span.attributes["http.request.method"] = request.method.rawValue
+            span.attributes["url.path"] = request.uri.path
+            do {
+                var response = try await next(request, context)
+                finish(request, context, span, status: response.status.code, bytesOut: response.body.contentLength, since: start)
+                var trace = HTTPFields()
+                InstrumentationSystem.instrument.inject(ServiceContext.current ?? traceContext, into: &trace, using: HTTPFieldsInjector())
+                if let traceParent = trace[.traceParent] { response.headers[.traceResponse] = traceParent }
+                return response
+            } catch {
+                // Only errors no middleware below turned into a response get here; the server answers them with a 500.
+                span.recordError(error)
+                finish(request, context, span, status: (error as? any HTTPResponseError)?.status.code ?? 500, bytesOut: nil, since: start)
+                throw error
+            }
         }
     }
 
-    private func finish(_ request: Request, _ context: Context, status: Int, bytesOut: Int?, since start: NIODeadline) {
+    private func finish(_ request: Request, _ context: Context, _ span: any Span, status: Int, bytesOut: Int?, since start: NIODeadline) {
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000
         metrics.record(method: request.method.rawValue, endpointPath: context.endpointPath, status: status, seconds: seconds)
+        let route = APIRoute.template(forEndpointPath: context.endpointPath)
+        span.operationName = request.method.rawValue + " " + (route ?? MetricNames.unmatchedRoute)
+        if let route { span.attributes["http.route"] = route }
+        span.attributes["http.response.status_code"] = status
+        if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
         var line: Logger.Metadata = [
             "method": "\(request.method.rawValue)",
             "route": "\(APIRoute.template(forEndpointPath: context.endpointPath) ?? MetricNames.unmatchedRoute)",
@@ -83,5 +102,25 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         if let client = context.clientAddress { line["client_address"] = "\(client)" }
         if let subject = context.facts.subject { line["user"] = "\(subject)" }
         context.logger.info("request", metadata: line)
+    }
+}
+
+extension HTTPField.Name {
+    static let traceParent = Self("traceparent")!
+    /// W3C Trace Context level 2: the trace this response belongs to, for a client to find it.
+    static let traceResponse = Self("traceresponse")!
+}
+
+/// Reads trace context from request headers.
+struct HTTPFieldsExtractor: Extractor {
+    func extract(key: String, from headers: HTTPFields) -> String? {
+        HTTPField.Name(key).flatMap { headers[$0] }
+    }
+}
+
+/// Writes trace context into headers.
+struct HTTPFieldsInjector: Injector {
+    func inject(_ value: String, forKey key: String, into headers: inout HTTPFields) {
+        if let name = HTTPField.Name(key) { headers[name] = value }
     }
 }
