@@ -124,7 +124,9 @@ struct TracingTests {
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while ContinuousClock.now < deadline {
             spans = tracing.spans(of: traceID)
-            if spans.contains(where: { $0.name == "/v1/authorizations" }) && spans.contains(where: { $0.name == "insert audit_log" || $0.name == "batch orders" }) { break }
+            // A parent ends after its children, so it may come in a later export: wait for every span asserted on.
+            let expected: Set<String> = ["POST /v1/orders", "update inventory", "settle payment", "POST /v1/authorizations", "/v1/authorizations"]
+            if expected.isSubset(of: Set(spans.map(\.name))) { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         let server = try #require(spans.first { $0.name == "POST /v1/orders" }, "spans: \(spans.map(\.name))")
