@@ -21,6 +21,8 @@ enum Telemetry {
         configuration.metrics.enabled = false
         let exporting = environment["OTEL_EXPORTER_OTLP_ENDPOINT"] != nil || environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] != nil
         configuration.traces.exporter = exporting ? .otlp : .none
+        // swift-otel's own diagnostics: without an exporter, a full span queue is expected and harmless.
+        configuration.diagnosticLogLevel = exporting ? .warning : .error
         let (tracer, tracing) = try OTel.makeTracingBackend(configuration: configuration)
         InstrumentationSystem.bootstrap(tracer)
         return tracing
