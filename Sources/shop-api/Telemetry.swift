@@ -6,25 +6,36 @@ import ShopAPI
 import Tracing
 
 /// The process's logging and tracing backends, bootstrapped once: JSON lines carrying `trace_id` and
-/// `span_id`, and an OpenTelemetry tracer with W3C propagation. Spans are exported over OTLP/HTTP only when
-/// an endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, and the
-/// other standard `OTEL_*` variables); without one, propagation and log correlation still work.
+/// `span_id`, and W3C trace propagation. With an OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, and the other standard `OTEL_*` variables) spans are recorded
+/// and exported over OTLP/HTTP by swift-otel; without one, `PropagatingTracer` keeps propagation and
+/// log correlation and records nothing.
 enum Telemetry {
-    static func bootstrap(service: String, logLevel: Logger.Level) throws -> some Service {
+    static func bootstrap(service: String, logLevel: Logger.Level) throws -> any Service {
+        let environment = ProcessInfo.processInfo.environment
+        let exporting = environment["OTEL_EXPORTER_OTLP_ENDPOINT"] != nil || environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] != nil
+        let metadataProvider = exporting ? OTel.makeLoggingMetadataProvider() : PropagatingTracer.loggingMetadataProvider
         LoggingSystem.bootstrap(
             { label, provider in JSONLogHandler(label: label, service: service, level: logLevel, metadataProvider: provider) },
-            metadataProvider: OTel.makeLoggingMetadataProvider())
-        let environment = ProcessInfo.processInfo.environment
+            metadataProvider: metadataProvider)
+        guard exporting else {
+            InstrumentationSystem.bootstrap(PropagatingTracer())
+            return NothingToRun()
+        }
         var configuration = OTel.Configuration.default
         configuration.serviceName = service
         configuration.logs.enabled = false
         configuration.metrics.enabled = false
-        let exporting = environment["OTEL_EXPORTER_OTLP_ENDPOINT"] != nil || environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] != nil
-        configuration.traces.exporter = exporting ? .otlp : .none
-        // swift-otel's own diagnostics: without an exporter, a full span queue is expected and harmless.
-        configuration.diagnosticLogLevel = exporting ? .warning : .error
+        configuration.traces.exporter = .otlp
         let (tracer, tracing) = try OTel.makeTracingBackend(configuration: configuration)
         InstrumentationSystem.bootstrap(tracer)
         return tracing
+    }
+
+    /// Stands in for the exporter's service when there is nothing to export.
+    struct NothingToRun: Service {
+        func run() async throws {
+            try? await gracefulShutdown()
+        }
     }
 }
