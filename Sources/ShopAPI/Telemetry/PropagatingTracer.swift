@@ -9,11 +9,13 @@ import Tracing
 public struct PropagatingTracer: Tracer {
     public init() {}
 
-    /// A span's place in a trace, as `traceparent` carries it.
+    /// A span's place in a trace, as `traceparent` carries it. Ids are kept as integers and written as hex
+    /// only when a header or a log line needs them: most spans (one per SQL statement) never do.
     public struct TraceParent: Sendable, Equatable {
-        public let traceID: String
-        public let spanID: String
-        public let flags: String
+        let traceHigh: UInt64
+        let traceLow: UInt64
+        let span: UInt64
+        let flags: UInt8
 
         /// Parses `00-<32 hex>-<16 hex>-<2 hex>`; nil for anything else, all-zero ids included.
         public init?(header: String) {
@@ -21,20 +23,25 @@ public struct PropagatingTracer: Tracer {
             guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff",
                 parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
                 parts.allSatisfy({ $0.allSatisfy { $0.isHexDigit && !$0.isUppercase } }),
-                parts[1].contains(where: { $0 != "0" }), parts[2].contains(where: { $0 != "0" })
+                let high = UInt64(parts[1].prefix(16), radix: 16), let low = UInt64(parts[1].suffix(16), radix: 16),
+                let span = UInt64(parts[2], radix: 16), let flags = UInt8(parts[3], radix: 16),
+                high | low != 0, span != 0
             else { return nil }
-            traceID = String(parts[1])
-            spanID = String(parts[2])
-            flags = String(parts[3])
+            (traceHigh, traceLow, self.span, self.flags) = (high, low, span, flags)
         }
 
-        init(traceID: String, spanID: String, flags: String) {
-            self.traceID = traceID
-            self.spanID = spanID
-            self.flags = flags
+        init(traceHigh: UInt64, traceLow: UInt64, span: UInt64, flags: UInt8) {
+            (self.traceHigh, self.traceLow, self.span, self.flags) = (traceHigh, traceLow, span, flags)
         }
 
-        public var header: String { "00-\(traceID)-\(spanID)-\(flags)" }
+        public var traceID: String { Self.hex(traceHigh) + Self.hex(traceLow) }
+        public var spanID: String { Self.hex(span) }
+        public var header: String { "00-\(traceID)-\(spanID)-\(flags < 16 ? "0" : "")\(String(flags, radix: 16))" }
+
+        static func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
     }
 
     enum TraceParentKey: ServiceContextKey {
@@ -58,9 +65,11 @@ public struct PropagatingTracer: Tracer {
         function: String, file fileID: String, line: UInt
     ) -> Span {
         var context = context()
+        var random = SystemRandomNumberGenerator()
         let parent = context[TraceParentKey.self]
         context[TraceParentKey.self] = TraceParent(
-            traceID: parent?.traceID ?? Self.randomHex(bytes: 16), spanID: Self.randomHex(bytes: 8), flags: parent?.flags ?? "01")
+            traceHigh: parent?.traceHigh ?? random.next(), traceLow: parent?.traceLow ?? random.next(),
+            span: UInt64.random(in: 1...UInt64.max, using: &random), flags: parent?.flags ?? 1)
         return Span(context: context, operationName: operationName)
     }
 
@@ -70,19 +79,6 @@ public struct PropagatingTracer: Tracer {
     public static let loggingMetadataProvider = Logger.MetadataProvider {
         guard let parent = ServiceContext.current?[TraceParentKey.self] else { return [:] }
         return ["trace_id": "\(parent.traceID)", "span_id": "\(parent.spanID)"]
-    }
-
-    static func randomHex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        out.reserveCapacity(bytes * 2)
-        var word = generator.next() as UInt64
-        for index in 0..<(bytes * 2) {
-            if index > 0, index % 16 == 0 { word = generator.next() }
-            out.append(digits[Int((word >> (UInt64(index % 16) * 4)) & 0xF)])
-        }
-        return out
     }
 
     /// A span that keeps its context and nothing else.
