@@ -90,7 +90,7 @@ public final class PaymentProcessor: Service, Sendable {
 
     /// One attempt, in a span that continues the trace of the request that placed the order.
     private func attempt(_ payment: Payment) async {
-        await withSpan(payment.status == .refundPending ? "refund payment" : "settle payment", context: TraceParent.context(payment.traceParent), ofKind: .consumer) { span in
+        await withSpan(payment.status == .refundPending ? "refund payment" : "settle payment", context: StoredTrace.context(payment.traceParent), ofKind: .consumer) { span in
             span.attributes["shop.payment.id"] = payment.id
             span.attributes["shop.payment.attempt"] = payment.attempts
             await settle(payment)

@@ -27,7 +27,7 @@ extension SQLShopRepository {
                         separator: ", "),
                     """
                     INSERT INTO payments (id, order_id, amount_minor, currency, status, next_attempt_at_ms, created_at_ms, updated_at_ms, trace_parent)
-                    VALUES (\(paymentID), \(order.id), \(total.minorUnits), \(total.currency.code), \(PaymentStatus.pending.rawValue), \(now), \(now), \(now), \(TraceParent.current()))
+                    VALUES (\(paymentID), \(order.id), \(total.minorUnits), \(total.currency.code), \(PaymentStatus.pending.rawValue), \(now), \(now), \(now), \(StoredTrace.current()))
                     """,
                     Self.auditRow(actor: customerID, action: "order.placed", subject: order.id,
                         detail: "\(lines.count) lines, total \(total.minorUnits) \(total.currency)", at: now),

@@ -2,7 +2,7 @@ import Tracing
 
 /// The current trace as a W3C `traceparent` value, to keep with work that outlives the request (a payment
 /// settled later), and the context to continue it from.
-public enum TraceParent {
+public enum StoredTrace {
     public static func current() -> String? {
         guard let context = ServiceContext.current else { return nil }
         var carrier: [String: String] = [:]
