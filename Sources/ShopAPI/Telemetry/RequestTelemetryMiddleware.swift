@@ -27,11 +27,10 @@ final class HTTPServerMetrics: Sendable {
         active = registry.makeGauge(descriptor: MetricNames.activeRequests.descriptor)
     }
 
-    /// Records one response. The method and route are bounded here: unknown methods become `_OTHER`, paths no
-    /// route matched become `unmatched`.
-    func record(method rawMethod: String, endpointPath: String?, status: Int, seconds: Double) {
+    /// Records one response under its route template (`unmatched` when none). Unknown methods become `_OTHER`,
+    /// so no client can grow the series.
+    func record(method rawMethod: String, route: String, status: Int, seconds: Double) {
         let method = Self.standardMethods.contains(rawMethod) ? rawMethod : MetricNames.otherMethod
-        let route = APIRoute.template(forEndpointPath: endpointPath) ?? MetricNames.unmatchedRoute
         let key = SeriesKey(method: method, route: route, status: status)
         let histogram = histograms.withLock { known in
             if let histogram = known[key] { return histogram }
@@ -84,15 +83,23 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
 
     private func finish(_ request: Request, _ context: Context, _ span: any Span, status: Int, bytesOut: Int?, since start: NIODeadline) {
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000
-        metrics.record(method: request.method.rawValue, endpointPath: context.endpointPath, status: status, seconds: seconds)
-        let route = APIRoute.template(forEndpointPath: context.endpointPath)
-        span.operationName = request.method.rawValue + " " + (route ?? MetricNames.unmatchedRoute)
-        if let route { span.attributes["http.route"] = route }
+        let template = APIRoute.template(forEndpointPath: context.endpointPath)
+        let route = template ?? MetricNames.unmatchedRoute
+        metrics.record(method: request.method.rawValue, route: route, status: status, seconds: seconds)
+        span.operationName = request.method.rawValue + " " + route
+        if let template { span.attributes["http.route"] = template }
         span.attributes["http.response.status_code"] = status
         if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+        // Built inside the autoclosure, so a logger above `info` pays nothing for the access line.
+        context.logger.info("request", metadata: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut))
+    }
+
+    private static func accessLine(
+        _ request: Request, _ context: Context, route: String, status: Int, seconds: Double, bytesOut: Int?
+    ) -> Logger.Metadata {
         var line: Logger.Metadata = [
             "method": "\(request.method.rawValue)",
-            "route": "\(APIRoute.template(forEndpointPath: context.endpointPath) ?? MetricNames.unmatchedRoute)",
+            "route": "\(route)",
             "path": "\(request.uri.path)",
             "status": .stringConvertible(status),
             "duration_ms": .stringConvertible((seconds * 1000 * 1000).rounded() / 1000),
@@ -101,7 +108,7 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         ]
         if let client = context.clientAddress { line["client_address"] = "\(client)" }
         if let subject = context.facts.subject { line["user"] = "\(subject)" }
-        context.logger.info("request", metadata: line)
+        return line
     }
 }
 
