@@ -94,28 +94,29 @@ public struct JSONLogHandler: LogHandler {
         Self.appendString(label, to: &out)
         out += ",\"service\":"
         Self.appendString(service, to: &out)
-        if let requestID = merged.removeValue(forKey: Self.requestIDKey) {
-            out += ",\"request_id\":"
-            Self.appendValue(requestID, to: &out)
-        }
-        for key in ["trace_id", "span_id"] {
+        for (key, name) in [(Self.requestIDKey, "request_id"), ("trace_id", "trace_id"), ("span_id", "span_id")] {
             if let value = merged.removeValue(forKey: key) {
-                out += ",\"\(key)\":"
-                Self.appendValue(value, to: &out)
+                out += ","
+                Self.appendMember(name, value, to: &out)
             }
         }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             out += ","
-            Self.appendString(key, to: &out)
-            out += ":"
-            if Self.redactedKeys.contains(key.lowercased()) {
-                out += "\"[redacted]\""
-            } else {
-                Self.appendValue(value, to: &out)
-            }
+            Self.appendMember(key, value, to: &out)
         }
         out += "}"
         sink.write(out)
+    }
+
+    /// `"key":value`, the value redacted when the key names a secret or personal data.
+    static func appendMember(_ key: String, _ value: Logger.Metadata.Value, to out: inout String) {
+        appendString(key, to: &out)
+        out += ":"
+        if redactedKeys.contains(key.lowercased()) {
+            out += "\"[redacted]\""
+        } else {
+            appendValue(value, to: &out)
+        }
     }
 
     static func appendValue(_ value: Logger.Metadata.Value, to out: inout String) {
@@ -140,9 +141,7 @@ public struct JSONLogHandler: LogHandler {
             out += "{"
             for (index, (key, element)) in dictionary.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { out += "," }
-                appendString(key, to: &out)
-                out += ":"
-                if redactedKeys.contains(key.lowercased()) { out += "\"[redacted]\"" } else { appendValue(element, to: &out) }
+                appendMember(key, element, to: &out)
             }
             out += "}"
         }
