@@ -38,7 +38,7 @@ public final class SandboxGateway: Sendable {
         let api = router.group("v1")
         api.post("authorizations") { request, context -> Response in
             let key = try Self.idempotencyKey(request)
-            if let traceParent = request.headers[HTTPField.Name("traceparent")!] {
+            if let traceParent = request.headers[.traceParent] {
                 self.state.withLock { $0.traceParents = Array(($0.traceParents + [traceParent]).suffix(100)) }
             }
             let body = try await request.decode(as: GatewayWire.AuthorizeRequest.self, context: context)
@@ -157,4 +157,6 @@ public final class SandboxGateway: Sendable {
 
 extension HTTPField.Name {
     public static let idempotencyKey = Self("Idempotency-Key")!
+    /// W3C Trace Context: the caller's span.
+    public static let traceParent = Self("traceparent")!
 }

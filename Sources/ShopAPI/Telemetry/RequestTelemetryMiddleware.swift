@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PaymentGateway
 import Prometheus
 import ShopMetrics
 import Synchronization
@@ -113,7 +114,6 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
 }
 
 extension HTTPField.Name {
-    static let traceParent = Self("traceparent")!
     /// W3C Trace Context level 2: the trace this response belongs to, for a client to find it.
     static let traceResponse = Self("traceresponse")!
 }

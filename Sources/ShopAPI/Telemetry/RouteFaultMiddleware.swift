@@ -8,7 +8,8 @@ struct RouteFaultMiddleware: RouterMiddleware {
     let faults: FaultSwitchboard
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let route = APIRoute.template(forEndpointPath: context.endpointPath), let fault = faults.faults.routes[route] {
+        let routes = faults.faults.routes
+        if !routes.isEmpty, let route = APIRoute.template(forEndpointPath: context.endpointPath), let fault = routes[route] {
             if fault.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(fault.latencyMilliseconds)) }
             if FaultSwitchboard.strikes(fault.errorRatio) { throw HTTPProblem.injectedFault }
         }
