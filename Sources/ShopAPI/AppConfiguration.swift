@@ -33,6 +33,10 @@ public struct AppConfiguration: Sendable {
     public var buildCommit = "unknown"
     /// Request bodies above this are refused with 413.
     public var maxBodyBytes = 64 * 1024
+    /// False leaves out the per-request telemetry: the request histogram, access lines, server and database
+    /// spans, statement and pool metrics. Business series, `/metrics` and warnings stay. It exists as the
+    /// baseline `benchmarks/telemetry-overhead` measures the telemetry's cost against.
+    public var requestTelemetry = true
 
     public init() {}
 

@@ -40,7 +40,7 @@ public func buildApplication(
 
     let shopMetrics = ShopMetrics(registry: metrics)
     let system = postgresConfiguration == nil ? "sqlite" : "postgresql"
-    let observer = DatabaseObserver(
+    let observer = !configuration.requestTelemetry ? nil : DatabaseObserver(
         system: system,
         statement: { shopMetrics.databaseStatement(system: system, operation: $0, seconds: $1, failed: $2) },
         lease: { event in
@@ -81,7 +81,9 @@ public func buildApplication(
     services.append(processor)
 
     let router = Router(context: ShopRequestContext.self)
-    router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
+    if configuration.requestTelemetry {
+        router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
+    }
     let publicRoutes = APIRoute.allCases.filter { $0 != .metrics || configuration.metricsPort == nil }
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: publicRoutes))
     router.add(middleware: AuthMiddleware(tokens: tokens))

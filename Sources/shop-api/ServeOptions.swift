@@ -28,6 +28,8 @@ struct ServeOptions: ParsableArguments {
     var paymentMaxAttempts: Int?
     @Option(help: "Largest request body in bytes (env SHOP_MAX_BODY_BYTES, default 65536).") var maxBodyBytes: Int?
     @Option(help: "Serve /metrics on this port instead of the public one (env SHOP_METRICS_PORT).") var metricsPort: Int?
+    @Option(help: "off leaves out request metrics, access logs and spans, a baseline for benchmarks (env SHOP_TELEMETRY, default on).")
+    var telemetry: String?
 
     func configuration(environment: [String: String]) throws -> AppConfiguration {
         func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
@@ -54,6 +56,9 @@ struct ServeOptions: ParsableArguments {
         if let metricsPort = configuration.metricsPort, !(1...65535).contains(metricsPort) || metricsPort == configuration.port {
             throw ValidationError("the metrics port must be 1-65535 and differ from the API's port")
         }
+        let telemetry = try value(telemetry, "SHOP_TELEMETRY") { $0 } ?? "on"
+        guard telemetry == "on" || telemetry == "off" else { throw ValidationError("telemetry must be on or off, not \(telemetry)") }
+        configuration.requestTelemetry = telemetry == "on"
         configuration.buildCommit = environment["SHOP_BUILD_COMMIT"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.buildCommit
         let retrySeconds = try value(paymentRetrySeconds, "SHOP_PAYMENT_RETRY_SECONDS") { Double($0) } ?? 5
         let attempts = try value(paymentMaxAttempts, "SHOP_PAYMENT_MAX_ATTEMPTS") { Int($0) } ?? 4

@@ -26,7 +26,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration(environment: ProcessInfo.processInfo.environment)
-        let tracing = try Telemetry.bootstrap(service: "shop-api", logLevel: configuration.logLevel)
+        let tracing = try Telemetry.bootstrap(
+            service: "shop-api", logLevel: configuration.logLevel, tracing: configuration.requestTelemetry)
         // One registry for the process: what the app records and what libraries report through swift-metrics.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -27,6 +27,18 @@ struct MetricsTests {
         "\(MetricNames.requestDuration)_count{http_request_method=\"\(method)\",http_route=\"\(route)\",http_response_status_code=\"\(status)\"}"
     }
 
+    @Test func telemetryOffRecordsNoRequestAndAnswersNoTrace() async throws {
+        try await TestApp.run(configure: { $0.requestTelemetry = false }) { client in
+            let response = try await client.send(.get, "/v1/products/SKU-00001")
+            #expect(response.status == .ok && response.headers[HTTPField.Name("traceresponse")!] == nil)
+            let samples = try await Self.scrape(client)
+            #expect(samples[Self.count("GET", "/v1/products/{sku}", 200)] == nil)
+            #expect(!samples.keys.contains { $0.hasPrefix(MetricNames.requestDuration.name) })
+            // What is not per request stays: the build, the process, the business series.
+            #expect(samples.keys.contains { $0.hasPrefix("process_cpu_seconds_total") })
+        }
+    }
+
     @Test func everyResponseIsTimedByMethodRouteAndStatusProblemsIncluded() async throws {
         let customer = try await TestApp.token("alice", .customer)
         try await TestApp.run { client in

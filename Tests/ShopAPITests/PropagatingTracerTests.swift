@@ -1,10 +1,17 @@
 import Logging
-import ShopAPI
+@testable import ShopAPI
 import Testing
 import Tracing
 
 @Suite("Propagating tracer")
 struct PropagatingTracerTests {
+    @Test func freshIDsAreNonZeroAndDistinct() {
+        let ids = (0..<10_000).map { _ in PropagatingTracer.nextID() }
+        #expect(Set(ids).count == ids.count && !ids.contains(0))
+        // Spread over all 64 bits, not a counter: every bit is set in some id and clear in another.
+        #expect(ids.reduce(0, |) == .max && ids.reduce(.max, &) == 0)
+    }
+
     struct DictionaryExtractor: Extractor {
         func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
     }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import Tracing
 
 /// W3C Trace Context without recording: continues an incoming `traceparent` (or starts a trace), gives
@@ -34,13 +35,34 @@ public struct PropagatingTracer: Tracer {
             (self.traceHigh, self.traceLow, self.span, self.flags) = (traceHigh, traceLow, span, flags)
         }
 
-        public var traceID: String { Self.hex(traceHigh) + Self.hex(traceLow) }
-        public var spanID: String { Self.hex(span) }
-        public var header: String { "00-\(traceID)-\(spanID)-\(flags < 16 ? "0" : "")\(String(flags, radix: 16))" }
+        public var traceID: String { Self.text(length: 32) { Self.writeHex(traceHigh, 16, into: $0, at: 0); Self.writeHex(traceLow, 16, into: $0, at: 16) } }
+        public var spanID: String { Self.text(length: 16) { Self.writeHex(span, 16, into: $0, at: 0) } }
+        public var header: String {
+            Self.text(length: 55) { out in
+                (out[0], out[1]) = (0x30, 0x30)  // version "00"
+                (out[2], out[35], out[52]) = (0x2D, 0x2D, 0x2D)  // "-"
+                Self.writeHex(traceHigh, 16, into: out, at: 3)
+                Self.writeHex(traceLow, 16, into: out, at: 19)
+                Self.writeHex(span, 16, into: out, at: 36)
+                Self.writeHex(UInt64(flags), 2, into: out, at: 53)
+            }
+        }
 
-        static func hex(_ value: UInt64) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
+        /// Hex written straight into a string's buffer: this runs for every log line and every response,
+        /// where `String(_:radix:)` and padding cost more than the rest of the span.
+        private static func text(length: Int, _ write: (UnsafeMutableBufferPointer<UInt8>) -> Void) -> String {
+            String(unsafeUninitializedCapacity: length) { buffer in
+                write(buffer)
+                return length
+            }
+        }
+
+        /// The low `digits` nibbles of `value`, lowercase, most significant first.
+        private static func writeHex(_ value: UInt64, _ digits: Int, into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+            for index in 0..<digits {
+                let nibble = UInt8((value >> UInt64((digits - 1 - index) * 4)) & 0xF)
+                out[offset + index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+            }
         }
     }
 
@@ -65,13 +87,24 @@ public struct PropagatingTracer: Tracer {
         function: String, file fileID: String, line: UInt
     ) -> Span {
         var context = context()
-        var random = SystemRandomNumberGenerator()
         let parent = context[TraceParentKey.self]
         context[TraceParentKey.self] = TraceParent(
-            traceHigh: parent?.traceHigh ?? random.next(), traceLow: parent?.traceLow ?? random.next(),
-            span: UInt64.random(in: 1...UInt64.max, using: &random), flags: parent?.flags ?? 1)
+            traceHigh: parent?.traceHigh ?? Self.nextID(), traceLow: parent?.traceLow ?? Self.nextID(),
+            span: Self.nextID(), flags: parent?.flags ?? 1)
         return Span(context: context, operationName: operationName)
     }
+
+    /// A fresh non-zero 64-bit id: SplitMix64 over a counter from a random seed. Uniform and unique within
+    /// the process, as W3C asks of ids, without a `getrandom` system call for each of them.
+    static func nextID() -> UInt64 {
+        var z = idSeed &+ idCounter.add(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return max(1, z ^ (z >> 31))
+    }
+
+    private static let idSeed = UInt64.random(in: .min ... .max)
+    private static let idCounter = Atomic<UInt64>(0)
 
     public func forceFlush() {}
 

@@ -64,14 +64,14 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         var traceContext = ServiceContext.current ?? .topLevel
         InstrumentationSystem.instrument.extract(request.headers, into: &traceContext, using: HTTPFieldsExtractor())
         return try await withSpan(request.method.rawValue, context: traceContext, ofKind: .server) { span in
-            span.attributes["http.request.method"] = request.method.rawValue
-            span.attributes["url.path"] = request.uri.path
+            if span.isRecording {
+                span.attributes["http.request.method"] = request.method.rawValue
+                span.attributes["url.path"] = request.uri.path
+            }
             do {
                 var response = try await next(request, context)
                 finish(request, context, span, status: response.status.code, bytesOut: response.body.contentLength, since: start)
-                var trace = HTTPFields()
-                InstrumentationSystem.instrument.inject(ServiceContext.current ?? traceContext, into: &trace, using: HTTPFieldsInjector())
-                if let traceParent = trace[.traceParent] { response.headers[.traceResponse] = traceParent }
+                InstrumentationSystem.instrument.inject(span.context, into: &response.headers, using: TraceResponseInjector())
                 return response
             } catch {
                 // Only errors no middleware below turned into a response get here; the server answers them with a 500.
@@ -87,10 +87,12 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         let template = APIRoute.template(forEndpointPath: context.endpointPath)
         let route = template ?? MetricNames.unmatchedRoute
         metrics.record(method: request.method.rawValue, route: route, status: status, seconds: seconds)
-        span.operationName = request.method.rawValue + " " + route
-        if let template { span.attributes["http.route"] = template }
-        span.attributes["http.response.status_code"] = status
-        if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+        if span.isRecording {
+            span.operationName = request.method.rawValue + " " + route
+            if let template { span.attributes["http.route"] = template }
+            span.attributes["http.response.status_code"] = status
+            if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+        }
         // Built inside the autoclosure, so a logger above `info` pays nothing for the access line.
         context.logger.info("request", metadata: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut))
     }
@@ -125,9 +127,9 @@ struct HTTPFieldsExtractor: Extractor {
     }
 }
 
-/// Writes trace context into headers.
-struct HTTPFieldsInjector: Injector {
+/// Writes the span's `traceparent` into a response as `traceresponse`, and nothing else.
+struct TraceResponseInjector: Injector {
     func inject(_ value: String, forKey key: String, into headers: inout HTTPFields) {
-        if let name = HTTPField.Name(key) { headers[name] = value }
+        if key == "traceparent" { headers[.traceResponse] = value }
     }
 }
