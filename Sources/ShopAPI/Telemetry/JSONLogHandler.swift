@@ -3,39 +3,81 @@ import Logging
 import ShopDomain
 import Synchronization
 
-/// Where log lines go: standard output, or a buffer a test reads.
+/// Where log lines go: standard output (or another file descriptor), or a buffer a test reads.
+///
+/// Standard output is buffered: a `write` system call per line, under a lock every request takes, cost
+/// more than building the line. Lines collect in memory and go out in one write when 64 KiB are pending,
+/// every 100 ms from a flusher thread, at exit, and at once with everything before them for a line at
+/// `warning` or above. So a crash loses at most the last 100 ms of `info` lines, never a warning.
 public final class LogSink: Sendable {
     private enum Target {
-        case standardOutput
+        case descriptor(Int32, pending: [UInt8])
         case memory([String])
     }
 
     private let target: Mutex<Target>
+    private static let flushThreshold = 64 * 1024
 
     private init(_ target: Target) {
         self.target = Mutex(target)
     }
 
-    public static let standardOutput = LogSink(.standardOutput)
-    public static func memory() -> LogSink { LogSink(.memory([])) }
+    public static let standardOutput: LogSink = {
+        let sink = LogSink.descriptor(STDOUT_FILENO)
+        Thread.detachNewThread {
+            while true {
+                Thread.sleep(forTimeInterval: 0.1)
+                sink.flush()
+            }
+        }
+        atexit { LogSink.standardOutput.flush() }
+        return sink
+    }()
 
-    func write(_ line: String) {
+    public static func memory() -> LogSink { LogSink(.memory([])) }
+    /// Buffered like standard output, without the flusher thread: whoever makes it calls `flush()`.
+    static func descriptor(_ descriptor: Int32) -> LogSink { LogSink(.descriptor(descriptor, pending: [])) }
+
+    func write(_ line: String, urgent: Bool) {
         target.withLock { target in
             switch target {
-            case .standardOutput:
-                // One write per line under the lock, so lines from concurrent requests never interleave.
-                var line = line + "\n"
-                line.withUTF8 { bytes in
-                    var offset = 0
-                    while offset < bytes.count {
-                        let written = Foundation.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
-                        if written <= 0 { break }
-                        offset += written
-                    }
+            case .descriptor(let descriptor, var pending):
+                target = .memory([])  // keeps `pending` uniquely referenced while it grows
+                pending.append(contentsOf: line.utf8)
+                pending.append(0x0A)
+                if urgent || pending.count >= Self.flushThreshold {
+                    Self.writeAll(pending, to: descriptor)
+                    pending.removeAll(keepingCapacity: true)
                 }
+                target = .descriptor(descriptor, pending: pending)
             case .memory(var lines):
+                target = .memory([])
                 lines.append(line)
                 target = .memory(lines)
+            }
+        }
+    }
+
+    /// Writes out what is pending (descriptor sinks only).
+    public func flush() {
+        target.withLock { target in
+            guard case .descriptor(let descriptor, var pending) = target, !pending.isEmpty else { return }
+            target = .memory([])
+            Self.writeAll(pending, to: descriptor)
+            pending.removeAll(keepingCapacity: true)
+            target = .descriptor(descriptor, pending: pending)
+        }
+    }
+
+    /// One `write` loop under the lock, so lines from concurrent requests never interleave.
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { break }
+                offset += written
             }
         }
     }
@@ -62,6 +104,8 @@ public struct JSONLogHandler: LogHandler {
     static let redactedKeys: Set<String> = ["authorization", "token", "password", "secret", "email", "card", "card_number", "cvc"]
     /// Hummingbird's request id key, written as `request_id`.
     static let requestIDKey = "hb.request.id"
+    /// Written first, in this order, under these names.
+    static let idFields: [(key: String, name: String)] = [(requestIDKey, "request_id"), ("trace_id", "trace_id"), ("span_id", "span_id")]
 
     public init(
         label: String, service: String, level: Logger.Level, sink: LogSink = .standardOutput, clock: any ShopClock = SystemClock(),
@@ -88,13 +132,15 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit { merged.merge(explicit) { _, new in new } }
 
-        var out = "{\"timestamp\":\"\(clock.now().rfc3339)\",\"level\":\"\(level.rawValue)\",\"message\":"
+        var out = ""
+        out.reserveCapacity(512)
+        out += "{\"timestamp\":\"\(clock.now().rfc3339)\",\"level\":\"\(level.rawValue)\",\"message\":"
         Self.appendString(message.description, to: &out)
         out += ",\"label\":"
         Self.appendString(label, to: &out)
         out += ",\"service\":"
         Self.appendString(service, to: &out)
-        for (key, name) in [(Self.requestIDKey, "request_id"), ("trace_id", "trace_id"), ("span_id", "span_id")] {
+        for (key, name) in Self.idFields {
             if let value = merged.removeValue(forKey: key) {
                 out += ","
                 Self.appendMember(name, value, to: &out)
@@ -105,14 +151,15 @@ public struct JSONLogHandler: LogHandler {
             Self.appendMember(key, value, to: &out)
         }
         out += "}"
-        sink.write(out)
+        sink.write(out, urgent: level >= .warning)
     }
 
     /// `"key":value`, the value redacted when the key names a secret or personal data.
     static func appendMember(_ key: String, _ value: Logger.Metadata.Value, to out: inout String) {
         appendString(key, to: &out)
         out += ":"
-        if redactedKeys.contains(key.lowercased()) {
+        let lowercased = key.utf8.contains(where: { (0x41...0x5A).contains($0) }) ? key.lowercased() : key
+        if redactedKeys.contains(lowercased) {
             out += "\"[redacted]\""
         } else {
             appendValue(value, to: &out)
@@ -125,6 +172,7 @@ public struct JSONLogHandler: LogHandler {
         case .stringConvertible(let convertible):
             // Numbers and booleans stay numbers and booleans, so a log pipeline can compare them.
             switch convertible {
+            case let number as Int: out += String(number)
             case let number as any BinaryInteger: out += "\(number)"
             case let number as Double where number.isFinite: out += "\(number)"
             case let flag as Bool: out += flag ? "true" : "false"
@@ -150,6 +198,12 @@ public struct JSONLogHandler: LogHandler {
     /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
     static func appendString(_ string: String, to out: inout String) {
         out += "\""
+        // Most strings need no escaping: one append instead of one per character.
+        guard string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+            out += string
+            out += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
