@@ -1,0 +1,48 @@
+# Shared by the benchmark scripts (sourced, not run): release build, throwaway PostgreSQL, shop-api
+# start and stop, and a wrk run printed as one row.
+bench_secret=benchmark-secret-0123456789abcdef-0123
+bench_bin=.build/release/shop-api
+
+bench_require() { # commands...
+  local tool
+  for tool in "$@"; do command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install $tool)" >&2; exit 1; }; done
+}
+
+bench_build() {
+  swift build -c release --product shop-api >/tmp/shop-bench-build.log 2>&1 || { cat /tmp/shop-bench-build.log; exit 1; }
+}
+
+# Starts shop-api in the background on PORT against DATABASE_URL, extra flags after; sets bench_server.
+bench_start_server() { # port database-url log-file flags...
+  local port=$1 url=$2 log=$3; shift 3
+  local data; data=$(mktemp -d /tmp/shop-bench.XXXXXX)
+  "$bench_bin" serve --port "$port" --data-dir "$data" --database-url "$url" --jwt-secret "$bench_secret" \
+    --demo-catalog 1000 "$@" >"$log" 2>&1 &
+  bench_server=$!
+  for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "shop-api did not become ready; its log:" >&2; tail -n 20 "$log" >&2; exit 1
+}
+
+bench_stop_server() {
+  [ -n "${bench_server:-}" ] || return 0
+  kill "$bench_server" 2>/dev/null || true
+  wait "$bench_server" 2>/dev/null || true
+  bench_server=
+}
+
+# A long-lived customer token: minted once, verified by signature on every request.
+bench_token() { "$bench_bin" token --sub bench-customer --role customer --ttl 3600 --jwt-secret "$bench_secret"; }
+
+# wrk's latency (e.g. 812.00us, 4.23ms, 1.02s) in milliseconds.
+bench_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'; }
+
+# Runs wrk (2 s warm-up, then DURATION s with CONNECTIONS connections) and sets bench_rps, bench_p99 (ms)
+# and bench_errors (non-2xx responses) from its report.
+bench_wrk() { # wrk arguments...
+  wrk -t2 -c"$connections" -d2s "$@" >/dev/null
+  local out; out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@")
+  bench_rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+  bench_p99=$(bench_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  bench_errors=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
+  bench_errors=${bench_errors:-0}
+}
