@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // OTLP over HTTP only: leaving out gRPC keeps the build minutes shorter.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The shop's rules: money, stock, orders, payments' state. No I/O.
@@ -40,6 +41,19 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        // Debian's hiredis (apt-get install libhiredis-dev), found in /usr/include; its pkg-config file only
+        // adds a flag SwiftPM refuses.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        // A Redis client on hiredis: pooled connections, commands on a thread pool of their own, pipelining.
+        .target(
+            name: "ShopRedis",
+            dependencies: [
+                "CHiredis",
+                "ShopStore",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
@@ -101,6 +115,7 @@ let package = Package(
         ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain"]),
         .testTarget(name: "ShopStoreTests", dependencies: ["ShopStore", "ShopTestSupport"]),
+        .testTarget(name: "ShopRedisTests", dependencies: ["ShopRedis", "ShopTestSupport"]),
         .testTarget(
             name: "ShopAPITests",
             dependencies: [

@@ -114,56 +114,6 @@ public struct SQLRow: Sendable {
     }
 }
 
-/// What a database tells about its work, for metrics and traces: every statement (also a client span), and
-/// (PostgreSQL) every connection lease.
-public struct DatabaseObserver: Sendable {
-    /// `postgresql` or `sqlite`, for span attributes.
-    public var system: String
-    /// A statement's operation name, how long it took, and whether it failed.
-    public var statement: @Sendable (_ operation: String, _ seconds: Double, _ failed: Bool) -> Void
-    public var lease: @Sendable (_ event: LeaseEvent) -> Void
-
-    public enum LeaseEvent: Sendable {
-        case requested
-        case acquired(waitedSeconds: Double)
-        case released
-    }
-
-    public init(
-        system: String, statement: @escaping @Sendable (String, Double, Bool) -> Void, lease: @escaping @Sendable (LeaseEvent) -> Void = { _ in }
-    ) {
-        self.system = system
-        self.statement = statement
-        self.lease = lease
-    }
-
-    /// Runs `body` in a client span named for the statement and reports it under its operation name.
-    func observe<Result>(_ statement: SQL, _ body: () async throws -> Result) async throws -> Result {
-        let operation = statement.operationName
-        return try await withSpan(operation, ofKind: .client) { span in
-            span.attributes["db.system.name"] = system
-            span.attributes["db.operation.name"] = operation
-            let start = ContinuousClock.now
-            do {
-                let result = try await body()
-                self.statement(operation, (ContinuousClock.now - start).seconds, false)
-                return result
-            } catch {
-                self.statement(operation, (ContinuousClock.now - start).seconds, true)
-                span.recordError(error)
-                throw error
-            }
-        }
-    }
-}
-
-extension Optional where Wrapped == DatabaseObserver {
-    func observe<Result>(_ statement: SQL, _ body: () async throws -> Result) async throws -> Result {
-        guard let observer = self else { return try await body() }
-        return try await observer.observe(statement, body)
-    }
-}
-
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
