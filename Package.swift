@@ -57,6 +57,17 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
+        // Cache-aside and shared rate limits on Redis, falling back to in-process ones while Redis is away.
+        .target(
+            name: "ShopCache",
+            dependencies: [
+                "ShopDomain",
+                "ShopStore",
+                "ShopRedis",
+                "ShopMetrics",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The payment gateway over HTTP: client with retries and circuit breaker, sandbox server, processor.
         .target(
             name: "PaymentGateway",
@@ -79,6 +90,8 @@ let package = Package(
                 "ShopDomain",
                 "ShopStore",
                 "ShopMetrics",
+                "ShopRedis",
+                "ShopCache",
                 "PaymentGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -117,11 +130,16 @@ let package = Package(
         .testTarget(name: "ShopStoreTests", dependencies: ["ShopStore", "ShopTestSupport"]),
         .testTarget(name: "ShopRedisTests", dependencies: ["ShopRedis", "ShopTestSupport"]),
         .testTarget(
+            name: "ShopCacheTests",
+            dependencies: ["ShopCache", "ShopRedis", "ShopStore", "ShopMetrics", "ShopTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
+        .testTarget(
             name: "ShopAPITests",
             dependencies: [
                 "ShopAPI",
                 "PaymentGateway",
                 "ShopMetrics",
+                "ShopRedis",
                 "ShopTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,6 +3,7 @@ import ServiceLifecycle
 import ShopDomain
 import ShopMetrics
 import ShopStore
+import Synchronization
 import Tracing
 
 /// Settles payments in the background so that placing an order never waits on the gateway: wakes when an
@@ -30,6 +31,9 @@ public final class PaymentProcessor: Service, Sendable {
     private let settings: Settings
     private let metrics: ShopMetrics
     private let logger: Logger
+    /// Set once the store has its schema: passes before that (start-up runs the migrations while this
+    /// service starts) do nothing instead of warning about missing tables.
+    private let storeReady = Atomic<Bool>(false)
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
@@ -71,6 +75,10 @@ public final class PaymentProcessor: Service, Sendable {
 
     /// Settles every due payment, a batch at a time, attempts within a batch running concurrently.
     public func settleDuePayments() async {
+        if !storeReady.load(ordering: .acquiring) {
+            guard await repository.isReady() else { return }
+            storeReady.store(true, ordering: .releasing)
+        }
         while !Task.isCancelled {
             let due: [Payment]
             do {

@@ -10,6 +10,9 @@ public struct AppConfiguration: Sendable {
     /// `postgres://…` selects PostgreSQL; nil selects the embedded SQLite file in `dataDirectory`.
     public var databaseURL: String?
     public var databasePoolSize = 20
+    /// `redis://…` shares the cache and the rate limits across instances; nil keeps both in-process.
+    public var redisURL: String?
+    public var redisPoolSize = 8
     /// Holds the SQLite file and, in embedded mode, a generated JWT secret.
     public var dataDirectory = "./data"
     public var logLevel = Logger.Level.info

@@ -4,8 +4,10 @@ import Logging
 import PaymentGateway
 import Prometheus
 import ServiceLifecycle
+import ShopCache
 import ShopDomain
 import ShopMetrics
+import ShopRedis
 import ShopStore
 
 /// Builds the API server from `configuration`: store, migrations, payment gateway and processor, routes.
@@ -25,6 +27,12 @@ public func buildApplication(
     // A bad URL is the first thing to tell, before what PostgreSQL mode also needs.
     let postgresConfiguration = try configuration.databaseURL.map {
         try PostgresDatabase.configuration(url: $0, maximumConnections: configuration.databasePoolSize)
+    }
+    let redisConfiguration: RedisConfiguration?
+    do {
+        redisConfiguration = try configuration.redisURL.map { try RedisConfiguration(url: $0, maximumConnections: configuration.redisPoolSize) }
+    } catch {
+        throw ConfigurationError("\(error)")
     }
     let secret: String
     if let configured = configuration.jwtSecret {
@@ -61,7 +69,15 @@ public func buildApplication(
     // First in, so last out: the server and the payment processor stop before the database closes.
     services.append(DatabaseService(database: database))
     let faults = FaultSwitchboard()
-    let repository = SQLShopRepository(database: FaultInjectingDatabase(database, faults: faults))
+    let redis = redisConfiguration.map { redisConfiguration in
+        RedisClient(configuration: redisConfiguration, observer: !configuration.requestTelemetry ? nil : DatabaseObserver(system: "redis") {
+            shopMetrics.databaseStatement(system: "redis", operation: $0, seconds: $1, failed: $2)
+        })
+    }
+    let redisHealth = redis.map { _ in DependencyHealth(name: "redis", logger: logger, metrics: shopMetrics) }
+    if let redis { services.append(RedisService(client: redis)) }
+    let cache = FallbackCache(redis: redis, health: redisHealth, metrics: shopMetrics, clock: clock)
+    let repository = CachingShopRepository(SQLShopRepository(database: FaultInjectingDatabase(database, faults: faults)), cache: cache)
 
     let gatewayAddress = GatewayAddress(url: configuration.paymentGatewayURL)
     if configuration.paymentGatewayURL == nil {
@@ -122,8 +138,26 @@ public func buildApplication(
             throw ConfigurationError("\(storeName) did not answer within \(configuration.startupTimeout): is it running and reachable?")
         }
         logger.info("store ready", metadata: ["store": "\(storeName)"])
+        if let redis, let redisHealth {
+            // Redis absent at start is not fatal: one warning, and the in-process cache and limits serve.
+            do {
+                try await redis.send("PING")
+                logger.info("redis ready", metadata: ["redis": "\(redis.configuration.host):\(redis.configuration.port)"])
+            } catch {
+                redisHealth.failed(error)
+            }
+        }
     }
     return app
+}
+
+/// Keeps the Redis client until the application stops, then closes its connections and threads.
+struct RedisService: Service {
+    let client: RedisClient
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
+    }
 }
 
 /// Runs the database for as long as the application runs, then closes it.

@@ -36,6 +36,10 @@ public enum MetricNames {
     public static let databaseWait = MetricName("db_client_connection_wait_time_seconds", "Time spent waiting for a pooled database connection")
     public static let databaseMaxConnections = MetricName("db_client_connection_max", "Largest number of pooled database connections")
 
+    public static let cacheLookups = MetricName("shop_cache_lookups_total", "Cache lookups by key space and result (hit, miss)")
+    public static let dependencyUp = MetricName("shop_dependency_up", "1 while an optional dependency is in use, 0 while the service works without it")
+    public static let rateLimitDecisions = MetricName("shop_rate_limit_decisions_total", "Rate-limit decisions by scope and decision (allowed, limited)")
+
     public static let faultSetting = MetricName("shop_fault_setting", "A fault the switchboard injects now (ratios 0-1, latencies in seconds); 0 when off")
     public static let faultChanges = MetricName("shop_fault_changes_total", "Changes made to the fault switchboard")
 

@@ -10,6 +10,7 @@ public final class ShopMetrics: Sendable {
     private let connectionsPending: Gauge
     private let connectionWait: ValueHistogram
     private let statements = Mutex<[String: ValueHistogram]>([:])
+    private let cacheCounters = Mutex<[String: Counter]>([:])
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -120,6 +121,27 @@ public final class ShopMetrics: Sendable {
                 .set(setting.value)
         }
         count(MetricNames.faultChanges)
+    }
+
+    /// A cache lookup in `keyspace` (a value the code chooses: `catalog`, `stock`).
+    public func cacheLookup(keyspace: String, hit: Bool) {
+        let result = hit ? "hit" : "miss"
+        cacheCounters.withLock { counters in
+            let key = keyspace + " " + result
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(descriptor: MetricNames.cacheLookups.descriptor, labels: [("keyspace", keyspace), ("result", result)])
+            counters[key] = counter
+            return counter
+        }.increment()
+    }
+
+    public func dependencyUp(_ dependency: String, _ up: Bool) {
+        registry.makeGauge(descriptor: MetricNames.dependencyUp.descriptor, labels: [("dependency", dependency)]).set(up ? 1.0 : 0.0)
+    }
+
+    /// A rate-limit decision; `scope` is `user`, `ip` or `route`.
+    public func rateLimitDecision(scope: String, allowed: Bool) {
+        count(MetricNames.rateLimitDecisions, [("scope", scope), ("decision", allowed ? "allowed" : "limited")])
     }
 
     /// One series per state, 1 for the current one: easy to graph and to alert on.

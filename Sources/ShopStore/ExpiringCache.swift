@@ -53,5 +53,9 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
         _ = entries.withLock { $0.removeValue(forKey: key) }
     }
 
+    public func removeAll() {
+        entries.withLock { $0.removeAll() }
+    }
+
     public var count: Int { entries.withLock { $0.count } }
 }

@@ -11,6 +11,9 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "postgres://user:password@host:port/db selects PostgreSQL (env DATABASE_URL; default: embedded SQLite).")
     var databaseURL: String?
     @Option(help: "PostgreSQL pool size (env SHOP_DB_POOL_SIZE, default 20).") var databasePoolSize: Int?
+    @Option(help: "redis://[:password@]host[:port][/db] shares the cache and rate limits (env REDIS_URL; default: in-process).")
+    var redisURL: String?
+    @Option(help: "Redis connections and command threads (env SHOP_REDIS_POOL_SIZE, default 8).") var redisPoolSize: Int?
     @Option(help: "Directory for the SQLite file and the embedded JWT secret (env SHOP_DATA_DIR, default ./data).")
     var dataDir: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info).")
@@ -43,6 +46,8 @@ struct ServeOptions: ParsableArguments {
         configuration.port = try value(port, "SHOP_PORT") { Int($0) } ?? configuration.port
         configuration.databaseURL = try value(databaseURL, "DATABASE_URL") { $0 }
         configuration.databasePoolSize = try value(databasePoolSize, "SHOP_DB_POOL_SIZE") { Int($0) } ?? configuration.databasePoolSize
+        configuration.redisURL = try value(redisURL, "REDIS_URL") { $0 }
+        configuration.redisPoolSize = try value(redisPoolSize, "SHOP_REDIS_POOL_SIZE") { Int($0) } ?? configuration.redisPoolSize
         configuration.dataDirectory = try value(dataDir, "SHOP_DATA_DIR") { $0 } ?? configuration.dataDirectory
         let level = try value(logLevel, "LOG_LEVEL") { $0 } ?? "info"
         guard let parsedLevel = Logger.Level(rawValue: level) else { throw ValidationError("log level \(level) is not one of trace, debug, info, notice, warning, error, critical") }
@@ -67,6 +72,7 @@ struct ServeOptions: ParsableArguments {
             throw ValidationError("ports must be 0-65535")
         }
         guard (1...1000).contains(configuration.databasePoolSize) else { throw ValidationError("the pool size must be 1-1000") }
+        guard (1...256).contains(configuration.redisPoolSize) else { throw ValidationError("the Redis pool size must be 1-256") }
         guard (0...1_000_000).contains(configuration.demoCatalogSize ?? 0) else { throw ValidationError("the demo catalog must be 0-1000000 products") }
         guard (1024...(64 << 20)).contains(configuration.maxBodyBytes) else { throw ValidationError("the body limit must be 1 KiB to 64 MiB") }
         guard (0.001...3600).contains(retrySeconds), (1...20).contains(attempts) else {

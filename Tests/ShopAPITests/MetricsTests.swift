@@ -108,8 +108,12 @@ struct MetricsTests {
     @Test(arguments: StoreKind.tested)
     func databaseStatementsAndPoolLeasesAreMeasured(_ kind: StoreKind) async throws {
         try await TestApp.run(kind) { client in
-            for _ in 0..<4 { _ = try await client.send(.get, "/v1/inventory/SKU-00001") }
+            // Four SKUs read from the database, then one of them again from the stock cache.
+            for sku in 1...4 { _ = try await client.send(.get, "/v1/inventory/SKU-0000\(sku)") }
+            _ = try await client.send(.get, "/v1/inventory/SKU-00001")
             let samples = try await Self.scrape(client)
+            #expect(samples["\(MetricNames.cacheLookups){keyspace=\"stock\",result=\"miss\"}"] == 4)
+            #expect(samples["\(MetricNames.cacheLookups){keyspace=\"stock\",result=\"hit\"}"] == 1)
             let system = kind == .postgres ? "postgresql" : "sqlite"
             let reads = "\(MetricNames.databaseOperation)_count{db_system_name=\"\(system)\",db_operation_name=\"select inventory\",outcome=\"ok\"}"
             #expect(samples[reads] == 4)

@@ -45,9 +45,19 @@ public final class TestRedisServer: Sendable {
         throw TestSupportError("redis-server on port \(port) did not start")
     }
 
+    /// SIGSTOP: the server keeps its data and its sockets but answers nothing, like a network partition.
+    public func pause() { signal(SIGSTOP) }
+    /// SIGCONT after `pause()`.
+    public func resume() { signal(SIGCONT) }
+
+    private func signal(_ signal: Int32) {
+        if let process = process.withLock({ $0 }) { Glibc.kill(process.processIdentifier, signal) }
+    }
+
     /// `kill -9`: no shutdown, no goodbye to clients.
     public func kill() {
         guard let process = process.withLock({ process in defer { process = nil }; return process }) else { return }
+        Glibc.kill(process.processIdentifier, SIGCONT)
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }

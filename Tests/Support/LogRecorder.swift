@@ -1,0 +1,43 @@
+import Logging
+import Synchronization
+
+/// A logger whose lines a test can read back: level, message and metadata.
+public final class LogRecorder: Sendable {
+    public struct Line: Sendable {
+        public let level: Logger.Level
+        public let message: String
+        public let metadata: [String: String]
+    }
+
+    private let recorded = Mutex<[Line]>([])
+
+    public init() {}
+
+    public var lines: [Line] { recorded.withLock { $0 } }
+
+    public func logger(level: Logger.Level = .info) -> Logger {
+        var logger = Logger(label: "test") { _ in Handler(recorder: self) }
+        logger.logLevel = level
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
+            function: String, line: UInt
+        ) {
+            let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+            let line = Line(level: level, message: message.description, metadata: merged.mapValues { "\($0)" })
+            recorder.recorded.withLock { $0.append(line) }
+        }
+    }
+}
