@@ -81,10 +81,25 @@ public enum APIRoute: String, CaseIterable, Sendable {
     /// Methods `served` serves at a concrete `path`, for the `Allow` header of a 405.
     public static func methods(servingPath path: String, among served: [APIRoute] = allCases) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return served.filter { route in
-            let template = route.template.split(separator: "/", omittingEmptySubsequences: false)
-            return template.count == segments.count
-                && zip(template, segments).allSatisfy { $0.first == "{" ? !$1.isEmpty : $0 == $1 }
-        }.map(\.method)
+        return served.filter { $0.serves(segments) }.map(\.method)
+    }
+
+    /// The route serving `method` at a concrete `path`, before the router has matched it.
+    public static func route(_ method: HTTPRequest.Method, path: String) -> APIRoute? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return allCases.first { $0.method == method && $0.serves(segments) }
+    }
+
+    private func serves(_ segments: [Substring]) -> Bool {
+        let template = template.split(separator: "/", omittingEmptySubsequences: false)
+        return template.count == segments.count && zip(template, segments).allSatisfy { $0.first == "{" ? !$1.isEmpty : $0 == $1 }
+    }
+
+    /// Probes and the scrape endpoint: never rate limited, so an orchestrator or Prometheus is never refused.
+    public var isRateLimited: Bool {
+        switch self {
+        case .health, .readiness, .metrics: false
+        default: true
+        }
     }
 }

@@ -41,9 +41,28 @@ public struct AppConfiguration: Sendable {
     /// baseline `benchmarks/telemetry-overhead` measures the telemetry's cost against.
     public var requestTelemetry = true
 
+    public var rateLimits = RateLimitSettings()
+
     public init() {}
 
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory + "/shop.sqlite" }
     public var resolvedDemoCatalogSize: Int { demoCatalogSize ?? (usesPostgres ? 0 : DemoCatalog.defaultCount) }
+}
+
+/// Which rate limits apply (nil: that limit is off). Defaults from the design: 1,000 requests a minute
+/// per user, 2,000 per client address, and 300 order placements a minute per user.
+public struct RateLimitSettings: Sendable, Equatable {
+    public var perUser: RateLimit? = RateLimit(parsing: "1000/min")
+    public var perAddress: RateLimit? = RateLimit(parsing: "2000/min")
+    /// Tighter limits on single routes, per user (per address for anonymous callers).
+    public var perRoute: [APIRoute: RateLimit] = [.placeOrder: RateLimit(parsing: "300/min")!]
+
+    public init() {}
+
+    public static let off: RateLimitSettings = {
+        var settings = RateLimitSettings()
+        (settings.perUser, settings.perAddress, settings.perRoute) = (nil, nil, [:])
+        return settings
+    }()
 }

@@ -103,6 +103,10 @@ public func buildApplication(
     let publicRoutes = APIRoute.allCases.filter { $0 != .metrics || configuration.metricsPort == nil }
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: publicRoutes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
+    if configuration.rateLimits != .off {
+        router.add(middleware: RateLimitMiddleware(
+            limiter: RateLimiter(redis: redis, health: redisHealth, metrics: shopMetrics, clock: clock), settings: configuration.rateLimits))
+    }
     router.add(middleware: RouteFaultMiddleware(faults: faults))
     let metricsRoutes = MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes
     if let metricsPort = configuration.metricsPort {

@@ -38,6 +38,8 @@ public enum HTTPProblem: Error, Sendable {
     case invalidHeader(name: String, reason: String)
     /// The fault switchboard made this request fail.
     case injectedFault
+    /// A rate limit refused the request: which scope, how long to wait, and the limit's headers.
+    case rateLimited(scope: String, retryAfterSeconds: Int, headers: HTTPFields)
 }
 
 /// The one mapping from any error to a status, headers and a problem body. Anything not recognised is an
@@ -94,6 +96,11 @@ enum ProblemMapping {
             case .injectedFault:
                 problem = ProblemDetails(type: "urn:shop:problem:injected-fault", status: .internalServerError, title: "Injected fault",
                     detail: "the fault switchboard failed this request on purpose")
+            case .rateLimited(let scope, let retryAfter, let limitHeaders):
+                problem = ProblemDetails(type: "urn:shop:problem:rate-limited", status: .tooManyRequests, title: "Too many requests",
+                    detail: "the \(scope) rate limit is used up; retry after \(retryAfter) s")
+                headers = limitHeaders
+                headers[.retryAfter] = String(retryAfter)
             }
         case StoreError.unreachable(let reason):
             logger.warning("database unreachable", metadata: ["error": "\(reason)", "path": "\(path)"])

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import ShopAPI
@@ -31,6 +32,13 @@ struct ServeOptions: ParsableArguments {
     var paymentMaxAttempts: Int?
     @Option(help: "Largest request body in bytes (env SHOP_MAX_BODY_BYTES, default 65536).") var maxBodyBytes: Int?
     @Option(help: "Serve /metrics on this port instead of the public one (env SHOP_METRICS_PORT).") var metricsPort: Int?
+    @Option(help: "off turns every rate limit off, e.g. for a load test from one address (env SHOP_RATE_LIMITS, default on).")
+    var rateLimits: String?
+    @Option(help: "Requests per user, e.g. 1000/min, 20/s, 5000/h, or off (env SHOP_RATE_LIMIT_USER, default 1000/min).")
+    var rateLimitUser: String?
+    @Option(help: "Requests per client address, or off (env SHOP_RATE_LIMIT_IP, default 2000/min).") var rateLimitIp: String?
+    @Option(help: "A tighter limit on one route, 'POST /v1/orders=300/min' or '...=off'; repeatable (env SHOP_RATE_LIMIT_ROUTES, comma-separated; default POST /v1/orders=300/min).")
+    var rateLimitRoute: [String] = []
     @Option(help: "off leaves out request metrics, access logs and spans, a baseline for benchmarks (env SHOP_TELEMETRY, default on).")
     var telemetry: String?
 
@@ -61,6 +69,25 @@ struct ServeOptions: ParsableArguments {
         if let metricsPort = configuration.metricsPort, !(1...65535).contains(metricsPort) || metricsPort == configuration.port {
             throw ValidationError("the metrics port must be 1-65535 and differ from the API's port")
         }
+        func rate(_ text: String, _ what: String) throws -> RateLimit? {
+            if text == "off" { return nil }
+            guard let rate = RateLimit(parsing: text) else { throw ValidationError("\(what) must look like 1000/min, 20/s or 5000/h, or be off; not \(text)") }
+            return rate
+        }
+        if let text = try value(rateLimitUser, "SHOP_RATE_LIMIT_USER", { $0 }) { configuration.rateLimits.perUser = try rate(text, "the per-user rate limit") }
+        if let text = try value(rateLimitIp, "SHOP_RATE_LIMIT_IP", { $0 }) { configuration.rateLimits.perAddress = try rate(text, "the per-address rate limit") }
+        let routeLimits = rateLimitRoute.isEmpty
+            ? (environment["SHOP_RATE_LIMIT_ROUTES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            : rateLimitRoute
+        for entry in routeLimits where !entry.isEmpty {
+            guard let equals = entry.lastIndex(of: "="),
+                let route = APIRoute.allCases.first(where: { "\($0.method.rawValue) \($0.template)" == entry[..<equals] })
+            else { throw ValidationError("a route limit must look like 'POST /v1/orders=300/min' with a route the API serves; not \(entry)") }
+            configuration.rateLimits.perRoute[route] = try rate(String(entry[entry.index(after: equals)...]), "the limit of \(route.method.rawValue) \(route.template)")
+        }
+        let limitsSwitch = try value(rateLimits, "SHOP_RATE_LIMITS") { $0 } ?? "on"
+        guard limitsSwitch == "on" || limitsSwitch == "off" else { throw ValidationError("rate limits must be on or off, not \(limitsSwitch)") }
+        if limitsSwitch == "off" { configuration.rateLimits = .off }
         let telemetry = try value(telemetry, "SHOP_TELEMETRY") { $0 } ?? "on"
         guard telemetry == "on" || telemetry == "off" else { throw ValidationError("telemetry must be on or off, not \(telemetry)") }
         configuration.requestTelemetry = telemetry == "on"

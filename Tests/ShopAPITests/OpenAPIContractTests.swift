@@ -54,6 +54,8 @@ struct OpenAPIContractTests {
                 let responses = try #require(operation["responses"] as? [String: Any])
                 #expect(responses["401"] != nil && responses["403"] != nil, "\(route) must document 401 and 403")
             }
+            let responses = try #require(operation["responses"] as? [String: Any])
+            #expect((responses["429"] != nil) == route.isRateLimited, "\(route) documents 429 exactly when it is rate limited")
         }
     }
 
