@@ -39,6 +39,9 @@ let package = Package(
             dependencies: [
                 "ShopDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only for the type of the pool's own errors (circuit breaker tripped, shut down), which
+                // PostgresClient lets through unwrapped.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

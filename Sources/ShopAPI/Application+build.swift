@@ -140,6 +140,8 @@ public func buildApplication(
             }
         } catch is DeadlineExceeded {
             throw ConfigurationError("\(storeName) did not answer within \(configuration.startupTimeout): is it running and reachable?")
+        } catch StoreError.unreachable(let reason) {
+            throw ConfigurationError("\(storeName) is unreachable (\(reason)): is it running and reachable?")
         }
         logger.info("store ready", metadata: ["store": "\(storeName)"])
         if let redis, let redisHealth {

@@ -1,19 +1,43 @@
 import Foundation
 import Logging
 import PostgresNIO
+import _ConnectionPoolModule
+import Synchronization
 
 /// PostgreSQL through postgres-nio's `PostgresClient` pool. `run()` must be running (it is a service in
 /// the application's service group) for queries to get connections.
+///
+/// Two things postgres-nio's pool does not do are added here. A lease fails as `StoreError.unreachable`
+/// (a 503) once it and every other lease have waited `leaseTimeout` without a connection, where the pool
+/// would queue it for as long as it keeps trying to connect; while other leases are being served the pool
+/// is busy, not down, and the lease keeps its place. And while leases fail, a fresh pool is tried every half second and replaces the old
+/// one as soon as it gets a connection: the old pool backs off up to a minute between attempts, which would
+/// keep the service down long after the database came back.
 public final class PostgresDatabase: SQLDatabase, Sendable {
     public let dialect = SQLDialect.postgres
-    public let client: PostgresClient
+    public let leaseTimeout: Duration
+    private let configuration: PostgresClient.Configuration
     private let logger: Logger
     private let observer: DatabaseObserver?
+    private let pool: Mutex<Pool>
 
-    public init(configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil) {
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    private struct Pool {
+        var client: PostgresClient
+        /// The `run()` task of every pool started, the current one last.
+        var runs: [Task<Void, Never>] = []
+        /// When leases started failing; nil while they succeed.
+        var failingSince: ContinuousClock.Instant?
+        /// When a lease last got a connection: a pool that is busy, not down.
+        var lastLease: ContinuousClock.Instant?
+        var stopped = false
+    }
+
+    public init(configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil, leaseTimeout: Duration = .milliseconds(800)) {
+        self.configuration = configuration
         self.logger = logger
         self.observer = observer
+        self.leaseTimeout = leaseTimeout
+        pool = Mutex(Pool(client: PostgresClient(configuration: configuration, backgroundLogger: logger)))
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
@@ -43,7 +67,46 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     }
 
     public func run() async {
-        await client.run()
+        let first = pool.withLock { pool in
+            let client = pool.client
+            pool.runs.append(Task { await client.run() })
+            return pool.runs[0]
+        }
+        await withTaskCancellationHandler {
+            await replaceFailingPools()
+        } onCancel: {
+            for run in pool.withLock({ pool in pool.stopped = true; return pool.runs }) { run.cancel() }
+        }
+        await first.value
+        for run in pool.withLock({ $0.runs }) { await run.value }
+    }
+
+    /// Every half second while leases fail: starts a new pool, and if it gets a connection within a second,
+    /// swaps it in and stops the old one (failing the leases still queued there as unreachable).
+    private func replaceFailingPools() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            guard let since = pool.withLock({ $0.failingSince }), ContinuousClock.now - since >= .milliseconds(500) else { continue }
+            let candidate = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let run = Task { await candidate.run() }
+            let connects = (try? await withDeadline(.seconds(1)) {
+                try await candidate.withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger) }
+            }) != nil
+            let retired: Task<Void, Never>? = pool.withLock { pool in
+                guard connects, !pool.stopped else { return nil }
+                let old = pool.runs.last
+                pool.client = candidate
+                pool.runs.append(run)
+                pool.failingSince = nil
+                return old
+            }
+            guard connects, let retired else {
+                run.cancel()
+                continue
+            }
+            retired.cancel()
+            logger.notice("database reachable again: new connection pool in use")
+        }
     }
 
     public func query(_ statement: SQL) async throws -> [SQLRow] {
@@ -64,22 +127,55 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         }
     }
 
-    /// A pooled connection for `body`, its wait and use reported to the observer (postgres-nio's pool
-    /// reports nothing of its own).
-    private func withLease<Result: Sendable>(_ body: (Executor) async throws -> Result) async throws -> Result {
+    /// A pooled connection for `body` within `leaseTimeout`, its wait and use reported to the observer
+    /// (postgres-nio's pool reports nothing of its own).
+    private func withLease<Result: Sendable>(_ body: @Sendable (Executor) async throws -> Result) async throws -> Result {
         observer?.lease(.requested)
         let requested = ContinuousClock.now
-        var acquired = false
+        let client = pool.withLock { $0.client }
+        let leased = LeaseFlag()
         defer {
-            if !acquired { observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds)) }
+            if !leased.isSet { observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds)) }
             observer?.lease(.released)
         }
-        return try await Self.mapErrors {
-            try await client.withConnection { connection in
-                acquired = true
-                observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds))
-                return try await body(Executor(connection: connection, logger: logger, observer: observer))
-            }
+        do {
+            // The group is awaited before this returns, so `body` does not outlive the call.
+            let result = try await withoutActuallyEscaping(body) { body in try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    try await Self.mapErrors {
+                        try await client.withConnection { connection in
+                            leased.set()
+                            self.pool.withLock { $0.lastLease = .now }
+                            self.observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds))
+                            return try await body(Executor(connection: connection, logger: self.logger, observer: self.observer))
+                        }
+                    }
+                }
+                group.addTask {
+                    repeat {
+                        try await Task.sleep(for: self.leaseTimeout)
+                    } while !leased.isSet && self.pool.withLock({ $0.lastLease.map { .now - $0 < self.leaseTimeout } ?? false })
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let result = next {
+                        group.cancelAll()
+                        return result
+                    }
+                    // The timer: only a lease still waiting on a pool serving no one is given up on, never work
+                    // under way.
+                    if !leased.isSet {
+                        group.cancelAll()
+                        throw StoreError.unreachable("no connection within \(self.leaseTimeout)")
+                    }
+                }
+                throw StoreError.unreachable("the lease ended without a result")
+            } }
+            pool.withLock { $0.failingSince = nil }
+            return result
+        } catch let error as StoreError {
+            if case .unreachable = error { pool.withLock { $0.failingSince = $0.failingSince ?? ContinuousClock.now } }
+            throw error
         }
     }
 
@@ -150,6 +246,9 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     static func mapErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()
+        } catch let error as ConnectionPoolError {
+            // The pool gave up on connecting, or is shutting down (replaced, or the service is stopping).
+            throw StoreError.unreachable("\(error)")
         } catch let error as PSQLError {
             if error.code == .server {
                 let state = error.serverInfo?[.sqlState] ?? ""
@@ -165,6 +264,13 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
             throw StoreError.unreachable("\(error.code)")
         }
     }
+}
+
+/// Whether a lease got its connection, read by the lease's deadline.
+private final class LeaseFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }
 
 /// A configuration mistake found at start: one line for the operator.

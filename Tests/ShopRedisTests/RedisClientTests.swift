@@ -77,7 +77,8 @@ struct RedisClientTests {
         let client = RedisClient(configuration: RedisConfiguration(port: try TestTools.freePort()))
         let start = ContinuousClock.now
         await #expect(throws: RedisError.self) { try await client.send("PING") }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        // Refused, not waited on: well inside a generous bound even on a loaded machine.
+        #expect(ContinuousClock.now - start < .seconds(5))
         await client.shutdown()
     }
 

@@ -31,21 +31,28 @@ public enum TestTools {
     }
 
     /// Runs `executable` with `arguments`, `input` on its standard input; returns its exit status and
-    /// everything it wrote (standard output and error together).
+    /// everything it wrote (standard output and error together). The output goes through a file, not a
+    /// pipe: a daemon the program starts (pg_ctl's server) may inherit the descriptor and would keep a
+    /// pipe open long after the program exits.
     public static func run(_ executable: String, _ arguments: [String], input: String = "") throws -> (Int32, String) {
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("shop-tool-\(UUID().uuidString).out").path
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil), let output = FileHandle(forWritingAtPath: outputPath) else {
+            throw POSIXError(.EIO)
+        }
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let stdin = Pipe()
-        let output = Pipe()
         process.standardInput = stdin
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        try output.close()
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, text)
     }
 }
