@@ -42,6 +42,8 @@ public struct AppConfiguration: Sendable {
     public var requestTelemetry = true
 
     public var rateLimits = RateLimitSettings()
+    /// On SIGTERM, how long to stay up but unready (so a load balancer stops sending) before closing the listener.
+    public var shutdownDelay = Duration.seconds(2)
 
     public init() {}
 

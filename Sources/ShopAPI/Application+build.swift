@@ -15,7 +15,7 @@ import ShopStore
 /// each with a registry of its own (`main` passes the one it bootstrapped swift-metrics with).
 public func buildApplication(
     _ configuration: AppConfiguration, clock: any ShopClock = SystemClock(),
-    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil
+    metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil, drain: Drain = Drain()
 ) async throws -> some ApplicationProtocol {
     let logger = {
         var logger = logger ?? Logger(label: "shop-api")
@@ -101,6 +101,7 @@ public func buildApplication(
         router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
     }
     let publicRoutes = APIRoute.allCases.filter { $0 != .metrics || configuration.metricsPort == nil }
+    router.add(middleware: DrainMiddleware(drain: drain))
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: publicRoutes))
     router.add(middleware: AuthMiddleware(tokens: tokens))
     if configuration.rateLimits != .off {
@@ -120,7 +121,7 @@ public func buildApplication(
     } else {
         router.addRoutes(metricsRoutes)
     }
-    router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument()).routes)
+    router.addRoutes(HealthController(repository: repository, openAPIDocument: try HealthController.loadOpenAPIDocument(), drain: drain).routes)
     router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
     router.addRoutes(InventoryController(repository: repository, clock: clock, metrics: shopMetrics).routes)
     router.addRoutes(FaultsController(switchboard: faults, metrics: shopMetrics).routes)

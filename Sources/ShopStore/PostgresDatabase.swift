@@ -152,9 +152,13 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
                     }
                 }
                 group.addTask {
+                    // Each period, keep waiting only if the pool handed some lease out during it.
+                    var periodStart = requested
                     repeat {
                         try await Task.sleep(for: self.leaseTimeout)
-                    } while !leased.isSet && self.pool.withLock({ $0.lastLease.map { .now - $0 < self.leaseTimeout } ?? false })
+                        defer { periodStart = .now }
+                        if leased.isSet || !self.pool.withLock({ $0.lastLease.map { $0 >= periodStart } ?? false }) { break }
+                    } while true
                     return nil
                 }
                 while let next = try await group.next() {

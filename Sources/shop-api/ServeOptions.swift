@@ -32,6 +32,8 @@ struct ServeOptions: ParsableArguments {
     var paymentMaxAttempts: Int?
     @Option(help: "Largest request body in bytes (env SHOP_MAX_BODY_BYTES, default 65536).") var maxBodyBytes: Int?
     @Option(help: "Serve /metrics on this port instead of the public one (env SHOP_METRICS_PORT).") var metricsPort: Int?
+    @Option(help: "Seconds to stay up but unready after SIGTERM before closing the listener (env SHOP_SHUTDOWN_DELAY, default 2).")
+    var shutdownDelay: Double?
     @Option(help: "off turns every rate limit off, e.g. for a load test from one address (env SHOP_RATE_LIMITS, default on).")
     var rateLimits: String?
     @Option(help: "Requests per user, e.g. 1000/min, 20/s, 5000/h, or off (env SHOP_RATE_LIMIT_USER, default 1000/min).")
@@ -85,6 +87,9 @@ struct ServeOptions: ParsableArguments {
             else { throw ValidationError("a route limit must look like 'POST /v1/orders=300/min' with a route the API serves; not \(entry)") }
             configuration.rateLimits.perRoute[route] = try rate(String(entry[entry.index(after: equals)...]), "the limit of \(route.method.rawValue) \(route.template)")
         }
+        let delay = try value(shutdownDelay, "SHOP_SHUTDOWN_DELAY") { Double($0) } ?? 2
+        guard (0...60).contains(delay) else { throw ValidationError("the shutdown delay must be 0-60 seconds") }
+        configuration.shutdownDelay = .milliseconds(Int64(delay * 1000))
         let limitsSwitch = try value(rateLimits, "SHOP_RATE_LIMITS") { $0 } ?? "on"
         guard limitsSwitch == "on" || limitsSwitch == "off" else { throw ValidationError("rate limits must be on or off, not \(limitsSwitch)") }
         if limitsSwitch == "off" { configuration.rateLimits = .off }

@@ -31,11 +31,16 @@ struct Serve: AsyncParsableCommand {
         // One registry for the process: what the app records and what libraries report through swift-metrics.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let app = try await buildApplication(configuration, metrics: registry)
-        // Tracing first, so it stops last and flushes the spans of the requests drained at shutdown.
-        try await ServiceGroup(
-            configuration: .init(services: [tracing, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "shop-api"))
-        ).run()
+        let drain = Drain()
+        let app = try await buildApplication(configuration, metrics: registry, drain: drain)
+        // Services stop in reverse order. On SIGTERM the drain goes first (unready but serving for the
+        // delay); then the server stops accepting and finishes what it accepted (10 s at most, then
+        // cancels), the pools close after it, and tracing, first in, flushes the last spans.
+        let logger = Logger(label: "shop-api")
+        let drainDelay = DrainDelayService(drain: drain, delay: configuration.shutdownDelay, logger: logger)
+        var group = ServiceGroupConfiguration(services: [tracing, app, drainDelay], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
     }
 }
 

@@ -30,7 +30,9 @@ struct DatabaseOutageTests {
                 for (uri, token) in [("/readyz", nil), ("/v1/orders", customer), ("/v1/orders/0190b8a0-0000-7000-8000-000000000000", customer)] {
                     let start = ContinuousClock.now
                     let response = try await client.send(.get, uri, token: token)
-                    #expect(ContinuousClock.now - start < .seconds(1), "\(uri) answered after \(ContinuousClock.now - start)")
+                    // A lease gives up after 0.8 s; the rest of the second, and one more, are margin for a
+                    // test machine running every suite at once.
+                    #expect(ContinuousClock.now - start < .seconds(2), "\(uri) answered after \(ContinuousClock.now - start)")
                     #expect(response.status == .serviceUnavailable, "\(uri)")
                     #expect(response.headers[.retryAfter] != nil && response.headers[.contentType] == "application/problem+json", "\(uri)")
                 }

@@ -122,7 +122,8 @@ struct MetricsTests {
                 #expect(samples["\(MetricNames.databaseMaxConnections)"] == 20)
                 // The payment processor's poll may hold a connection at the moment of the scrape.
                 #expect((0...20).contains(samples["\(MetricNames.databaseConnections){state=\"used\"}"] ?? -1))
-                #expect(samples["\(MetricNames.databasePending)"] == 0)
+                // At most the payment processor's poll, the one other user of the pool, can be waiting.
+                #expect((0...1).contains(samples["\(MetricNames.databasePending)"] ?? -1))
                 #expect((samples["\(MetricNames.databaseWait)_count"] ?? 0) >= 4)
             }
         }

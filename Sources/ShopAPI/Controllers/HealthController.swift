@@ -7,11 +7,13 @@ import ShopStore
 struct HealthController {
     let repository: any ShopRepository
     let openAPIDocument: ByteBuffer
+    let drain: Drain
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
             .on(.health) { _, _ in StatusBody(status: "ok") }
             .on(.readiness) { _, _ in
+                guard !drain.isDraining else { throw ShopError.unavailable(dependency: "this instance (shutting down)", retryAfterSeconds: 1) }
                 guard await repository.isReady() else { throw ShopError.unavailable(dependency: "database", retryAfterSeconds: 1) }
                 return StatusBody(status: "ready")
             }

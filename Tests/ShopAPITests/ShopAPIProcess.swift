@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ShopTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `shop-api` executable (built by `swift build`, which the test command runs first) as a child
+/// process on a free port, for tests that signal or kill it.
+final class ShopAPIProcess: Sendable {
+    static let executable = ".build/debug/shop-api"
+    static let secret = "process-test-secret-0123456789abcdef-01"
+
+    let port: Int
+    let process: Process
+    let log: String
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts `serve` with `arguments` (database, Redis, limits…) and waits until `/readyz` answers 200.
+    init(_ arguments: [String]) async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
+            throw TestSupportError("\(Self.executable) is missing: run swift build (scripts/test does) before these tests")
+        }
+        port = try TestTools.freePort()
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("shop-api-\(port).log").path
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve", "--port", "\(port)", "--jwt-secret", Self.secret, "--log-level", "warning"] + arguments
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try output.close()
+        for _ in 0..<150 {
+            if let response = try? await HTTPClient.shared.get(url: baseURL + "/readyz").get(), response.status == .ok { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        stop(signal: SIGKILL)
+        throw TestSupportError("shop-api did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Sends `signal` and waits for the process to end; its exit status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// A customer token for `subject`, signed with the processes' secret.
+    static func token(_ subject: String) async throws -> String {
+        let (status, output) = try TestTools.run(executable, ["token", "--sub", subject, "--role", "customer", "--ttl", "3600", "--jwt-secret", secret])
+        guard status == 0 else { throw TestSupportError("token: \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// What became of one request sent on a connection of its own.
+enum Outcome: Sendable, Equatable {
+    /// An answer: status and body.
+    case answered(Int, String)
+    /// No connection: the server was not accepting, so the request never started.
+    case refused
+    /// The connection was taken, then lost without an answer: what must never happen to an accepted request.
+    case lost(String)
+}
+
+extension HTTPClient {
+    /// A client that opens a connection per request, so a lost answer cannot hide behind a reused
+    /// keep-alive connection the server was closing.
+    static func oneConnectionPerRequest() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .milliseconds(1), concurrentHTTP1ConnectionsPerHostSoftLimit: 1000)
+        configuration.timeout = .init(connect: .seconds(2), read: .seconds(15))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func send(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil) async -> Outcome {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Connection", value: "close")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        do {
+            let response = try await execute(request, timeout: .seconds(15))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return .answered(Int(response.status.code), String(buffer: body))
+        } catch {
+            // Refused connections surface as NIO's connection errors (ECONNREFUSED); anything else came after
+            // the connection was made.
+            let text = String(reflecting: error)
+            if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("connectTimeout") { return .refused }
+            return .lost(text)
+        }
+    }
+}
