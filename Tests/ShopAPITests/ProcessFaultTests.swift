@@ -72,9 +72,15 @@ struct ProcessFaultTests {
             let token = try await ShopAPIProcess.token("sigterm")
             let client = HTTPClient.oneConnectionPerRequest()
             async let outcomes = Self.burst(api, token: token, interruptAfter: .milliseconds(300)) { api.signal(SIGTERM) }
-            try await Task.sleep(for: .milliseconds(450))
-            // Draining: still serving, but no longer ready, so a load balancer moves away.
-            let readiness = await client.send(.GET, api.baseURL + "/readyz")
+            try await Task.sleep(for: .milliseconds(300))
+            // Draining: still serving, but no longer ready, so a load balancer moves away. Asked until it
+            // says so, well inside the 3 s delay.
+            var readiness = Outcome.refused
+            for _ in 0..<40 {
+                readiness = await client.send(.GET, api.baseURL + "/readyz")
+                if case .answered(503, _) = readiness { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let burst = try await outcomes
             #expect(api.stop() == 0, "a graceful stop exits 0")
             let after = await client.send(.GET, api.baseURL + "/healthz")

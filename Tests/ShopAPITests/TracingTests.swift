@@ -46,6 +46,10 @@ final class TestTracing: Sendable {
         configuration.traces.exporter = .otlp
         configuration.traces.otlpExporter.protocol = .httpJSON
         configuration.traces.batchSpanProcessor.scheduleDelay = .milliseconds(100)
+        // The tracer is global: once bootstrapped, every suite running at the same time records spans too.
+        // The default queue (2,048) would drop some of this test's among them.
+        configuration.traces.batchSpanProcessor.maxQueueSize = 1_000_000
+        configuration.traces.batchSpanProcessor.maxExportBatchSize = 50_000
         var iterator = ports.makeAsyncIterator()
         Task { try await ServiceGroup(configuration: .init(services: [receiver], logger: quietLogger)).run() }
         guard let bound = await iterator.next() else { throw CancellationError() }
