@@ -7,10 +7,11 @@ import Synchronization
 /// PostgreSQL through postgres-nio's `PostgresClient` pool. `run()` must be running (it is a service in
 /// the application's service group) for queries to get connections.
 ///
-/// Two things postgres-nio's pool does not do are added here. A lease fails as `StoreError.unreachable`
-/// (a 503) once it and every other lease have waited `leaseTimeout` without a connection, where the pool
-/// would queue it for as long as it keeps trying to connect; while other leases are being served the pool
-/// is busy, not down, and the lease keeps its place. And while leases fail, a fresh pool is tried every half second and replaces the old
+/// Two things postgres-nio's pool does not do are added here. A waiting lease fails as
+/// `StoreError.unreachable` (a 503) within `leaseTimeout` of another lease failing on an unreachable
+/// database, or after a whole `leaseTimeout` in which the pool served no one, where the pool would queue it
+/// for as long as it keeps trying to connect; while other leases are being served the pool is busy, not
+/// down, and the lease keeps its place. And while leases fail, a fresh pool is tried every half second and replaces the old
 /// one as soon as it gets a connection: the old pool backs off up to a minute between attempts, which would
 /// keep the service down long after the database came back.
 public final class PostgresDatabase: SQLDatabase, Sendable {
@@ -29,6 +30,16 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         var failingSince: ContinuousClock.Instant?
         /// When a lease last got a connection: a pool that is busy, not down.
         var lastLease: ContinuousClock.Instant?
+
+        /// Whether a lease that has waited a whole period since `periodStart` should go on waiting. It gives up
+        /// once a lease has failed on an unreachable database, or when the pool served others before but
+        /// no one in the period. A pool that has never served anyone is still connecting: start-up's own
+        /// deadline bounds that wait.
+        func keepsWaiting(since periodStart: ContinuousClock.Instant) -> Bool {
+            guard failingSince == nil else { return false }
+            guard let lastLease else { return true }
+            return lastLease >= periodStart
+        }
         var stopped = false
     }
 
@@ -152,12 +163,11 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
                     }
                 }
                 group.addTask {
-                    // Each period, keep waiting only if the pool handed some lease out during it.
                     var periodStart = requested
                     repeat {
                         try await Task.sleep(for: self.leaseTimeout)
                         defer { periodStart = .now }
-                        if leased.isSet || !self.pool.withLock({ $0.lastLease.map { $0 >= periodStart } ?? false }) { break }
+                        if leased.isSet || !self.pool.withLock({ $0.keepsWaiting(since: periodStart) }) { break }
                     } while true
                     return nil
                 }
