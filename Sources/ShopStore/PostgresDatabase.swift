@@ -98,11 +98,14 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             guard let since = pool.withLock({ $0.failingSince }), ContinuousClock.now - since >= .milliseconds(500) else { continue }
+            // A pool that answers after all (a lone dropped connection) stays: retiring it would fail its work.
+            if await answers(pool.withLock { $0.client }) {
+                pool.withLock { $0.failingSince = nil }
+                continue
+            }
             let candidate = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let run = Task { await candidate.run() }
-            let connects = (try? await withDeadline(.seconds(1)) {
-                try await candidate.withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger) }
-            }) != nil
+            let connects = await answers(candidate)
             let retired: Task<Void, Never>? = pool.withLock { pool in
                 guard connects, !pool.stopped else { return nil }
                 let old = pool.runs.last
@@ -136,6 +139,13 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
                 throw error
             }
         }
+    }
+
+    /// Whether `client` runs `SELECT 1` within a second.
+    private func answers(_ client: PostgresClient) async -> Bool {
+        (try? await withDeadline(.seconds(1)) {
+            try await client.withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger) }
+        }) != nil
     }
 
     /// A pooled connection for `body` within `leaseTimeout`, its wait and use reported to the observer
