@@ -91,9 +91,13 @@ public enum APIRoute: String, CaseIterable, Sendable {
     }
 
     private func serves(_ segments: [Substring]) -> Bool {
-        let template = template.split(separator: "/", omittingEmptySubsequences: false)
+        let template = Self.templateSegments[self]!
         return template.count == segments.count && zip(template, segments).allSatisfy { $0.first == "{" ? !$1.isEmpty : $0 == $1 }
     }
+
+    /// Each template split once: matching runs on every rate-limited request.
+    private static let templateSegments: [APIRoute: [Substring]] = Dictionary(
+        uniqueKeysWithValues: allCases.map { ($0, $0.template.split(separator: "/", omittingEmptySubsequences: false)) })
 
     /// Probes and the scrape endpoint: never rate limited, so an orchestrator or Prometheus is never refused.
     public var isRateLimited: Bool {
