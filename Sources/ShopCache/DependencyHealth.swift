@@ -33,9 +33,23 @@ public final class DependencyHealth: Sendable {
     /// Which outage this is (0 before the first).
     public var outage: Int { state.withLock { $0.outage } }
 
+    /// Runs `body` when the dependency is worth trying now and records how that went: the result, or nil
+    /// when it was not tried or failed (the caller then does without).
+    public func attempt<Result>(_ body: () async throws -> Result) async -> Result? {
+        guard shouldTry() else { return nil }
+        do {
+            let result = try await body()
+            succeeded()
+            return result
+        } catch {
+            failed(error)
+            return nil
+        }
+    }
+
     /// True when the dependency should be tried now: always while up; while down, for the first caller
     /// after each retry interval.
-    public func shouldTry() -> Bool {
+    private func shouldTry() -> Bool {
         state.withLock { state in
             if state.up { return true }
             let now = ContinuousClock.now
@@ -45,7 +59,7 @@ public final class DependencyHealth: Sendable {
         }
     }
 
-    public func succeeded() {
+    private func succeeded() {
         let recovered = state.withLock { state in
             defer { state.up = true }
             return !state.up

@@ -66,15 +66,10 @@ public final class FallbackCache: Sendable {
 
     /// Runs `body` against Redis when there is one and it is worth trying; nil when it is not, or failed.
     private func withRedis<Result>(_ body: (RedisClient) async throws -> Result) async -> Result? {
-        guard let redis, let health, health.shouldTry() else { return nil }
-        do {
+        guard let redis, let health else { return nil }
+        return await health.attempt {
             if !health.isUp || hasPending { try await dropPending(redis) }
-            let result = try await body(redis)
-            health.succeeded()
-            return result
-        } catch {
-            health.failed(error)
-            return nil
+            return try await body(redis)
         }
     }
 

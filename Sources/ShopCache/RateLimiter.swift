@@ -70,13 +70,13 @@ public final class RateLimiter: Sendable {
 
     /// The decisions from Redis, or nil to decide in-process (no Redis, Redis away, or it failed now).
     private func sharedDecisions(_ rules: [RateLimitRule]) async -> [RateLimitDecision]? {
-        guard let redis, let health, health.shouldTry() else { return nil }
-        do {
+        guard let redis, let health else { return nil }
+        return await health.attempt {
             let replies = try await runScript(redis, keys: rules.map { "shop:rate:" + $0.key }, arguments: rules.flatMap {
                 [String($0.limit.emissionIntervalMicroseconds), String($0.limit.windowMicroseconds)]
             })
             guard replies.count == rules.count else { throw RedisError.reply("rate-limit script answered \(replies.count) results") }
-            let decisions = try zip(rules, replies).map { rule, reply in
+            return try zip(rules, replies).map { rule, reply in
                 guard let values = reply.array?.compactMap(\.integer), values.count == 3 else {
                     throw RedisError.reply("unexpected rate-limit result \(reply)")
                 }
@@ -84,11 +84,6 @@ public final class RateLimiter: Sendable {
                     ? RateLimitDecision.allowed(limit: rule.limit, remaining: rule.limit.remaining(busyMicroseconds: values[1]), resetMicroseconds: values[1])
                     : .limited(limit: rule.limit, retryAfterMicroseconds: values[1], resetMicroseconds: values[2])
             }
-            health.succeeded()
-            return decisions
-        } catch {
-            health.failed(error)
-            return nil
         }
     }
 
