@@ -49,12 +49,6 @@ struct ProcessFaultTests {
         }
     }
 
-    /// Runs `body` with the database at `url` open for checks.
-    static func withDatabase<Result: Sendable>(_ url: String, _ body: @Sendable (PostgresDatabase) async throws -> Result) async throws -> Result {
-        let database = PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url, maximumConnections: 2), logger: quietLogger)
-        return try await whileRunning({ await database.run() }) { try await body(database) }
-    }
-
     static func count(_ database: PostgresDatabase, _ sql: SQL) async throws -> Int64 {
         try await database.query(sql).first?.int(0) ?? -1
     }
@@ -95,7 +89,7 @@ struct ProcessFaultTests {
             let created = Self.created(burst)
             #expect(created.count == burst.count, "every request of the burst, before and after the signal, was served")
             #expect(after == .refused, "once stopped, a new connection is refused")
-            try await Self.withDatabase(url) { database in
+            try await withPostgresDatabase(url, maximumConnections: 2) { database in
                 let orders = try await Self.count(database, "SELECT COUNT(*) FROM orders")
                 #expect(orders == Int64(created.count))
                 #expect(try await Self.count(database, Self.partialOrders) == 0)
@@ -111,7 +105,7 @@ struct ProcessFaultTests {
             api.stop()
             let created = Self.created(outcomes)
             #expect(!created.isEmpty, "some orders were acknowledged before the kill")
-            try await Self.withDatabase(url) { database in
+            try await withPostgresDatabase(url, maximumConnections: 2) { database in
                 let ids = SQL.join(created.map { "\($0)" }, separator: ", ")
                 let acknowledged = try await Self.count(database, "SELECT COUNT(*) FROM orders WHERE id IN (" + ids + ")")
                 #expect(acknowledged == Int64(created.count))

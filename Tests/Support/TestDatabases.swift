@@ -81,11 +81,17 @@ public func withTestDatabase<Result: Sendable>(_ kind: StoreKind, _ body: @Senda
             throw error
         }
     case .postgres:
-        return try await TestPostgres.withFreshDatabase { url in
-            let database = PostgresDatabase(configuration: try PostgresDatabase.configuration(url: url, maximumConnections: 20), logger: quietLogger)
-            return try await whileRunning({ await database.run() }) { try await body(database) }
-        }
+        return try await TestPostgres.withFreshDatabase { url in try await withPostgresDatabase(url, body) }
     }
+}
+
+/// The PostgreSQL database at `url`, its pool running for the duration of `body`.
+public func withPostgresDatabase<Result: Sendable>(
+    _ url: String, maximumConnections: Int = 20, _ body: @Sendable (ShopStore.PostgresDatabase) async throws -> Result
+) async throws -> Result {
+    let database = ShopStore.PostgresDatabase(
+        configuration: try ShopStore.PostgresDatabase.configuration(url: url, maximumConnections: maximumConnections), logger: quietLogger)
+    return try await whileRunning({ await database.run() }) { try await body(database) }
 }
 
 /// A temporary directory for `body`, removed afterwards.
