@@ -201,7 +201,7 @@ struct MetricsTests {
             _ = try await client.send(.get, "/v1/products/SKU-00001")
             _ = try await client.send(.get, "/nope")
             let exposition = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            let (status, output) = try TestTools.run(promtool, ["check", "metrics"], input: exposition)
+            let (status, output) = try await TestTools.run(promtool, ["check", "metrics"], input: exposition)
             #expect(status == 0)
             #expect(output.isEmpty, "promtool said: \(output)")
         }

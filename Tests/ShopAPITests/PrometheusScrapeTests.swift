@@ -29,23 +29,19 @@ struct PrometheusScrapeTests {
                 process.arguments = ["--config.file=\(config)", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(port)"]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
-                try process.run()
-                defer {
-                    process.terminate()
-                    process.waitUntilExit()
+                try await TestTools.whileRunning(process) {
+                    let requests = "http_server_request_duration_seconds_count{http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\"}"
+                    var up: String?
+                    var counted: String?
+                    let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+                    while ContinuousClock.now < deadline, up != "1" || counted != "7" {
+                        try await Task.sleep(for: .milliseconds(250))
+                        up = try? await Self.query("up{job=\"shop-api\"}", port: port)
+                        counted = try? await Self.query(requests, port: port)
+                    }
+                    #expect(up == "1", "the target is not up")
+                    #expect(counted == "7", "Prometheus sees \(counted ?? "nothing") for \(requests)")
                 }
-
-                let requests = "http_server_request_duration_seconds_count{http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\"}"
-                var up: String?
-                var counted: String?
-                let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-                while ContinuousClock.now < deadline, up != "1" || counted != "7" {
-                    try await Task.sleep(for: .milliseconds(250))
-                    up = try? await Self.query("up{job=\"shop-api\"}", port: port)
-                    counted = try? await Self.query(requests, port: port)
-                }
-                #expect(up == "1", "the target is not up")
-                #expect(counted == "7", "Prometheus sees \(counted ?? "nothing") for \(requests)")
             }
         }
     }

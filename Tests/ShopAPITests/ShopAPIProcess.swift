@@ -15,6 +15,7 @@ final class ShopAPIProcess: Sendable {
 
     let port: Int
     let process: Process
+    let exit: ProcessExit
     let log: String
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -33,14 +34,14 @@ final class ShopAPIProcess: Sendable {
         process.arguments = ["serve", "--port", "\(port)", "--jwt-secret", Self.secret, "--log-level", "warning"] + arguments
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        exit = try ProcessExit.launch(process)
         try output.close()
         for _ in 0..<150 {
             if let response = try? await HTTPClient.shared.get(url: baseURL + "/readyz").get(), response.status == .ok { return }
-            guard process.isRunning else { break }
+            guard !exit.hasExited else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        stop(signal: SIGKILL)
+        await stop(signal: SIGKILL)
         throw TestSupportError("shop-api did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
@@ -48,15 +49,14 @@ final class ShopAPIProcess: Sendable {
 
     /// Sends `signal` and waits for the process to end; its exit status.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        return process.terminationStatus
+    func stop(signal: Int32 = SIGTERM) async -> Int32 {
+        if !exit.hasExited { kill(process.processIdentifier, signal) }
+        return await exit.status()
     }
 
     /// A customer token for `subject`, signed with the processes' secret.
     static func token(_ subject: String) async throws -> String {
-        let (status, output) = try TestTools.run(executable, ["token", "--sub", subject, "--role", "customer", "--ttl", "3600", "--jwt-secret", secret])
+        let (status, output) = try await TestTools.run(executable, ["token", "--sub", subject, "--role", "customer", "--ttl", "3600", "--jwt-secret", secret])
         guard status == 0 else { throw TestSupportError("token: \(output)") }
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }

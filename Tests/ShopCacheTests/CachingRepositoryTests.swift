@@ -136,7 +136,7 @@ struct CachingRepositoryTests {
                 #expect(h.warnings == ["dependency unavailable, working without it"])
                 #expect(h.metric(#"shop_dependency_up{dependency="redis"}"#) == 0)
 
-                try server.start()
+                try await server.start()
                 try await Task.sleep(for: .milliseconds(150))
                 #expect(try await h.repository.stock(Self.sku).quantity == start - 1)
                 #expect(h.warnings.last == "dependency is back, using it again")

@@ -105,7 +105,7 @@ struct RedisClientTests {
                 try await redis.send("SET", "before", "1")
                 server.kill()
                 await #expect(throws: RedisError.self) { try await redis.send("GET", "before") }
-                try server.start()
+                try await server.start()
                 // A fresh server (nothing saved): the key is gone, the client is back.
                 #expect(try await redis.send("GET", "before") == .null)
                 #expect(try await redis.send("SET", "after", "2") == .status("OK"))

@@ -8,7 +8,9 @@ import Glibc
 /// needs it, with nothing saved to disk. Tests can kill it and start it again on the same port.
 public final class TestRedisServer: Sendable {
     public let port: Int
-    private let process = Mutex<Process?>(nil)
+    private let process = Mutex<(Process, ProcessExit)?>(nil)
+    /// The exit of the last server killed, awaited before another takes its port.
+    private let killed = Mutex<ProcessExit?>(nil)
 
     public var url: String { "redis://127.0.0.1:\(port)" }
 
@@ -16,17 +18,18 @@ public final class TestRedisServer: Sendable {
         self.port = port
     }
 
-    public static func start() throws -> TestRedisServer {
+    public static func start() async throws -> TestRedisServer {
         let server = TestRedisServer(port: try TestTools.freePort())
-        try server.start()
+        try await server.start()
         return server
     }
 
     /// Starts the server (again) and waits until it answers PING.
-    public func start() throws {
+    public func start() async throws {
         guard let executable = TestTools.find("redis-server"), let cli = TestTools.find("redis-cli") else {
             throw TestSupportError("redis-server is not installed (apt-get install redis-server)")
         }
+        if let previous = killed.withLock({ $0 }) { _ = await previous.status() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
@@ -35,13 +38,13 @@ public final class TestRedisServer: Sendable {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process.withLock { $0 = process }
+        let exit = try ProcessExit.launch(process)
+        self.process.withLock { $0 = (process, exit) }
         for _ in 0..<100 {
-            if (try? TestTools.run(cli, ["-p", "\(port)", "ping"]))?.1.contains("PONG") == true { return }
-            Thread.sleep(forTimeInterval: 0.05)
+            if (try? await TestTools.run(cli, ["-p", "\(port)", "ping"]))?.1.contains("PONG") == true { return }
+            try await Task.sleep(for: .milliseconds(50))
         }
-        kill()
+        await stop()
         throw TestSupportError("redis-server on port \(port) did not start")
     }
 
@@ -51,23 +54,35 @@ public final class TestRedisServer: Sendable {
     public func resume() { signal(SIGCONT) }
 
     private func signal(_ signal: Int32) {
-        if let process = process.withLock({ $0 }) { Glibc.kill(process.processIdentifier, signal) }
+        if let (process, _) = process.withLock({ $0 }) { Glibc.kill(process.processIdentifier, signal) }
     }
 
-    /// `kill -9`: no shutdown, no goodbye to clients.
+    /// `kill -9`: no shutdown, no goodbye to clients. Returns at once; `start()` and `stop()` wait for the end.
     public func kill() {
-        guard let process = process.withLock({ process in defer { process = nil }; return process }) else { return }
+        guard let (process, exit) = process.withLock({ process in defer { process = nil }; return process }) else { return }
+        killed.withLock { $0 = exit }
         Glibc.kill(process.processIdentifier, SIGCONT)
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    }
+
+    /// Kills the server and waits until it is gone.
+    public func stop() async {
+        kill()
+        if let exit = killed.withLock({ $0 }) { _ = await exit.status() }
     }
 }
 
 /// Runs `body` with a fresh Redis server, killed afterwards whatever happens.
 public func withRedisServer<Result>(_ body: (TestRedisServer) async throws -> Result) async throws -> Result {
-    let server = try TestRedisServer.start()
-    defer { server.kill() }
-    return try await body(server)
+    let server = try await TestRedisServer.start()
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
 }
 
 public struct TestSupportError: Error, CustomStringConvertible {

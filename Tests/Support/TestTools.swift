@@ -34,7 +34,7 @@ public enum TestTools {
     /// everything it wrote (standard output and error together). The output goes through a file, not a
     /// pipe: a daemon the program starts (pg_ctl's server) may inherit the descriptor and would keep a
     /// pipe open long after the program exits.
-    public static func run(_ executable: String, _ arguments: [String], input: String = "") throws -> (Int32, String) {
+    public static func run(_ executable: String, _ arguments: [String], input: String = "") async throws -> (Int32, String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("shop-tool-\(UUID().uuidString).out").path
         guard FileManager.default.createFile(atPath: outputPath, contents: nil), let output = FileHandle(forWritingAtPath: outputPath) else {
             throw POSIXError(.EIO)
@@ -47,12 +47,12 @@ public enum TestTools {
         process.standardInput = stdin
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        let exit = try ProcessExit.launch(process)
         try output.close()
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
+        let status = await exit.status()
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, text)
+        return (status, text)
     }
 }
