@@ -2,21 +2,31 @@ import Foundation
 import Logging
 import PostgresNIO
 import _ConnectionPoolModule
+import NIOPosix
 import Synchronization
 
 /// PostgreSQL through postgres-nio's `PostgresClient` pool. `run()` must be running (it is a service in
 /// the application's service group) for queries to get connections.
 ///
-/// Two things postgres-nio's pool does not do are added here. A waiting lease fails as
-/// `StoreError.unreachable` (a 503) within `leaseTimeout` of another lease failing on an unreachable
-/// database, or after a whole `leaseTimeout` in which the pool served no one, where the pool would queue it
-/// for as long as it keeps trying to connect; while other leases are being served the pool is busy, not
-/// down, and the lease keeps its place. And while leases fail, a fresh pool is tried every half second and replaces the old
-/// one as soon as it gets a connection: the old pool backs off up to a minute between attempts, which would
-/// keep the service down long after the database came back.
+/// Three things postgres-nio's pool does not do are added here.
+/// - A lease that has waited a whole `leaseTimeout` (a quarter of it while leases are failing) on a pool
+///   that served no one meanwhile probes the database's address: nothing accepting means down, and the
+///   lease fails as `StoreError.unreachable` (a 503) instead of queueing for as long as the pool keeps
+///   trying to connect. A pool serving others is busy, not down, and the lease keeps its place, for
+///   `maximumLeaseWait` at most.
+/// - While leases fail, a fresh pool is tried every half second and replaces the old one as soon as it gets
+///   a connection: the old pool backs off up to a minute between attempts, which would keep the service
+///   down long after the database came back.
+/// - A statement unanswered for `statementTimeout` fails and closes its connection (see `answer(to:)`).
 public final class PostgresDatabase: SQLDatabase, Sendable {
     public let dialect = SQLDialect.postgres
     public let leaseTimeout: Duration
+    /// How long a statement may go unanswered before it fails as unreachable: far above any statement this
+    /// service runs, it only ends waits that would otherwise never end (see `answer(to:within:on:)`).
+    public let statementTimeout: TimeAmount
+    /// The longest a lease waits for a connection, whatever the probes say: a database that accepts
+    /// connections but never completes one (stopped, not dead) must still end in a 503.
+    public let maximumLeaseWait: Duration = .seconds(5)
     private let configuration: PostgresClient.Configuration
     private let logger: Logger
     private let observer: DatabaseObserver?
@@ -31,23 +41,17 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         /// When a lease last got a connection: a pool that is busy, not down.
         var lastLease: ContinuousClock.Instant?
 
-        /// Whether a lease that has waited a whole period since `periodStart` should go on waiting. It gives up
-        /// once a lease has failed on an unreachable database, or when the pool served others before but
-        /// no one in the period. A pool that has never served anyone is still connecting: start-up's own
-        /// deadline bounds that wait.
-        func keepsWaiting(since periodStart: ContinuousClock.Instant) -> Bool {
-            guard failingSince == nil else { return false }
-            guard let lastLease else { return true }
-            return lastLease >= periodStart
-        }
+        /// The last probe of the database's address: when it started, and its answer to come.
+        var probe: (started: ContinuousClock.Instant, accepts: Task<Bool, Never>)?
         var stopped = false
     }
 
-    public init(configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil, leaseTimeout: Duration = .milliseconds(800)) {
+    public init(configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil, leaseTimeout: Duration = .milliseconds(800), statementTimeout: TimeAmount = .seconds(10)) {
         self.configuration = configuration
         self.logger = logger
         self.observer = observer
         self.leaseTimeout = leaseTimeout
+        self.statementTimeout = statementTimeout
         pool = Mutex(Pool(client: PostgresClient(configuration: configuration, backgroundLogger: logger)))
     }
 
@@ -148,13 +152,33 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         }) != nil
     }
 
+    /// Whether anything accepts a TCP connection at the database's address within 150 ms. Asked when a
+    /// lease has seen the pool serve no one for a whole period, to tell a database that is down (answer
+    /// 503 now) from a pool that is only busy (keep waiting). One probe at a time, shared by every waiting
+    /// lease.
+    private func databaseAccepts() async -> Bool {
+        guard let host = configuration.host, let port = configuration.port else { return true }
+        let probe = pool.withLock { pool in
+            if let probe = pool.probe, ContinuousClock.now - probe.started < .milliseconds(250) { return probe.accepts }
+            let accepts = Task {
+                let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.milliseconds(150))
+                guard let channel = try? await bootstrap.connect(host: host, port: port).get() else { return false }
+                try? await channel.close()
+                return true
+            }
+            pool.probe = (.now, accepts)
+            return accepts
+        }
+        return await probe.value
+    }
+
     /// A pooled connection for `body` within `leaseTimeout`, its wait and use reported to the observer
     /// (postgres-nio's pool reports nothing of its own).
     private func withLease<Result: Sendable>(_ body: @Sendable (Executor) async throws -> Result) async throws -> Result {
         observer?.lease(.requested)
         let requested = ContinuousClock.now
         let client = pool.withLock { $0.client }
-        let leased = LeaseFlag()
+        let leased = OnceFlag()
         defer {
             if !leased.isSet { observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds)) }
             observer?.lease(.released)
@@ -168,16 +192,24 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
                             leased.set()
                             self.pool.withLock { $0.lastLease = .now }
                             self.observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds))
-                            return try await body(Executor(connection: connection, logger: self.logger, observer: self.observer))
+                            return try await body(Executor(connection: connection, logger: self.logger, observer: self.observer, statementTimeout: self.statementTimeout))
                         }
                     }
                 }
                 group.addTask {
                     var periodStart = requested
+                    // While leases are known to fail, a quarter of the period is enough before asking: the
+                    // answer is likely known, and a quick 503 holds fewer requests open through an outage.
+                    var period = self.pool.withLock { $0.failingSince == nil } ? self.leaseTimeout : self.leaseTimeout / 4
                     repeat {
-                        try await Task.sleep(for: self.leaseTimeout)
-                        defer { periodStart = .now }
-                        if leased.isSet || !self.pool.withLock({ $0.keepsWaiting(since: periodStart) }) { break }
+                        try await Task.sleep(for: period)
+                        if leased.isSet { break }
+                        // The pool served someone in the period: busy, not down.
+                        let served = self.pool.withLock { pool in pool.lastLease.map { $0 >= periodStart } ?? false }
+                        if !served, !(await self.databaseAccepts()) { break }
+                        if ContinuousClock.now - requested >= self.maximumLeaseWait { break }
+                        periodStart = .now
+                        period = self.leaseTimeout
                     } while true
                     return nil
                 }
@@ -190,7 +222,7 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
                     // under way.
                     if !leased.isSet {
                         group.cancelAll()
-                        throw StoreError.unreachable("no connection within \(self.leaseTimeout)")
+                        throw StoreError.unreachable("no connection after \(ContinuousClock.now - requested)")
                     }
                 }
                 throw StoreError.unreachable("the lease ended without a result")
@@ -217,12 +249,40 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         let connection: PostgresConnection
         let logger: Logger
         let observer: DatabaseObserver?
+        let statementTimeout: TimeAmount
 
         func query(_ statement: SQL) async throws -> [SQLRow] {
             try await observer.observe(statement) {
-                try await PostgresDatabase.mapErrors { try await PostgresDatabase.collect(connection.query(PostgresDatabase.bindings(statement), logger: logger)) }
+                try await PostgresDatabase.mapErrors {
+                    let result: EventLoopFuture<PostgresQueryResult> = connection.query(PostgresDatabase.bindings(statement), logger: logger)
+                    let answer = PostgresDatabase.answer(to: result, within: statementTimeout) { connection.close().whenComplete { _ in } }
+                    return try PostgresDatabase.rows(try await answer.get())
+                }
             }
         }
+    }
+
+    /// The result of a statement, or `StoreError.unreachable` when none arrives within `limit` (and then
+    /// `onTimeout`, which closes the connection so its pool forgets it). postgres-nio writes a statement to its channel with no promise for the write:
+    /// when PostgreSQL shuts down at that moment, the statement is dropped with the channel's handlers and its result
+    /// never comes (seen under a burst while the database stopped, where it held a request and the service's
+    /// shutdown forever).
+    static func answer<Value: Sendable>(
+        to result: EventLoopFuture<Value>, within limit: TimeAmount, onTimeout: @escaping @Sendable () -> Void
+    ) -> EventLoopFuture<Value> {
+        let answer = result.eventLoop.makePromise(of: Value.self)
+        let settled = OnceFlag()
+        let timer = result.eventLoop.scheduleTask(in: limit) {
+            guard settled.claim() else { return }
+            onTimeout()
+            answer.fail(StoreError.unreachable("no answer from PostgreSQL within \(limit)"))
+        }
+        result.whenComplete { outcome in
+            guard settled.claim() else { return }
+            timer.cancel()
+            answer.completeWith(outcome)
+        }
+        return answer.futureResult
     }
 
     fileprivate static func bindings(_ statement: SQL) -> PostgresQuery {
@@ -237,9 +297,10 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         return PostgresQuery(unsafeSQL: statement.text(placeholderPrefix: "$"), binds: bindings)
     }
 
-    fileprivate static func collect(_ rows: PostgresRowSequence) async throws -> [SQLRow] {
-        var result: [SQLRow] = []
-        for try await row in rows {
+    fileprivate static func rows(_ result: PostgresQueryResult) throws -> [SQLRow] {
+        var rows: [SQLRow] = []
+        rows.reserveCapacity(result.count)
+        for row in result {
             var values: [SQLValue] = []
             values.reserveCapacity(row.count)
             for cell in row {
@@ -260,9 +321,9 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
                     }
                 }
             }
-            result.append(SQLRow(values: values))
+            rows.append(SQLRow(values: values))
         }
-        return result
+        return rows
     }
 
     /// Unique violations become `StoreError.uniqueViolation`; lost connections `StoreError.unreachable`.
@@ -290,11 +351,14 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     }
 }
 
-/// Whether a lease got its connection, read by the lease's deadline.
-private final class LeaseFlag: Sendable {
+/// A flag set once, shared by racing parties: whether a lease got its connection (read by its deadline),
+/// whether a statement's answer or its timer came first.
+private final class OnceFlag: Sendable {
     private let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .acquiring) }
     func set() { value.store(true, ordering: .releasing) }
+    /// Sets the flag; true for the one caller that set it first.
+    func claim() -> Bool { value.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
 }
 
 /// A configuration mistake found at start: one line for the operator.
