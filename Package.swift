@@ -28,6 +28,11 @@ let package = Package(
     targets: [
         // The shop's rules: money, stock, orders, payments' state. No I/O.
         .target(name: "ShopDomain"),
+        // Access tokens: the claims and the HS256 keys that mint and verify them (the API, shop-load).
+        .target(
+            name: "ShopAuth",
+            dependencies: ["ShopDomain", .product(name: "JWTKit", package: "jwt-kit")]
+        ),
         // Every metric's name, help and handle, in the application's own Prometheus registry.
         .target(
             name: "ShopMetrics",
@@ -97,6 +102,7 @@ let package = Package(
                 "ShopRedis",
                 "ShopCache",
                 "PaymentGateway",
+                "ShopAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

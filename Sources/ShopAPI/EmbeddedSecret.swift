@@ -1,4 +1,5 @@
 import Foundation
+import ShopAuth
 import ShopStore
 
 /// The embedded mode's JWT secret: generated once into the data directory (mode 0600) so that the server
@@ -6,7 +7,7 @@ import ShopStore
 public enum EmbeddedSecret {
     /// The secret and whether this call created it.
     public static func loadOrCreate(dataDirectory: String) throws -> (secret: String, created: Bool) {
-        let path = dataDirectory + "/jwt-secret"
+        let path = AccessTokenKeys.secretFile(inDataDirectory: dataDirectory)
         if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
             return (existing.trimmingCharacters(in: .whitespacesAndNewlines), false)
         }

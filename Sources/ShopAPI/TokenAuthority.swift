@@ -1,45 +1,31 @@
 import Foundation
 import ShopStore
 import JWTKit
+import ShopAuth
 import ShopDomain
-
-/// The claims of an access token: subject, role, issue and expiry times.
-struct AccessClaims: JWTPayload {
-    var sub: SubjectClaim
-    var role: String
-    var iat: IssuedAtClaim
-    var exp: ExpirationClaim
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-    }
-}
 
 /// Mints and verifies HS256 access tokens. Verification is by signature and expiry alone: no database.
 public final class TokenAuthority: Sendable {
     /// Access tokens live 15 minutes unless minted for longer on purpose (`shop-api token --ttl`).
     public static let defaultLifetime: TimeInterval = 15 * 60
-    public static let minimumSecretLength = 32  // HS256 wants a key as long as its 32-byte output
+    public static let minimumSecretLength = AccessTokenKeys.minimumSecretLength
 
-    private let keys: JWTKeyCollection
+    private let keys: AccessTokenKeys
     /// Tokens already verified, until they expire (a minute at most): a client sends the same token on
     /// every request, and verifying it (HMAC and two JSON decodes) is a large share of a cheap request.
     private let verified: ExpiringCache<String, Principal>
 
     public init(secret: String, clock: any ShopClock = SystemClock()) async throws {
-        guard secret.utf8.count >= Self.minimumSecretLength else {
-            throw ConfigurationError("the JWT secret must be at least \(Self.minimumSecretLength) bytes")
+        do {
+            keys = try await AccessTokenKeys(secret: secret)
+        } catch {
+            throw ConfigurationError(error.description)
         }
-        keys = JWTKeyCollection()
         verified = ExpiringCache(timeToLiveMilliseconds: 60_000, capacity: 10_000, clock: clock)
-        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
 
     public func mint(subject: String, role: Role, lifetime: TimeInterval = defaultLifetime, now: Date = Date()) async throws -> String {
-        let claims = AccessClaims(
-            sub: .init(value: subject), role: role.rawValue, iat: .init(value: now),
-            exp: .init(value: now.addingTimeInterval(lifetime)))
-        return try await keys.sign(claims)
+        try await keys.mint(subject: subject, role: role, lifetime: lifetime, now: now)
     }
 
     /// The caller named by a valid token, or `HTTPProblem.unauthorized` saying what is wrong with it.
@@ -47,7 +33,7 @@ public final class TokenAuthority: Sendable {
         if let principal = verified[token] { return principal }
         let claims: AccessClaims
         do {
-            claims = try await keys.verify(token, as: AccessClaims.self)
+            claims = try await keys.keys.verify(token, as: AccessClaims.self)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
             throw HTTPProblem.unauthorized("the token has expired")
         } catch {

@@ -1,0 +1,42 @@
+import Foundation
+import JWTKit
+import ShopDomain
+
+/// The claims of an access token: subject, role, issue and expiry times.
+public struct AccessClaims: JWTPayload {
+    public var sub: SubjectClaim
+    public var role: String
+    public var iat: IssuedAtClaim
+    public var exp: ExpirationClaim
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}
+
+/// HS256 keys from the shared secret: what the API verifies access tokens with, and what mints them for
+/// `shop-api token` and for `shop-load`'s simulated customers.
+public struct AccessTokenKeys: Sendable {
+    /// HS256 wants a key at least as long as its 32-byte output.
+    public static let minimumSecretLength = 32
+
+    public let keys: JWTKeyCollection
+
+    public init(secret: String) async throws(SecretTooShort) {
+        guard secret.utf8.count >= Self.minimumSecretLength else { throw SecretTooShort() }
+        keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+    }
+
+    public func mint(subject: String, role: Role, lifetime: TimeInterval, now: Date = Date()) async throws -> String {
+        let claims = AccessClaims(sub: .init(value: subject), role: role.rawValue, iat: .init(value: now), exp: .init(value: now.addingTimeInterval(lifetime)))
+        return try await keys.sign(claims)
+    }
+
+    /// Where the embedded mode keeps its generated secret, in the API's data directory.
+    public static func secretFile(inDataDirectory directory: String) -> String { directory + "/jwt-secret" }
+
+    public struct SecretTooShort: Error, Sendable, CustomStringConvertible {
+        public var description: String { "the JWT secret must be at least \(AccessTokenKeys.minimumSecretLength) bytes" }
+    }
+}
