@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "shop-api", targets: ["shop-api"]),
+        .executable(name: "shop-load", targets: ["shop-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -24,6 +25,7 @@ let package = Package(
         // OTLP over HTTP only: leaving out gRPC keeps the build minutes shorter.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The shop's rules: money, stock, orders, payments' state. No I/O.
@@ -32,6 +34,12 @@ let package = Package(
         .target(
             name: "ShopAuth",
             dependencies: ["ShopDomain", .product(name: "JWTKit", package: "jwt-kit")]
+        ),
+        // Traffic profiles and their maths: rate at a profile time, its integral, the open-loop arrival
+        // schedule, the endpoint mix, thresholds. No I/O (it parses YAML it is given).
+        .target(
+            name: "LoadProfile",
+            dependencies: ["ShopDomain", .product(name: "Yams", package: "Yams")]
         ),
         // Every metric's name, help and handle, in the application's own Prometheus registry.
         .target(
@@ -126,6 +134,31 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The load generator's engine: open-loop workers on NIO event loops with keep-alive connections, HDR
+        // histograms per window and endpoint, the JSON result, the summary and the HTML report.
+        .target(
+            name: "ShopLoad",
+            dependencies: [
+                "LoadProfile",
+                "ShopDomain",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "shop-load",
+            dependencies: [
+                "ShopLoad",
+                "LoadProfile",
+                "ShopAuth",
+                "ShopDomain",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Real databases for tests: a temporary SQLite file, or a fresh database on a PostgreSQL server.
         .target(
             name: "ShopTestSupport",
@@ -137,6 +170,17 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain"]),
+        .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile"]),
+        .testTarget(
+            name: "ShopLoadTests",
+            dependencies: [
+                "ShopLoad",
+                "LoadProfile",
+                "ShopTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .testTarget(name: "ShopStoreTests", dependencies: ["ShopStore", "ShopTestSupport"]),
         .testTarget(name: "ShopRedisTests", dependencies: ["ShopRedis", "ShopTestSupport"]),
         .testTarget(

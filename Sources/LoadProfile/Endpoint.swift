@@ -1,0 +1,52 @@
+/// What a simulated customer does in one request. The mix of a profile weighs these.
+public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
+    /// `GET /v1/products/{sku}`: a product page.
+    case product
+    /// `GET /v1/products?limit=20`: a catalogue page.
+    case catalog
+    /// `GET /v1/inventory/{sku}`: the stock shown beside the buy button.
+    case stock
+    /// `POST /v1/orders`: one to three lines of real SKUs.
+    case order
+    /// `GET /v1/orders/{id}` of an order this customer placed (their order list until they have one).
+    case orderRead = "order-read"
+    /// `POST /v1/orders/{id}/cancel` of an order this customer placed (their order list until they have one).
+    case cancel
+
+    public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// Weights over endpoints, drawn from with a uniform number in [0, 1).
+public struct EndpointMix: Sendable, Equatable {
+    public let weights: [(endpoint: Endpoint, weight: Double)]
+    private let cumulative: [Double]
+
+    /// The default: shop traffic is mostly browsing. Product pages 50% and stock checks 25% (every product
+    /// page asks for stock, and stock is checked again before buying), catalogue pages 5%, orders 10% (a
+    /// visit converts a few percent of the time but orders are a heavy share of the writes worth testing),
+    /// order reads 7% (customers check their orders) and cancellations 3%.
+    public static let shop = EndpointMix([(.product, 50), (.catalog, 5), (.stock, 25), (.order, 10), (.orderRead, 7), (.cancel, 3)])
+
+    public init(_ weights: [(endpoint: Endpoint, weight: Double)]) {
+        self.weights = weights.filter { $0.weight > 0 }
+        let total = self.weights.reduce(0) { $0 + $1.weight }
+        var running = 0.0
+        cumulative = self.weights.map { running += $0.weight / total; return running }
+    }
+
+    public func pick(_ uniform: Double) -> Endpoint {
+        for (index, bound) in cumulative.enumerated() where uniform < bound { return weights[index].endpoint }
+        return weights[weights.count - 1].endpoint
+    }
+
+    public func share(of endpoint: Endpoint) -> Double {
+        let total = weights.reduce(0) { $0 + $1.weight }
+        return weights.filter { $0.endpoint == endpoint }.reduce(0) { $0 + $1.weight } / total
+    }
+
+    public static func == (lhs: EndpointMix, rhs: EndpointMix) -> Bool {
+        lhs.weights.map(\.endpoint) == rhs.weights.map(\.endpoint) && lhs.weights.map(\.weight) == rhs.weights.map(\.weight)
+    }
+}

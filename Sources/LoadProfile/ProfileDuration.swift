@@ -1,0 +1,36 @@
+import Foundation
+
+/// Durations as profiles and flags write them: numbers with units (`ms`, `s`, `m`, `h`, `d`, `w`, `y` of
+/// 365 days), several in a row as in `1h30m`, or a bare number of seconds. Returns seconds.
+public enum ProfileDuration {
+    static let units: [String: Double] = ["ms": 0.001, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800, "y": 31_536_000]
+
+    public static func seconds(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let bare = Double(trimmed) { return bare.isFinite && bare >= 0 ? bare : nil }
+        var total = 0.0
+        var rest = Substring(trimmed)
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            guard let value = Double(number), value.isFinite, let scale = units[String(unit)] else { return nil }
+            total += value * scale
+        }
+        return total
+    }
+
+    /// `seconds` written back the shortest way that reads well: 90 → "1m30s", 0.25 → "250ms".
+    public static func text(_ seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        var rest = Int(seconds.rounded())
+        var parts: [String] = []
+        for (suffix, scale) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where rest >= scale {
+            parts.append("\(rest / scale)\(suffix)")
+            rest %= scale
+        }
+        return parts.joined()
+    }
+}

@@ -1,0 +1,37 @@
+import Histogram
+
+/// Latencies in microseconds, 1 µs to 60 s, three significant digits (0.1% resolution). Every histogram of a
+/// run has this one configuration, so any two merge exactly, bucket by bucket.
+public enum LatencyHistogram {
+    public static let highest: UInt64 = 60_000_000
+
+    public static func make() -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highest, numberOfSignificantValueDigits: .three)
+    }
+
+    /// Records `nanoseconds`, clamped into the trackable range (a minute-long wait reads as a minute).
+    public static func record(_ nanoseconds: Int64, in histogram: inout Histogram<UInt64>) {
+        let microseconds = UInt64(max(nanoseconds, 1_000) / 1_000)
+        _ = histogram.record(min(microseconds, highest))
+    }
+}
+
+/// A histogram as the result file stores it: only the buckets that counted, each as
+/// `[value in µs, count]`. Rebuilt into a histogram of the same configuration it is the same histogram.
+public struct SparseHistogram: Codable, Sendable, Equatable {
+    public var counts: [[UInt64]]
+
+    public init(counts: [[UInt64]] = []) { self.counts = counts }
+
+    public init(_ histogram: Histogram<UInt64>) {
+        counts = histogram.recordedValues().map { [$0.value, $0.count] }
+    }
+
+    public var histogram: Histogram<UInt64> {
+        var histogram = LatencyHistogram.make()
+        for pair in counts where pair.count == 2 { _ = histogram.record(min(pair[0], LatencyHistogram.highest), count: pair[1]) }
+        return histogram
+    }
+
+    public var isEmpty: Bool { counts.isEmpty }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import Histogram
+import LoadProfile
+import ShopDomain
+
+/// A replay's result: the JSON file `shop-load run --out` writes and `shop-slo eval --load` reads. Its
+/// schema is in the README ("Load results"). Counts are per profile-time window and per endpoint, with both
+/// latency histograms, so shards merge exactly and any window can be evaluated on the profile's clock.
+public struct LoadResult: Codable, Sendable {
+    public static let schemaVersion = "shop-load/1"
+
+    public var schema = LoadResult.schemaVersion
+    public var profile: ProfileInfo
+    public var target: String
+    /// The shards this result holds (one for a single generator, all n after `shop-load merge`).
+    public var shards: [Shard]
+    public var clocks: Clocks
+    /// Stopped early (Ctrl-C): the windows cover what ran.
+    public var interrupted: Bool
+    public var windows: [Window]
+    public var summary: [EndpointSummary]
+    public var thresholds: [ThresholdOutcome]
+
+    public struct ProfileInfo: Codable, Sendable {
+        public var name: String
+        public var file: String
+        public var description: String
+        public var durationSeconds: Double
+        public var baseRate: Double
+        public var peakRate: Double
+        public var arrivals: String
+        public var seed: UInt64
+        public var users: Int
+        public var mix: [String: Double]
+        public var spikes: [SpikeInfo]
+        public var faults: [FaultInfo]
+        public var thresholds: [String]
+    }
+
+    public struct SpikeInfo: Codable, Sendable {
+        public var name: String
+        public var startSeconds: Double
+        public var endSeconds: Double
+        public var multiplier: Double
+    }
+
+    public struct FaultInfo: Codable, Sendable {
+        public var atSeconds: Double
+        public var settings: Faults
+    }
+
+    /// Both clocks: the wall clock the run took and the profile clock it replayed.
+    public struct Clocks: Codable, Sendable {
+        public var startedAt: String
+        public var wallSeconds: Double
+        public var speed: Double
+        public var windowSeconds: Double
+        public var profileStartSeconds: Double
+        public var profileEndSeconds: Double
+    }
+
+    public struct Window: Codable, Sendable {
+        public var index: Int
+        public var profileStartSeconds: Double
+        public var wallStartSeconds: Double
+        /// Requests the profile asks of this result's shards in the window.
+        public var targetRequests: Double
+        public var endpoints: [String: EndpointCounts]
+    }
+
+    public struct EndpointCounts: Codable, Sendable {
+        /// Due in the window: sent, or dropped at the in-flight cap.
+        public var scheduled: Int = 0
+        public var sent: Int = 0
+        /// Sent later than the tolerance after their intended start.
+        public var late: Int = 0
+        public var dropped: Int = 0
+        public var status: [String: Int] = [:]
+        /// From the intended start (coordinated omission corrected).
+        public var corrected = SparseHistogram()
+        /// From the actual send.
+        public var uncorrected = SparseHistogram()
+
+        public var errors: Int { StatusClass.allCases.filter(\.isError).reduce(0) { $0 + (status[$1.rawValue] ?? 0) } }
+        public var completed: Int { status.values.reduce(0, +) }
+
+        mutating func add(_ other: EndpointCounts) {
+            scheduled += other.scheduled
+            sent += other.sent
+            late += other.late
+            dropped += other.dropped
+            status.merge(other.status, uniquingKeysWith: +)
+            corrected = SparseHistogram(Self.merged(corrected, other.corrected))
+            uncorrected = SparseHistogram(Self.merged(uncorrected, other.uncorrected))
+        }
+
+        static func merged(_ a: SparseHistogram, _ b: SparseHistogram) -> Histogram<UInt64> {
+            var histogram = a.histogram
+            histogram.add(b.histogram)
+            return histogram
+        }
+    }
+
+    public struct EndpointSummary: Codable, Sendable {
+        /// An endpoint's name, or "all".
+        public var endpoint: String
+        public var scheduled: Int
+        public var sent: Int
+        public var completed: Int
+        public var late: Int
+        public var dropped: Int
+        public var errors: Int
+        public var status: [String: Int]
+        /// Completed requests per wall second.
+        public var rate: Double
+        public var errorRate: Double
+        public var corrected: Percentiles
+        public var uncorrected: Percentiles
+    }
+
+    /// Seconds.
+    public struct Percentiles: Codable, Sendable {
+        public var p50: Double
+        public var p90: Double
+        public var p99: Double
+        public var p999: Double
+        public var max: Double
+
+        init(_ histogram: Histogram<UInt64>) {
+            let seconds = { (value: UInt64) in Double(value) / 1_000_000 }
+            let empty = histogram.totalCount == 0
+            p50 = empty ? 0 : seconds(histogram.valueAtPercentile(50))
+            p90 = empty ? 0 : seconds(histogram.valueAtPercentile(90))
+            p99 = empty ? 0 : seconds(histogram.valueAtPercentile(99))
+            p999 = empty ? 0 : seconds(histogram.valueAtPercentile(99.9))
+            max = empty ? 0 : seconds(histogram.max)
+        }
+    }
+
+    public struct ThresholdOutcome: Codable, Sendable {
+        public var expression: String
+        public var observed: Double
+        public var passed: Bool
+    }
+
+    public var passed: Bool { thresholds.allSatisfy(\.passed) }
+
+    /// Per endpoint and for all together, from the windows' merged histograms (never averaged percentiles).
+    public static func summarise(_ windows: [Window], wallSeconds: Double) -> [EndpointSummary] {
+        var totals: [String: EndpointCounts] = [:]
+        var histograms: [String: (corrected: Histogram<UInt64>, uncorrected: Histogram<UInt64>)] = [:]
+        for window in windows {
+            for (endpoint, counts) in window.endpoints {
+                for key in [endpoint, "all"] {
+                    var total = totals[key] ?? EndpointCounts()
+                    total.scheduled += counts.scheduled
+                    total.sent += counts.sent
+                    total.late += counts.late
+                    total.dropped += counts.dropped
+                    total.status.merge(counts.status, uniquingKeysWith: +)
+                    totals[key] = total
+                    var pair = histograms[key] ?? (LatencyHistogram.make(), LatencyHistogram.make())
+                    pair.corrected.add(counts.corrected.histogram)
+                    pair.uncorrected.add(counts.uncorrected.histogram)
+                    histograms[key] = pair
+                }
+            }
+        }
+        let order = Endpoint.allCases.map(\.rawValue) + ["all"]
+        return order.compactMap { key in
+            guard let total = totals[key], let pair = histograms[key] else { return nil }
+            let completed = total.completed
+            return EndpointSummary(
+                endpoint: key, scheduled: total.scheduled, sent: total.sent, completed: completed, late: total.late, dropped: total.dropped,
+                errors: total.errors, status: total.status, rate: wallSeconds > 0 ? Double(completed) / wallSeconds : 0,
+                errorRate: completed > 0 ? Double(total.errors) / Double(completed) : 0,
+                corrected: Percentiles(pair.corrected), uncorrected: Percentiles(pair.uncorrected))
+        }
+    }
+
+    /// Each threshold against the summary of its endpoint (or of all); percentiles from the merged histograms.
+    public static func evaluate(_ thresholds: [Threshold], windows: [Window], summary: [EndpointSummary]) -> [ThresholdOutcome] {
+        thresholds.map { threshold in
+            let key = threshold.endpoint?.rawValue
+            guard let row = summary.first(where: { $0.endpoint == (key ?? "all") }) else {
+                // Nothing of that endpoint ran: a condition on nothing holds.
+                return ThresholdOutcome(expression: threshold.expression, observed: 0, passed: true)
+            }
+            let observed: Double
+            switch threshold.metric {
+            case .percentile(let percentile):
+                var histogram = LatencyHistogram.make()
+                for window in windows {
+                    for (endpoint, counts) in window.endpoints where key == nil || endpoint == key { histogram.add(counts.corrected.histogram) }
+                }
+                observed = histogram.totalCount == 0 ? 0 : Double(histogram.valueAtPercentile(percentile)) / 1_000_000
+            case .errorRate: observed = row.errorRate
+            case .lateRate: observed = row.sent > 0 ? Double(row.late) / Double(row.sent) : 0
+            case .droppedRate: observed = row.scheduled > 0 ? Double(row.dropped) / Double(row.scheduled) : 0
+            }
+            return ThresholdOutcome(expression: threshold.expression, observed: observed, passed: threshold.holds(for: observed))
+        }
+    }
+
+    /// Several shards' results as one: windows merged by index, histograms added, summary and thresholds
+    /// computed again. The shards must come from one profile, seed and speed.
+    public static func merge(_ results: [LoadResult]) throws(MergeError) -> LoadResult {
+        guard var merged = results.first else { throw MergeError("nothing to merge") }
+        for other in results.dropFirst() {
+            guard other.schema == merged.schema else { throw MergeError("\(other.schema) is not \(merged.schema)") }
+            guard other.profile.name == merged.profile.name, other.profile.seed == merged.profile.seed, other.clocks.speed == merged.clocks.speed,
+                other.clocks.windowSeconds == merged.clocks.windowSeconds
+            else { throw MergeError("results of different runs (profile, seed, speed or window differ)") }
+            let overlap = Set(other.shards).intersection(merged.shards)
+            guard overlap.isEmpty else { throw MergeError("shard \(overlap.first!) appears twice") }
+            merged.shards += other.shards
+            merged.interrupted = merged.interrupted || other.interrupted
+            merged.clocks.wallSeconds = max(merged.clocks.wallSeconds, other.clocks.wallSeconds)
+            merged.clocks.startedAt = min(merged.clocks.startedAt, other.clocks.startedAt)
+            merged.clocks.profileEndSeconds = max(merged.clocks.profileEndSeconds, other.clocks.profileEndSeconds)
+            var byIndex = Dictionary(uniqueKeysWithValues: merged.windows.map { ($0.index, $0) })
+            for window in other.windows {
+                guard var existing = byIndex[window.index] else {
+                    byIndex[window.index] = window
+                    continue
+                }
+                existing.targetRequests += window.targetRequests
+                for (endpoint, counts) in window.endpoints {
+                    var combined = existing.endpoints[endpoint] ?? EndpointCounts()
+                    combined.add(counts)
+                    existing.endpoints[endpoint] = combined
+                }
+                byIndex[window.index] = existing
+            }
+            merged.windows = byIndex.values.sorted { $0.index < $1.index }
+        }
+        merged.shards.sort { $0.index < $1.index }
+        merged.summary = summarise(merged.windows, wallSeconds: merged.clocks.wallSeconds)
+        let thresholds = merged.profile.thresholds.compactMap { try? Threshold(parsing: $0) }
+        merged.thresholds = evaluate(thresholds, windows: merged.windows, summary: merged.summary)
+        return merged
+    }
+
+    public struct MergeError: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+extension LoadResult {
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+
+    public static var decoder: JSONDecoder { JSONDecoder() }
+}

@@ -1,0 +1,212 @@
+import AsyncHTTPClient
+import Foundation
+import LoadProfile
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ShopDomain
+import Synchronization
+
+/// Everything a replay needs, as the command line gave it.
+public struct LoadRunConfiguration: Sendable {
+    public var target: URL
+    public var profile: Profile
+    public var profileFile: String
+    /// Profile seconds per wall second.
+    public var speed: Double
+    /// Profile time at which to stop (the profile's duration unless cut short).
+    public var end: Double
+    public var seed: UInt64
+    public var shard: Shard = .whole
+    /// Event loops sending requests (each with its own connections).
+    public var workers = 1
+    public var limits = EngineLimits()
+    /// One bearer token per simulated customer.
+    public var customerTokens: [String]
+    /// For the fault schedule's `PUT /v1/admin/faults`.
+    public var adminToken: String?
+
+    public init(target: URL, profile: Profile, profileFile: String, speed: Double, end: Double, seed: UInt64, customerTokens: [String], adminToken: String?) {
+        self.target = target
+        self.profile = profile
+        self.profileFile = profileFile
+        self.speed = speed
+        self.end = end
+        self.seed = seed
+        self.customerTokens = customerTokens
+        self.adminToken = adminToken
+    }
+
+    var host: String { target.host ?? "127.0.0.1" }
+    var port: Int { target.port ?? (target.scheme == "https" ? 443 : 80) }
+    var hostHeader: String { target.port.map { "\(host):\($0)" } ?? host }
+}
+
+/// A run that cannot start or cannot go on: one line for the operator.
+public struct LoadRunError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One replay of a profile against the API: reads the catalogue, starts the workers on the schedule,
+/// applies the fault schedule on the profile's clock, and gathers the result.
+public final class LoadRun: Sendable {
+    public let configuration: LoadRunConfiguration
+    public let progress = ProgressBoard()
+    private let group: MultiThreadedEventLoopGroup
+    private let workers = Mutex<[LoadWorker]>([])
+    private let stopped = Mutex(false)
+    private let start = Mutex<NIODeadline?>(nil)
+
+    public init(_ configuration: LoadRunConfiguration) {
+        self.configuration = configuration
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(configuration.workers, 1))
+    }
+
+    /// When the run started, once it has.
+    public var started: NIODeadline? { start.withLock { $0 } }
+
+    public var wallDuration: Double { configuration.end / configuration.speed }
+
+    /// Stops sending now (Ctrl-C); requests on the wire get a few seconds, then the result is written.
+    public func stop() {
+        stopped.withLock { $0 = true }
+        for worker in workers.withLock({ $0 }) { worker.stop(grace: .seconds(5)) }
+    }
+
+    public func run(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
+        do {
+            let result = try await replay(log: log)
+            try? await group.shutdownGracefully()
+            return result
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func replay(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
+        let configuration = configuration
+        let skus = try await Self.catalogue(configuration)
+        let windowSeconds = configuration.profile.window
+        let count = configuration.workers
+        var made: [LoadWorker] = []
+        for index in 0..<count {
+            // Worker j of shard i/n takes the arrivals k with k mod (n·count) = i + n·j: together, shard i's.
+            let shard = Shard(index: configuration.shard.index + configuration.shard.count * index, count: configuration.shard.count * count)
+            let schedule = ArrivalSchedule(profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
+            let factory = RequestFactory(host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile)
+            made.append(
+                LoadWorker(
+                    loop: group.next(), host: configuration.host, port: configuration.port, limits: configuration.limits, schedule: schedule,
+                    factory: factory, recorder: WindowRecorder(windowSeconds: windowSeconds), progress: progress))
+        }
+        workers.withLock { $0 = made }
+        let startedAt = Date()
+        let start = NIODeadline.now() + .milliseconds(50)
+        self.start.withLock { $0 = start }
+        if stopped.withLock({ $0 }) { for worker in made { worker.stop(grace: .zero) } }
+        let faults = Task { await self.applyFaults(from: start, log: log) }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for worker in made { tasks.addTask { try await worker.run(from: start).get() } }
+            try await tasks.waitForAll()
+        }
+        faults.cancel()
+        let wallSeconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
+
+        // Each worker's windows, merged by index: the same bucket-by-bucket addition `merge` uses for shards.
+        var windows: [Int: LoadResult.Window] = [:]
+        let interrupted = stopped.withLock { $0 }
+        for worker in made {
+            let closed = try await worker.loop.submit { worker.recorder.closed }.get()
+            for (index, endpoints) in closed {
+                var window = windows[index] ?? self.window(index, windowSeconds: windowSeconds)
+                for (endpoint, counts) in endpoints {
+                    var combined = window.endpoints[endpoint] ?? LoadResult.EndpointCounts()
+                    combined.add(counts)
+                    window.endpoints[endpoint] = combined
+                }
+                windows[index] = window
+            }
+        }
+        let sorted = windows.values.sorted { $0.index < $1.index }
+        let profile = configuration.profile
+        let summary = LoadResult.summarise(sorted, wallSeconds: wallSeconds)
+        return LoadResult(
+            profile: LoadResult.ProfileInfo(
+                name: profile.name, file: configuration.profileFile, description: profile.description, durationSeconds: profile.duration,
+                baseRate: profile.baseRate, peakRate: profile.peakRate, arrivals: profile.arrivals.rawValue, seed: configuration.seed,
+                users: configuration.customerTokens.count,
+                mix: Dictionary(uniqueKeysWithValues: profile.mix.weights.map { ($0.endpoint.rawValue, $0.weight) }),
+                spikes: profile.spikes.map { .init(name: $0.name, startSeconds: $0.start, endSeconds: $0.end, multiplier: $0.multiplier) },
+                faults: profile.faults.map { .init(atSeconds: $0.at, settings: $0.faults) },
+                thresholds: profile.thresholds.map(\.expression)),
+            target: configuration.target.absoluteString, shards: [configuration.shard],
+            clocks: .init(
+                startedAt: ISO8601DateFormatter().string(from: startedAt), wallSeconds: wallSeconds, speed: configuration.speed, windowSeconds: windowSeconds,
+                profileStartSeconds: 0, profileEndSeconds: interrupted ? min(configuration.end, wallSeconds * configuration.speed) : configuration.end),
+            interrupted: interrupted, windows: sorted, summary: summary,
+            thresholds: LoadResult.evaluate(profile.thresholds, windows: sorted, summary: summary))
+    }
+
+    private func window(_ index: Int, windowSeconds: Double) -> LoadResult.Window {
+        let from = Double(index) * windowSeconds
+        let to = min(from + windowSeconds, configuration.end)
+        let target = configuration.profile.expectedRequests(from: from, to: to, speed: configuration.speed) / Double(configuration.shard.count)
+        return LoadResult.Window(index: index, profileStartSeconds: from, wallStartSeconds: from / configuration.speed, targetRequests: target, endpoints: [:])
+    }
+
+    /// The SKUs the API sells, read page by page (up to 2,000): orders use real ones.
+    static func catalogue(_ configuration: LoadRunConfiguration) async throws -> [String] {
+        var skus: [String] = []
+        var cursor: String?
+        repeat {
+            var url = configuration.target.absoluteString.trimmingSuffix("/") + "/v1/products?limit=100"
+            if let cursor { url += "&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor) }
+            let response: HTTPClient.Response
+            do {
+                response = try await HTTPClient.shared.get(url: url).get()
+            } catch {
+                throw LoadRunError("cannot read the catalogue at \(url): \(error)")
+            }
+            guard response.status == .ok, let body = response.body,
+                let page = try? JSONSerialization.jsonObject(with: Data(body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [])) as? [String: Any], let items = page["items"] as? [[String: Any]]
+            else { throw LoadRunError("cannot read the catalogue at \(url): HTTP \(response.status.code)") }
+            skus += items.compactMap { $0["sku"] as? String }
+            cursor = page["next_cursor"] as? String
+        } while cursor != nil && skus.count < 2_000
+        guard !skus.isEmpty else { throw LoadRunError("the catalogue at \(configuration.target) is empty: nothing to order") }
+        return skus
+    }
+
+    /// Sets the switchboard at each step's profile time, on the wall clock of this run.
+    private func applyFaults(from start: NIODeadline, log: @Sendable (String) -> Void) async {
+        let configuration = configuration
+        for step in configuration.profile.faults where step.at <= configuration.end {
+            let due = start + .nanoseconds(Int64(step.at / configuration.speed * 1e9))
+            let wait = due - NIODeadline.now()
+            if wait > .zero { try? await Task.sleep(for: .nanoseconds(wait.nanoseconds)) }
+            if Task.isCancelled || stopped.withLock({ $0 }) { return }
+            guard let token = configuration.adminToken else {
+                log("fault schedule skipped at \(ProfileDuration.text(step.at)): no admin token (give --jwt-secret)")
+                continue
+            }
+            var request = HTTPClientRequest(url: configuration.target.absoluteString.trimmingSuffix("/") + "/v1/admin/faults")
+            request.method = .PUT
+            request.headers.add(name: "Authorization", value: "Bearer " + token)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            let body = (try? JSONEncoder().encode(step.faults)) ?? Data("{}".utf8)
+            request.body = .bytes(ByteBuffer(bytes: body))
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+                log("faults at \(ProfileDuration.text(step.at)) (profile time): HTTP \(response.status.code) \(String(decoding: body, as: UTF8.self))")
+            } catch {
+                log("faults at \(ProfileDuration.text(step.at)) (profile time) not applied: \(error)")
+            }
+        }
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+}

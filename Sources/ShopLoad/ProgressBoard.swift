@@ -1,0 +1,54 @@
+import Histogram
+import Synchronization
+
+/// Running totals every worker adds to and the progress line reads: shared, so behind a lock (a few
+/// nanoseconds uncontended next to a request's microseconds).
+public final class ProgressBoard: Sendable {
+    public struct Snapshot: Sendable {
+        public var admitted = 0
+        public var completed = 0
+        public var errors = 0
+        public var dropped = 0
+        /// Corrected latency p99 of the requests answered since the last snapshot, in seconds.
+        public var recentP99: Double = 0
+        public var recentCompleted = 0
+        /// Admitted and not yet answered: on the wire or waiting for a connection.
+        public var inFlight: Int { admitted - completed }
+    }
+
+    private struct State {
+        var snapshot = Snapshot()
+        var recent = LatencyHistogram.make()
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    func completed(status: StatusClass, corrected: Int64) {
+        state.withLock { state in
+            state.snapshot.completed += 1
+            if status.isError { state.snapshot.errors += 1 }
+            LatencyHistogram.record(corrected, in: &state.recent)
+        }
+    }
+
+    func admitted() {
+        state.withLock { $0.snapshot.admitted += 1 }
+    }
+
+    func dropped() {
+        state.withLock { $0.snapshot.dropped += 1 }
+    }
+
+    /// The totals, and the latest window's p99, starting a new window.
+    public func take() -> Snapshot {
+        state.withLock { state in
+            var snapshot = state.snapshot
+            snapshot.recentCompleted = Int(state.recent.totalCount)
+            snapshot.recentP99 = state.recent.totalCount == 0 ? 0 : Double(state.recent.valueAtPercentile(99)) / 1_000_000
+            state.recent.reset()
+            return snapshot
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// How a request ended, as the result counts it: by status class, or `error` when no answer came (refused,
+/// reset, timed out).
+public enum StatusClass: String, Codable, Sendable, CaseIterable {
+    case success = "2xx", redirect = "3xx", clientError = "4xx", serverError = "5xx", error
+
+    public init(status: Int) {
+        switch status {
+        case 200..<300: self = .success
+        case 300..<400: self = .redirect
+        case 400..<500: self = .clientError
+        case 500..<600: self = .serverError
+        default: self = .error
+        }
+    }
+
+    /// What an SLO counts as bad: server errors and requests that got no answer.
+    public var isError: Bool { self == .serverError || self == .error }
+}

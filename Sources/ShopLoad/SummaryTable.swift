@@ -1,0 +1,55 @@
+import Foundation
+import LoadProfile
+
+/// The end-of-run summary as text: both clocks, one row per endpoint (corrected latency, then uncorrected),
+/// and each threshold's verdict.
+public struct SummaryTable {
+    let result: LoadResult
+
+    public init(_ result: LoadResult) { self.result = result }
+
+    public func render() -> String {
+        let clocks = result.clocks
+        var lines: [String] = []
+        lines.append(
+            "\(result.profile.name): \(ProfileDuration.text(clocks.profileEndSeconds - clocks.profileStartSeconds)) of profile time in "
+                + "\(String(format: "%.1f", clocks.wallSeconds)) s of wall time (speed \(Self.short(clocks.speed))×)\(result.interrupted ? ", interrupted" : "")")
+        let header = ["endpoint", "count", "rate/s", "errors", "p50", "p90", "p99", "p99.9", "max", "late", "dropped"]
+        var rows: [[String]] = [header]
+        for row in result.summary {
+            for (label, latency) in [("corrected", row.corrected), ("uncorrected", row.uncorrected)] {
+                let first = label == "corrected"
+                rows.append([
+                    first ? row.endpoint : "  (from send)", first ? "\(row.completed)" : "", first ? String(format: "%.1f", row.rate) : "",
+                    first ? String(format: "%.2f%%", row.errorRate * 100) : "",
+                    Self.milliseconds(latency.p50), Self.milliseconds(latency.p90), Self.milliseconds(latency.p99), Self.milliseconds(latency.p999),
+                    Self.milliseconds(latency.max), first ? "\(row.late)" : "", first ? "\(row.dropped)" : "",
+                ])
+            }
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            lines.append(row.enumerated().map { column, cell in
+                column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  "))
+        }
+        for threshold in result.thresholds {
+            lines.append("\(threshold.passed ? "PASS" : "FAIL")  \(threshold.expression)  (observed \(Self.observed(threshold)))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func milliseconds(_ seconds: Double) -> String {
+        seconds >= 1 ? String(format: "%.2fs", seconds) : String(format: "%.1fms", seconds * 1000)
+    }
+
+    static func short(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+
+    static func observed(_ outcome: LoadResult.ThresholdOutcome) -> String {
+        guard let threshold = try? Threshold(parsing: outcome.expression) else { return "\(outcome.observed)" }
+        if case .percentile = threshold.metric { return milliseconds(outcome.observed) }
+        return String(format: "%.3f%%", outcome.observed * 100)
+    }
+}

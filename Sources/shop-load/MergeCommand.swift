@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import ShopLoad
+
+struct MergeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the results of shards (--shard i/n) into one: histograms merged, never percentiles averaged.")
+
+    @Argument(help: "The shards' JSON results.")
+    var results: [String]
+
+    @Option(help: "The merged JSON result.")
+    var out = "shop-load-merged.json"
+
+    @Option(help: "The merged HTML report (default: the result's name with .html).")
+    var report: String?
+
+    func run() async throws {
+        do {
+            let loaded = try results.map(ResultFile.read)
+            let merged = try LoadResult.merge(loaded)
+            try ResultFile.write(merged, to: out, report: report)
+            print(SummaryTable(merged).render())
+            if !merged.passed { throw ExitCode(ExitStatus.thresholdFailed) }
+        } catch let error as ResultFile.Failure {
+            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
+            throw ExitCode(ExitStatus.runError)
+        } catch let error as LoadResult.MergeError {
+            FileHandle.standardError.write(Data("shop-load: cannot merge: \(error.description)\n".utf8))
+            throw ExitCode(ExitStatus.runError)
+        }
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Write the HTML report (and the summary) of a JSON result again.")
+
+    @Argument(help: "A JSON result.")
+    var result: String
+
+    @Option(help: "The HTML report (default: the result's name with .html).")
+    var out: String?
+
+    func run() async throws {
+        do {
+            let loaded = try ResultFile.read(result)
+            let path = out ?? ResultFile.reportPath(for: result)
+            try HTMLReport(loaded).render().write(toFile: path, atomically: true, encoding: .utf8)
+            print(SummaryTable(loaded).render())
+            print("report: \(path)")
+        } catch let error as ResultFile.Failure {
+            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
+            throw ExitCode(ExitStatus.runError)
+        }
+    }
+}
+
+/// Reading and writing result files, with one-line errors.
+enum ResultFile {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    static func read(_ path: String) throws(Failure) -> LoadResult {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "\(path): cannot read the file") }
+        do {
+            let result = try LoadResult.decoder.decode(LoadResult.self, from: data)
+            guard result.schema == LoadResult.schemaVersion else { throw Failure(description: "\(path): schema \(result.schema), expected \(LoadResult.schemaVersion)") }
+            return result
+        } catch let error as Failure {
+            throw error
+        } catch {
+            throw Failure(description: "\(path): not a shop-load result (\(String(describing: error).prefix(160)))")
+        }
+    }
+
+    static func reportPath(for resultPath: String) -> String {
+        (resultPath.hasSuffix(".json") ? String(resultPath.dropLast(5)) : resultPath) + ".html"
+    }
+
+    static func write(_ result: LoadResult, to path: String, report: String?) throws {
+        try LoadResult.encoder.encode(result).write(to: URL(fileURLWithPath: path))
+        let reportPath = report ?? reportPath(for: path)
+        try HTMLReport(result).render().write(toFile: reportPath, atomically: true, encoding: .utf8)
+        print("result: \(path)\nreport: \(reportPath)")
+    }
+}

@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import LoadProfile
+import ShopAuth
+import ShopDomain
+import ShopLoad
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Replay PROFILE against --target and write a JSON result and an HTML report.")
+
+    @Argument(help: "A profile file, or the name of one in loadtests/ (smoke, daily, flash-sale…).")
+    var profile: String
+
+    @Option(help: "The API's base URL.")
+    var target = "http://127.0.0.1:8080"
+
+    @Option(help: "Time compression: profile seconds per wall second (default: the profile's own).")
+    var speed: Double?
+
+    @Option(help: "Wall time the replay should take (e.g. 10m): sets the speed. Not with --speed.")
+    var duration: String?
+
+    @Option(help: "Replay only up to this profile time (e.g. 2h): a part of a long profile.")
+    var until: String?
+
+    @Option(name: .customLong("peak-rps"), help: "Scale the profile so its peak is this many requests per second.")
+    var peakRPS: Double?
+
+    @Option(name: .customLong("base-rps"), help: "Set the profile's base rate (multiplier 1) in requests per second.")
+    var baseRPS: Double?
+
+    @Option(help: "Seed of the schedule and the choices (default: random, printed).")
+    var seed: UInt64?
+
+    @Option(help: "This generator's part of a run split over several: i/n.")
+    var shard: String?
+
+    @Option(help: "Event loops sending requests.")
+    var workers = 1
+
+    @Option(help: "Keep-alive connections per worker.")
+    var connections = 64
+
+    @Option(name: .customLong("max-in-flight"), help: "Requests admitted per worker before arrivals are dropped.")
+    var maxInFlight = 10_000
+
+    @Option(name: .customLong("late-tolerance"), help: "A request sent later than this after its intended start counts as late.")
+    var lateTolerance = "10ms"
+
+    @Option(name: .customLong("jwt-secret"), help: "The API's HS256 secret, to mint customer and admin tokens (env SHOP_JWT_SECRET; default: the embedded one in --data-dir).")
+    var jwtSecret: String?
+
+    @Option(name: .customLong("data-dir"), help: "The embedded API's data directory, where its secret is (env SHOP_DATA_DIR).")
+    var dataDir: String?
+
+    @Option(name: .customLong("token-file"), help: "Customer tokens, one per line (from shop-api token), instead of minting them.")
+    var tokenFile: String?
+
+    @Option(help: "The JSON result.")
+    var out = "shop-load-result.json"
+
+    @Option(help: "The HTML report (default: the result's name with .html).")
+    var report: String?
+
+    @Option(help: "Progress output: auto (a live line on a terminal, periodic lines otherwise), line, plain or off.")
+    var progress = "auto"
+
+    func run() async throws {
+        let status: Int32
+        do {
+            status = try await replay()
+        } catch let error as LoadRunError {
+            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
+            throw ExitCode(ExitStatus.runError)
+        } catch let error as ProfileError {
+            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
+            throw ExitCode(ExitStatus.runError)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    private func replay() async throws -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        let (file, text) = try Self.readProfile(profile)
+        var profile = try Profile(yaml: text, file: file)
+        if let baseRPS {
+            guard baseRPS > 0 else { throw LoadRunError("--base-rps must be positive") }
+            profile.baseRate = baseRPS
+        }
+        if let peakRPS {
+            guard peakRPS > 0 else { throw LoadRunError("--peak-rps must be positive") }
+            profile = profile.withPeakRate(peakRPS)
+        }
+        var end = profile.duration
+        if let until {
+            guard let seconds = ProfileDuration.seconds(until), seconds > 0 else { throw LoadRunError("--until \(until) is not a duration (2h, 30m)") }
+            end = min(seconds, profile.duration)
+        }
+        var speed = profile.speed
+        switch (self.speed, duration) {
+        case (.some, .some): throw LoadRunError("give --speed or --duration, not both")
+        case (.some(let given), nil):
+            guard given > 0, given.isFinite else { throw LoadRunError("--speed must be a positive number") }
+            speed = given
+        case (nil, .some(let text)):
+            guard let wall = ProfileDuration.seconds(text), wall > 0 else { throw LoadRunError("--duration \(text) is not a duration (10m, 90s)") }
+            speed = end / wall
+        case (nil, nil): break
+        }
+        guard let url = URL(string: target), url.scheme == "http", url.host != nil else {
+            throw LoadRunError("--target must be an http:// URL, such as http://127.0.0.1:8080")
+        }
+        var parsedShard = Shard.whole
+        if let shard {
+            guard let parsed = Shard(parsing: shard) else { throw LoadRunError("--shard must be i/n with 0 ≤ i < n, such as 0/2") }
+            parsedShard = parsed
+        }
+        guard workers >= 1, connections >= 1, maxInFlight >= 1 else { throw LoadRunError("--workers, --connections and --max-in-flight must be at least 1") }
+        guard let tolerance = ProfileDuration.seconds(lateTolerance) else { throw LoadRunError("--late-tolerance \(lateTolerance) is not a duration") }
+
+        let lifetime = end / speed + 3_600
+        let (customers, admin) = try await tokens(users: profile.users, lifetime: lifetime, environment: environment)
+        let seed = seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        var configuration = LoadRunConfiguration(
+            target: url, profile: profile, profileFile: file, speed: speed, end: end, seed: seed, customerTokens: customers, adminToken: admin)
+        configuration.shard = parsedShard
+        configuration.workers = workers
+        configuration.limits.connections = connections
+        configuration.limits.maxInFlight = maxInFlight
+        configuration.limits.lateTolerance = .nanoseconds(Int64(tolerance * 1e9))
+
+        let run = LoadRun(configuration)
+        let output = ProgressOutput(mode: progress, run: run)
+        output.line(
+            "shop-load: \(profile.name) against \(url.absoluteString): \(ProfileDuration.text(end)) of profile time in \(ProfileDuration.text(end / speed)) of wall time (speed \(Self.number(speed))×), peak \(Self.number(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")
+        let interrupt = Interrupt { run.stop() }
+        defer { interrupt.cancel() }
+        let reporter = Task { await output.report() }
+        let result: LoadResult
+        do {
+            result = try await run.run { output.line($0) }
+        } catch {
+            reporter.cancel()
+            throw error
+        }
+        reporter.cancel()
+        output.finish()
+
+        print(SummaryTable(result).render())
+        try ResultFile.write(result, to: out, report: report)
+        if result.interrupted { return ExitStatus.interrupted }
+        return result.passed ? ExitStatus.passed : ExitStatus.thresholdFailed
+    }
+
+    /// Tokens for the simulated customers, and an admin one for the fault schedule.
+    private func tokens(users: Int, lifetime: Double, environment: [String: String]) async throws -> (customers: [String], admin: String?) {
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw LoadRunError("cannot read --token-file \(tokenFile)") }
+            let tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !tokens.isEmpty else { throw LoadRunError("--token-file \(tokenFile) holds no token") }
+            return (tokens, nil)
+        }
+        let secretFile = AccessTokenKeys.secretFile(inDataDirectory: dataDir ?? environment["SHOP_DATA_DIR"] ?? "./data")
+        guard let secret = jwtSecret ?? environment["SHOP_JWT_SECRET"] ?? (try? String(contentsOfFile: secretFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        else {
+            throw LoadRunError("no way to sign in: give --jwt-secret (or SHOP_JWT_SECRET), --data-dir of the embedded API, or --token-file")
+        }
+        let keys: AccessTokenKeys
+        do {
+            keys = try await AccessTokenKeys(secret: secret)
+        } catch {
+            throw LoadRunError(error.description)
+        }
+        var customers: [String] = []
+        customers.reserveCapacity(users)
+        for index in 0..<users { customers.append(try await keys.mint(subject: String(format: "load-customer-%05d", index), role: .customer, lifetime: lifetime)) }
+        return (customers, try await keys.mint(subject: "shop-load", role: .admin, lifetime: lifetime))
+    }
+
+    /// A profile by path, or by name from `loadtests/`.
+    static func readProfile(_ name: String) throws -> (file: String, text: String) {
+        for candidate in [name, "loadtests/\(name).yaml", "loadtests/\(name).yml"] {
+            if let text = try? String(contentsOfFile: candidate, encoding: .utf8) { return (candidate, text) }
+        }
+        throw LoadRunError("\(name): no such profile file (nor loadtests/\(name).yaml)")
+    }
+
+    static func number(_ value: Double) -> String {
+        value >= 100 || value == value.rounded() ? String(Int(value.rounded())) : String(format: "%.2f", value)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Histogram
+import Hummingbird
+import HummingbirdTesting
+import LoadProfile
+import ShopLoad
+import Testing
+
+@Suite("Load engine")
+struct LoadEngineTests {
+    static func profile(_ yaml: String) throws -> Profile { try Profile(yaml: yaml, file: "test.yaml") }
+
+    static func configuration(_ profile: Profile, port: Int, seed: UInt64 = 11) -> LoadRunConfiguration {
+        LoadRunConfiguration(
+            target: URL(string: "http://127.0.0.1:\(port)")!, profile: profile, profileFile: "test.yaml", speed: 1, end: profile.duration, seed: seed,
+            customerTokens: ["token"], adminToken: nil)
+    }
+
+    /// The server stops answering for 1 s every 10 s. Requests due meanwhile wait for the one connection:
+    /// from their intended start they took up to a second, from their actual send almost nothing. Only the
+    /// corrected p99 shows the stall.
+    @Test func aStallShowsInTheCorrectedP99AndNotInTheUncorrected() async throws {
+        let profile = try Self.profile("""
+            name: stall
+            duration: 20s
+            rate: {base: 100}
+            arrivals: uniform
+            mix: {product: 1}
+            window: 1s
+            """)
+        try await StubShop(period: .seconds(10), stall: .seconds(1)).application().test(.live) { client in
+            var configuration = Self.configuration(profile, port: try #require(client.port))
+            configuration.limits.connections = 1
+            let result = try await LoadRun(configuration).run { _ in }
+            let all = try #require(result.summary.first { $0.endpoint == "all" })
+            #expect(all.completed == 2_000 && all.errors == 0)
+            #expect(all.corrected.p99 > 0.5, "corrected p99 \(all.corrected.p99) s")
+            #expect(all.uncorrected.p99 < 0.1, "uncorrected p99 \(all.uncorrected.p99) s")
+            #expect(all.late > 100, "the requests due during the stall started late: \(all.late)")
+        }
+    }
+
+    /// Two generators, each with half the schedule, together send what one would: the same arrivals per window,
+    /// and merged histograms that count every request once.
+    @Test func shardsMergeIntoTheWholeRun() async throws {
+        let profile = try Self.profile("""
+            name: shards
+            duration: 4s
+            rate: {base: 150}
+            mix: {product: 3, catalog: 1}
+            window: 1s
+            """)
+        try await StubShop(period: .seconds(1_000), stall: .zero).application().test(.live) { client in
+            let port = try #require(client.port)
+            let whole = try await LoadRun(Self.configuration(profile, port: port)).run { _ in }
+            var shards: [LoadResult] = []
+            for index in 0..<2 {
+                var configuration = Self.configuration(profile, port: port)
+                configuration.shard = Shard(index: index, count: 2)
+                shards.append(try await LoadRun(configuration).run { _ in })
+            }
+            let merged = try LoadResult.merge(shards)
+            #expect(merged.shards == [Shard(index: 0, count: 2), Shard(index: 1, count: 2)])
+            let scheduled = { (result: LoadResult) in result.windows.map { window in window.endpoints.mapValues(\.scheduled) } }
+            #expect(scheduled(merged) == scheduled(whole), "the same arrivals per window and endpoint")
+            for (window, mergedWindow) in zip(whole.windows, merged.windows) {
+                #expect(abs(window.targetRequests - mergedWindow.targetRequests) < 1e-9)
+                for (endpoint, counts) in mergedWindow.endpoints {
+                    let parts = shards.compactMap { $0.windows.first { $0.index == window.index }?.endpoints[endpoint] }
+                    var sum = LatencyHistogram.make()
+                    for part in parts { sum.add(part.corrected.histogram) }
+                    #expect(counts.corrected.histogram == sum, "merged bucket by bucket")
+                    #expect(counts.corrected.histogram.totalCount == UInt64(counts.completed))
+                }
+            }
+            #expect(merged.summary.first { $0.endpoint == "all" }?.completed == whole.summary.first { $0.endpoint == "all" }?.completed)
+            #expect(throws: LoadResult.MergeError.self) { try LoadResult.merge([shards[0], shards[0]]) }
+        }
+    }
+
+    @Test func aSparseHistogramIsTheSameHistogram() {
+        var histogram = LatencyHistogram.make()
+        var random = SplitMix64(seed: 5)
+        for _ in 0..<10_000 { LatencyHistogram.record(Int64(random.nextExponential() * 3e6), in: &histogram) }
+        LatencyHistogram.record(3_600_000_000_000, in: &histogram)
+        let sparse = SparseHistogram(histogram)
+        #expect(sparse.histogram == histogram)
+        #expect(sparse.counts.map { $0[1] }.reduce(0, +) == 10_001 && sparse.counts.allSatisfy { $0[1] > 0 }, "only the buckets that counted")
+        #expect(histogram.valuesAreEquivalent(histogram.max, LatencyHistogram.highest), "an hour-long wait reads as the ceiling, a minute")
+        let decoded = try? JSONDecoder().decode(SparseHistogram.self, from: JSONEncoder().encode(sparse))
+        #expect(decoded == sparse)
+    }
+
+    @Test func arrivalsBeyondTheInFlightCapAreDroppedAndCounted() async throws {
+        let profile = try Self.profile("""
+            name: cap
+            duration: 3s
+            rate: {base: 100}
+            arrivals: uniform
+            mix: {product: 1}
+            window: 1s
+            """)
+        // Stalled the whole time: nothing comes back, so only the first few are admitted.
+        try await StubShop(period: .seconds(10), stall: .seconds(10)).application().test(.live) { client in
+            var configuration = Self.configuration(profile, port: try #require(client.port))
+            configuration.limits.connections = 2
+            configuration.limits.maxInFlight = 5
+            let run = LoadRun(configuration)
+            Task {
+                try await Task.sleep(for: .seconds(4))
+                run.stop()
+            }
+            let result = try await run.run { _ in }
+            let all = try #require(result.summary.first { $0.endpoint == "all" })
+            #expect(all.scheduled == 300)
+            #expect(all.dropped >= 290, "\(all.dropped) dropped")
+            #expect(all.dropped + all.completed == all.scheduled, "every arrival accounted for")
+            #expect(result.interrupted)
+        }
+    }
+}
