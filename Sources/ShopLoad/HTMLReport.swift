@@ -76,7 +76,7 @@ public struct HTMLReport {
             <h1>shop-load — \(escape(result.profile.name))</h1>
             <p>\(escape(result.profile.description))</p>
             <p>Target \(escape(result.target)) · profile time \(ProfileDuration.text(result.clocks.profileEndSeconds - result.clocks.profileStartSeconds)) replayed in \(String(format: "%.1f", result.clocks.wallSeconds)) s of wall time (speed \(SummaryTable.short(result.clocks.speed))×) · started \(escape(result.clocks.startedAt)) · seed \(result.profile.seed) · shards \(result.shards.map(\.description).joined(separator: ", "))\(result.interrupted ? " · <b>interrupted</b>" : "")</p>
-            <p>Time axes are profile time; wall time is profile time ÷ \(SummaryTable.short(result.clocks.speed)). Shaded: <span class="swatch" style="background:#f8d7da"></span>faults set · <span class="swatch" style="background:#dbeafe"></span>traffic spikes.</p>
+            <p>Time axes are profile time; wall time is profile time ÷ \(SummaryTable.short(result.clocks.speed)). Shaded: <span class="swatch" style="background:#f5b5bb"></span>faults set · <span class="swatch" style="background:#bfdbfe"></span>traffic spikes (both: purple).</p>
 
             """
         html += "<h2>Requests per second: target and achieved</h2>\n"
@@ -121,13 +121,14 @@ public struct HTMLReport {
     func chart(_ series: [Series], end: Double, unit: String, faults: [(from: Double, to: Double, label: String)], spikes: [(from: Double, to: Double, label: String)]) -> String {
         let (width, height, left, bottom, top, right) = (1000.0, 260.0, 70.0, 36.0, 12.0, 16.0)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let maximum = max(series.flatMap { $0.points.map(\.y) }.max() ?? 0, 1e-9) * 1.1
+        let highest = series.flatMap { $0.points.map(\.y) }.max() ?? 0
+        let maximum = (highest > 0 ? highest : 1) * 1.1
         let x = { (time: Double) in left + plotWidth * min(max(time / max(end, 1e-9), 0), 1) }
         let y = { (value: Double) in top + plotHeight * (1 - value / maximum) }
         var svg = "<svg role=\"img\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
-        for (spans, color) in [(spikes, "#dbeafe"), (faults, "#f8d7da")] {
+        for (spans, color) in [(spikes, "#bfdbfe"), (faults, "#f5b5bb")] {
             for span in spans {
-                svg += "<rect x=\"\(f(x(span.from)))\" y=\"\(f(top))\" width=\"\(f(max(x(span.to) - x(span.from), 1)))\" height=\"\(f(plotHeight))\" fill=\"\(color)\"><title>\(escape(span.label))</title></rect>\n"
+                svg += "<rect x=\"\(f(x(span.from)))\" y=\"\(f(top))\" width=\"\(f(max(x(span.to) - x(span.from), 1)))\" height=\"\(f(plotHeight))\" fill=\"\(color)\" fill-opacity=\"0.6\"><title>\(escape(span.label))</title></rect>\n"
             }
         }
         for tick in 0...4 {

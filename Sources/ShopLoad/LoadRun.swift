@@ -57,6 +57,7 @@ public final class LoadRun: Sendable {
     private let workers = Mutex<[LoadWorker]>([])
     private let stopped = Mutex(false)
     private let start = Mutex<NIODeadline?>(nil)
+    private let skus = Mutex<[String]?>(nil)
 
     public init(_ configuration: LoadRunConfiguration) {
         self.configuration = configuration
@@ -74,20 +75,34 @@ public final class LoadRun: Sendable {
         for worker in workers.withLock({ $0 }) { worker.stop(grace: .seconds(5)) }
     }
 
+    /// Runs the replay, then stops the workers' event loops.
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
         do {
             let result = try await replay(log: log)
-            try? await group.shutdownGracefully()
+            try? await shutdown()
             return result
         } catch {
-            try? await group.shutdownGracefully()
+            try? await shutdown()
             throw error
         }
     }
 
+    /// Stops the workers' event loops: for a run that never ran (`run` does it itself).
+    public func shutdown() async throws {
+        try await group.shutdownGracefully()
+    }
+
+    /// Reads the catalogue: the first contact with the target, so a wrong address fails here, before the run.
+    public func prepare() async throws {
+        guard skus.withLock({ $0 }) == nil else { return }
+        let catalogue = try await Self.catalogue(configuration)
+        skus.withLock { $0 = catalogue }
+    }
+
     private func replay(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
         let configuration = configuration
-        let skus = try await Self.catalogue(configuration)
+        try await prepare()
+        let skus = self.skus.withLock { $0 } ?? []
         let windowSeconds = configuration.profile.window
         let count = configuration.workers
         var made: [LoadWorker] = []
@@ -165,7 +180,8 @@ public final class LoadRun: Sendable {
             if let cursor { url += "&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor) }
             let response: HTTPClient.Response
             do {
-                response = try await HTTPClient.shared.get(url: url).get()
+                // AsyncHTTPClient retries a refused connection until the deadline: keep it short.
+                response = try await HTTPClient.shared.get(url: url, deadline: .now() + .seconds(3)).get()
             } catch {
                 throw LoadRunError("cannot read the catalogue at \(url): \(error)")
             }

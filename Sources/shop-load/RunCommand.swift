@@ -132,6 +132,12 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.lateTolerance = .nanoseconds(Int64(tolerance * 1e9))
 
         let run = LoadRun(configuration)
+        do {
+            try await run.prepare()
+        } catch {
+            try? await run.shutdown()
+            throw error
+        }
         let output = ProgressOutput(mode: progress, run: run)
         output.line(
             "shop-load: \(profile.name) against \(url.absoluteString): \(ProfileDuration.text(end)) of profile time in \(ProfileDuration.text(end / speed)) of wall time (speed \(Self.number(speed))×), peak \(Self.number(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")

@@ -35,7 +35,7 @@ struct LoadEngineTests {
             let all = try #require(result.summary.first { $0.endpoint == "all" })
             #expect(all.completed == 2_000 && all.errors == 0)
             #expect(all.corrected.p99 > 0.5, "corrected p99 \(all.corrected.p99) s")
-            #expect(all.uncorrected.p99 < 0.1, "uncorrected p99 \(all.uncorrected.p99) s")
+            #expect(all.uncorrected.p99 < 0.25, "uncorrected p99 \(all.uncorrected.p99) s")
             #expect(all.late > 100, "the requests due during the stall started late: \(all.late)")
         }
     }

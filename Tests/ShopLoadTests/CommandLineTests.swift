@@ -1,0 +1,45 @@
+import Foundation
+import ShopTestSupport
+import Testing
+
+/// The real `shop-load` executable (built by `swift build`, which the test command runs first): bad input
+/// is one line and a non-zero exit, never a crash or a hang.
+@Suite("shop-load command line")
+struct CommandLineTests {
+    static let executable = ".build/debug/shop-load"
+
+    func run(_ arguments: [String]) async throws -> (Int32, String) {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "run swift build first (scripts/test does)")
+        return try await TestTools.run(Self.executable, arguments)
+    }
+
+    @Test(arguments: [
+        ("name: x\nduration: 1h\nrate: {base: 0}", "rate.base: must be a positive number"),
+        ("name: x\nduration: soon\nrate: {base: 1}", "duration: \"soon\" is not a duration"),
+        ("name: x\nduration: 1h\nrate: {base: 1}\nmix: {checkout: 1}", "mix.checkout: is not an endpoint"),
+    ])
+    func aBadProfileIsOneLineNamingFileAndField(yaml: String, expected: String) async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let (status, output) = try await run(["run", file, "--jwt-secret", String(repeating: "s", count: 32)])
+        #expect(status == 1)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("shop-load: \(file): ") && lines[0].contains(expected), "\(output)")
+    }
+
+    @Test(arguments: [
+        (["run", "no-such-profile"], "no such profile file"),
+        (["run", "smoke", "--speed", "2", "--duration", "1m"], "give --speed or --duration, not both"),
+        (["run", "smoke", "--target", "ftp://example"], "--target must be an http:// URL"),
+        (["run", "smoke", "--shard", "2/2"], "--shard must be i/n"),
+        (["run", "smoke", "--target", "http://127.0.0.1:9", "--jwt-secret", String(repeating: "s", count: 32)], "cannot read the catalogue"),
+        (["run", "smoke", "--jwt-secret", "short"], "at least 32 bytes"),
+        (["report", "/nonexistent.json"], "cannot read the file"),
+    ])
+    func badFlagsAreOneLine(arguments: [String], expected: String) async throws {
+        let (status, output) = try await run(arguments)
+        #expect(status == 1, "\(output)")
+        #expect(output.split(separator: "\n").count == 1 && output.contains(expected), "\(output)")
+    }
+}
