@@ -92,12 +92,18 @@ final class LoadWorker: @unchecked Sendable {
         }
     }
 
+    /// Arrivals due this soon after a timer fires are sent with it: one wake-up per batch, not one per
+    /// request (at 10,000 req/s a timer per arrival cost more than the requests). Such a request leaves up to
+    /// this much early, and its latency is then measured from its actual send.
+    static let batch: TimeAmount = .microseconds(500)
+
     private func tick() {
         timer = nil
         let now = NIODeadline.now()
+        let horizon = now + Self.batch
         while let arrival = next {
             let due = start + .nanoseconds(Int64(arrival.wallTime * 1e9))
-            guard due <= now else {
+            guard due <= horizon else {
                 timer = loop.scheduleTask(deadline: due) { self.tick() }
                 break
             }
@@ -132,13 +138,14 @@ final class LoadWorker: @unchecked Sendable {
     private func send(_ job: Job, on connection: LoadConnection) {
         let sent = NIODeadline.now()
         let late = sent - job.intended > limits.lateTolerance
+        let start = min(job.intended, sent)
         connection.send(job.request, keepBody: job.request.keepBody) { answer in
             let done = NIODeadline.now()
             let status = answer.status.map(StatusClass.init(status:)) ?? .error
             self.recorder.completed(
                 window: job.window, endpoint: job.endpoint, status: status, late: late,
-                corrected: (done - job.intended).nanoseconds, uncorrected: (done - sent).nanoseconds)
-            self.progress.completed(status: status, corrected: (done - job.intended).nanoseconds)
+                corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
+            self.progress.completed(status: status, corrected: (done - start).nanoseconds)
             self.factory.observe(job.request, answer)
             self.inFlight -= 1
             if answer.reusable, connection.isOpen, !self.stopping {
