@@ -11,7 +11,7 @@ public enum Shape: String, Sendable, CaseIterable {
     /// Share of a day's traffic per hour, in percent, before normalising. The brief gives ranges that overlap
     /// and leaves hours out: 06–09 carries its "≈10%" spread over three hours; each two-hour range splits
     /// evenly; an hour left out (11, 13, 16, 19) takes the mean of its neighbours; the night's "<1%" is 0.15%
-    /// an hour. Normalised, the 09–11 peak is 3.7× the day's average and the night 0.04×.
+    /// an hour. Normalised, the 09–11 peak is 2.62× the day's average and the night 0.026×.
     public static let hourlyShares: [Double] = [
         0.15, 0.15, 0.15, 0.15, 0.15, 0.15,  // 00–06 night
         3.3, 3.3, 3.4,  // 06–09 early risers
