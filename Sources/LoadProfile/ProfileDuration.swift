@@ -24,6 +24,7 @@ public enum ProfileDuration {
 
     /// `seconds` written back the shortest way that reads well: 90 → "1m30s", 0.25 → "250ms".
     public static func text(_ seconds: Double) -> String {
+        if seconds <= 0 { return "0s" }
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         var rest = Int(seconds.rounded())
         var parts: [String] = []

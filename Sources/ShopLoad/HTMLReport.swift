@@ -188,7 +188,11 @@ public struct HTMLReport {
     }
 
     func label(_ value: Double) -> String {
-        value >= 1_000 ? String(format: "%.0fk", value / 1_000) : value >= 10 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+        if value >= 1_000 {
+            let thousands = value / 1_000
+            return thousands == thousands.rounded() ? String(format: "%.0fk", thousands) : String(format: "%.1fk", thousands)
+        }
+        return value >= 10 ? String(format: "%.0f", value) : String(format: "%.1f", value)
     }
 
     func f(_ value: Double) -> String { String(format: "%.1f", value) }
