@@ -178,10 +178,15 @@ let package = Package(
                 "LoadProfile",
                 "ShopTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        .testTarget(name: "ShopStoreTests", dependencies: ["ShopStore", "ShopTestSupport"]),
+        .testTarget(
+            name: "ShopStoreTests",
+            dependencies: ["ShopStore", "ShopTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .testTarget(name: "ShopRedisTests", dependencies: ["ShopRedis", "ShopTestSupport"]),
         .testTarget(
             name: "ShopCacheTests",

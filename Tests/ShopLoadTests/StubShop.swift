@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
-import HummingbirdCore
-import Synchronization
+import NIOCore
 
 /// A stand-in for the API that answers at once, except that every `period` it stops answering for `stall`
 /// (wrk2's demonstration of coordinated omission): requests arriving then wait until it ends.
