@@ -13,9 +13,19 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
     /// `POST /v1/orders/{id}/cancel` of an order this customer placed (their order list until they have one).
     case cancel
 
-    public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    /// Its place in `allCases`, for arrays indexed by endpoint.
+    public var ordinal: Int {
+        switch self {
+        case .product: 0
+        case .catalog: 1
+        case .stock: 2
+        case .order: 3
+        case .orderRead: 4
+        case .cancel: 5
+        }
     }
+
+    public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool { lhs.ordinal < rhs.ordinal }
 }
 
 /// Weights over endpoints, drawn from with a uniform number in [0, 1).

@@ -44,7 +44,8 @@ final class LoadWorker: @unchecked Sendable {
 
     struct Job {
         let endpoint: Endpoint
-        let window: Int
+        /// Where its outcome is counted.
+        let slot: (window: WindowRecorder.Window, stats: WindowRecorder.Live)
         let intended: NIODeadline
         let request: PreparedRequest
     }
@@ -83,7 +84,7 @@ final class LoadWorker: @unchecked Sendable {
             self.next = nil
             self.timer?.cancel()
             while let job = self.waiting.popFirst() {
-                self.recorder.dropped(window: job.window, endpoint: job.endpoint)
+                self.recorder.dropped(job.slot)
                 self.inFlight -= 1
             }
             // Whatever is still on the wire then ends as an error (its connection closed under it).
@@ -117,16 +118,15 @@ final class LoadWorker: @unchecked Sendable {
     private func dispatch(_ arrival: ArrivalSchedule.Arrival, due: NIODeadline) {
         var random = SplitMix64(seed: arrival.seed)
         let endpoint = mix.pick(random.nextUnit())
-        let window = Int(arrival.profileTime / recorder.windowSeconds)
-        recorder.scheduled(window: window, endpoint: endpoint)
+        let slot = recorder.scheduled(window: Int(arrival.profileTime / recorder.windowSeconds), endpoint: endpoint)
         guard inFlight < limits.maxInFlight else {
-            recorder.dropped(window: window, endpoint: endpoint)
+            recorder.dropped(slot)
             progress.dropped()
             return
         }
         inFlight += 1
         progress.admitted()
-        let job = Job(endpoint: endpoint, window: window, intended: due, request: factory.make(endpoint, profileTime: arrival.profileTime, random: &random))
+        let job = Job(endpoint: endpoint, slot: slot, intended: due, request: factory.make(endpoint, profileTime: arrival.profileTime, random: &random))
         if let connection = idle.popLast() {
             send(job, on: connection)
         } else {
@@ -142,9 +142,7 @@ final class LoadWorker: @unchecked Sendable {
         connection.send(job.request, keepBody: job.request.keepBody) { answer in
             let done = NIODeadline.now()
             let status = answer.status.map(StatusClass.init(status:)) ?? .error
-            self.recorder.completed(
-                window: job.window, endpoint: job.endpoint, status: status, late: late,
-                corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
+            self.recorder.completed(job.slot, status: status, late: late, corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
             self.progress.completed(status: status, corrected: (done - start).nanoseconds)
             self.factory.observe(job.request, answer)
             self.inFlight -= 1
@@ -184,7 +182,7 @@ final class LoadWorker: @unchecked Sendable {
                     if let job = self.waiting.popFirst() {
                         let now = NIODeadline.now()
                         self.recorder.completed(
-                            window: job.window, endpoint: job.endpoint, status: .error, late: now - job.intended > self.limits.lateTolerance,
+                            job.slot, status: .error, late: now - job.intended > self.limits.lateTolerance,
                             corrected: (now - job.intended).nanoseconds, uncorrected: 0, sent: false)
                         self.progress.completed(status: .error, corrected: (now - job.intended).nanoseconds)
                         self.inFlight -= 1

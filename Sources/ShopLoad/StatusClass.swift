@@ -13,6 +13,17 @@ public enum StatusClass: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Its place in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .success: 0
+        case .redirect: 1
+        case .clientError: 2
+        case .serverError: 3
+        case .error: 4
+        }
+    }
+
     /// What an SLO counts as bad: server errors and requests that got no answer.
     public var isError: Bool { self == .serverError || self == .error }
 }

@@ -8,59 +8,83 @@ import LoadProfile
 final class WindowRecorder {
     final class Live {
         var counts = LoadResult.EndpointCounts()
+        /// By `StatusClass.allCases` order; into `counts.status` when the window closes.
+        var statuses = [Int](repeating: 0, count: StatusClass.allCases.count)
         var corrected = LatencyHistogram.make()
         var uncorrected = LatencyHistogram.make()
     }
 
+    /// A window's live figures: one `Live` per endpoint, and how many of its requests are unanswered.
+    final class Window {
+        var endpoints: [Live?] = Array(repeating: nil, count: Endpoint.allCases.count)
+        var outstanding = 0
+
+        func stats(_ endpoint: Endpoint) -> Live {
+            let index = endpoint.ordinal
+            if let stats = endpoints[index] { return stats }
+            let stats = Live()
+            endpoints[index] = stats
+            return stats
+        }
+    }
+
     let windowSeconds: Double
-    private var live: [Int: [Endpoint: Live]] = [:]
-    private var outstanding: [Int: Int] = [:]
+    private var live: [Int: Window] = [:]
+    /// The window arrivals were last scheduled in: almost every arrival falls in it.
+    private var latest: (index: Int, window: Window)?
     private(set) var closed: [Int: [String: LoadResult.EndpointCounts]] = [:]
 
     init(windowSeconds: Double) {
         self.windowSeconds = windowSeconds
     }
 
-    private func stats(_ window: Int, _ endpoint: Endpoint) -> Live {
-        if let stats = live[window]?[endpoint] { return stats }
-        let stats = Live()
-        live[window, default: [:]][endpoint] = stats
-        return stats
+    private func window(_ index: Int) -> Window {
+        if let latest, latest.index == index { return latest.window }
+        let window = live[index] ?? Window()
+        live[index] = window
+        latest = (index, window)
+        return window
     }
 
-    func scheduled(window: Int, endpoint: Endpoint) {
-        stats(window, endpoint).counts.scheduled += 1
-        outstanding[window, default: 0] += 1
+    /// An arrival due in `window`: the figures its outcome goes to, held by the request until it ends.
+    func scheduled(window index: Int, endpoint: Endpoint) -> (window: Window, stats: Live) {
+        let window = window(index)
+        let stats = window.stats(endpoint)
+        stats.counts.scheduled += 1
+        window.outstanding += 1
+        return (window, stats)
     }
 
-    func dropped(window: Int, endpoint: Endpoint) {
-        stats(window, endpoint).counts.dropped += 1
-        outstanding[window, default: 0] -= 1
+    func dropped(_ slot: (window: Window, stats: Live)) {
+        slot.stats.counts.dropped += 1
+        slot.window.outstanding -= 1
     }
 
-    func completed(window: Int, endpoint: Endpoint, status: StatusClass, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true) {
-        let stats = stats(window, endpoint)
+    func completed(_ slot: (window: Window, stats: Live), status: StatusClass, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true) {
+        let stats = slot.stats
         if sent { stats.counts.sent += 1 }
         if late { stats.counts.late += 1 }
-        stats.counts.status[status.rawValue, default: 0] += 1
+        stats.statuses[status.ordinal] += 1
         LatencyHistogram.record(corrected, in: &stats.corrected)
         if sent { LatencyHistogram.record(uncorrected, in: &stats.uncorrected) }
-        outstanding[window, default: 0] -= 1
+        slot.window.outstanding -= 1
     }
 
     /// Writes out every window before `window` with nothing left unanswered.
-    func closeWindows(before window: Int) {
-        for index in live.keys where index < window && (outstanding[index] ?? 0) == 0 {
+    func closeWindows(before index: Int) {
+        for (key, window) in live where key < index && window.outstanding == 0 {
             var endpoints: [String: LoadResult.EndpointCounts] = [:]
-            for (endpoint, stats) in live[index]! {
+            for (ordinal, stats) in window.endpoints.enumerated() {
+                guard let stats else { continue }
                 var counts = stats.counts
+                for (status, count) in zip(StatusClass.allCases, stats.statuses) where count > 0 { counts.status[status.rawValue] = count }
                 counts.corrected = SparseHistogram(stats.corrected)
                 counts.uncorrected = SparseHistogram(stats.uncorrected)
-                endpoints[endpoint.rawValue] = counts
+                endpoints[Endpoint.allCases[ordinal].rawValue] = counts
             }
-            closed[index] = endpoints
-            live[index] = nil
-            outstanding[index] = nil
+            closed[key] = endpoints
+            live[key] = nil
+            if latest?.index == key { latest = nil }
         }
     }
 }
