@@ -41,6 +41,9 @@ let package = Package(
             name: "LoadProfile",
             dependencies: ["ShopDomain", .product(name: "Yams", package: "Yams")]
         ),
+        // SLO maths: error budgets, burn rates, the multi-window alert conditions scaled to a period, and
+        // the rolling windows they are evaluated over. No I/O.
+        .target(name: "SLOMath"),
         // Every metric's name, help and handle, in the application's own Prometheus registry.
         .target(
             name: "ShopMetrics",
@@ -171,6 +174,7 @@ let package = Package(
         ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain"]),
         .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile"]),
+        .testTarget(name: "SLOMathTests", dependencies: ["SLOMath"]),
         .testTarget(
             name: "ShopLoadTests",
             dependencies: [

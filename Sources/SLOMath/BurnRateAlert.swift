@@ -1,0 +1,74 @@
+/// One multi-window burn-rate condition (Google SRE workbook, "Alerting on SLOs"; BRIEF §3): the error
+/// ratio over both the long and the short window is at least `factor` times the error budget.
+public struct BurnRateAlert: Sendable, Equatable, Codable {
+    public enum Severity: String, Sendable, Codable {
+        case page, ticket
+    }
+
+    public var severity: Severity
+    /// Seconds.
+    public var longWindow: Double
+    /// Seconds; a twelfth of the long window, so the alert resets minutes after the errors stop.
+    public var shortWindow: Double
+    public var factor: Double
+    /// The share of the period's budget spent when it fires at a constant burn: factor × long ÷ period.
+    public var budgetSpent: Double
+
+    public init(severity: Severity, longWindow: Double, shortWindow: Double, factor: Double, budgetSpent: Double) {
+        self.severity = severity
+        self.longWindow = longWindow
+        self.shortWindow = shortWindow
+        self.factor = factor
+        self.budgetSpent = budgetSpent
+    }
+
+    static let hour = 3_600.0
+    static let day = 86_400.0
+    /// The period the workbook's table is written for.
+    public static let referencePeriod = 30 * day
+
+    /// The workbook's four conditions for a 30-day period.
+    public static let reference: [BurnRateAlert] = [
+        BurnRateAlert(severity: .page, longWindow: hour, shortWindow: 5 * 60, factor: 14.4, budgetSpent: 0.02),
+        BurnRateAlert(severity: .page, longWindow: 6 * hour, shortWindow: 30 * 60, factor: 6, budgetSpent: 0.05),
+        BurnRateAlert(severity: .ticket, longWindow: day, shortWindow: 2 * hour, factor: 3, budgetSpent: 0.10),
+        BurnRateAlert(severity: .ticket, longWindow: 3 * day, shortWindow: 6 * hour, factor: 1, budgetSpent: 0.10),
+    ]
+
+    /// The four conditions for `period` seconds. From a week up, the windows stay as in the table and the
+    /// factors follow the same budget shares (factor = share × period ÷ long window: 13.44, 5.6, 2.8 and
+    /// 0.933 for 28 days). Below a week the windows shrink with the period and the factors stay, so an SLO
+    /// with a one-hour period (a test, a game day) pages after the same share of its budget.
+    public static func conditions(forPeriod period: Double) -> [BurnRateAlert] {
+        if period >= 7 * day {
+            return reference.map { alert in
+                var scaled = alert
+                scaled.factor = alert.budgetSpent * period / alert.longWindow
+                return scaled
+            }
+        }
+        let scale = period / referencePeriod
+        return reference.map { alert in
+            var scaled = alert
+            scaled.longWindow = alert.longWindow * scale
+            scaled.shortWindow = alert.shortWindow * scale
+            return scaled
+        }
+    }
+
+    /// The error ratio at which this condition holds for an objective's `budget` (1 − objective).
+    public func threshold(budget: Double) -> Double { factor * budget }
+
+    /// Whether `errorRatio` is at the threshold or above; a ratio equal to it in exact arithmetic counts,
+    /// whatever the rounding of factor × budget.
+    public func isReached(by errorRatio: Double, budget: Double) -> Bool {
+        errorRatio >= threshold(budget: budget) * (1 - 1e-12)
+    }
+
+    /// How long after errors step from none to `errorRatio` (constant) this fires: the long window must
+    /// fill to `factor × budget` (BRIEF §3: budget ÷ e × W × factor); nil when it never does.
+    public func timeToFire(errorRatio: Double, budget: Double) -> Double? {
+        guard isReached(by: errorRatio, budget: budget), errorRatio > 0 else { return nil }
+        return budget / errorRatio * longWindow * factor
+    }
+}

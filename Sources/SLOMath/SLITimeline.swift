@@ -1,0 +1,56 @@
+/// Good and total counts in equal steps of time (the SLI's numerator and denominator, summed separately),
+/// with the sums over any trailing window in constant time. What `shop-slo eval` runs the alert
+/// conditions over, on a load test's own clock or on a range read from Prometheus.
+public struct SLITimeline: Sendable {
+    /// Seconds per step.
+    public let step: Double
+    /// Running sums from the start: `bad[i]` and `total[i]` cover steps 0..<i.
+    private var badSums: [Double] = [0]
+    private var totalSums: [Double] = [0]
+
+    public init(step: Double) {
+        self.step = step
+    }
+
+    public var count: Int { totalSums.count - 1 }
+
+    /// Appends the next step's counts.
+    public mutating func append(bad: Double, total: Double) {
+        badSums.append(badSums[badSums.count - 1] + bad)
+        totalSums.append(totalSums[totalSums.count - 1] + total)
+    }
+
+    /// Bad and total over the `window` seconds ending with step `index` (inclusive); a window longer than
+    /// the timeline so far covers what there is.
+    public func sums(window: Double, endingAt index: Int) -> (bad: Double, total: Double) {
+        let end = min(index + 1, count)
+        let steps = max(Int((window / step).rounded()), 1)
+        let start = max(end - steps, 0)
+        return (badSums[end] - badSums[start], totalSums[end] - totalSums[start])
+    }
+
+    public func errorRatio(window: Double, endingAt index: Int) -> Double? {
+        let (bad, total) = sums(window: window, endingAt: index)
+        return total > 0 ? bad / total : nil
+    }
+
+    /// Every interval during which `alert` holds for `budget`, as step indices (start inclusive, end
+    /// exclusive), with `minimumRequests` in the long window as the low-traffic guard.
+    public func firing(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0) -> [Range<Int>] {
+        var intervals: [Range<Int>] = []
+        var start: Int?
+        for index in 0..<count {
+            let long = sums(window: alert.longWindow, endingAt: index)
+            let short = errorRatio(window: alert.shortWindow, endingAt: index) ?? 0
+            let holds = long.total >= max(minimumRequests, 1) && alert.isReached(by: long.bad / long.total, budget: budget)
+                && alert.isReached(by: short, budget: budget)
+            if holds, start == nil { start = index }
+            if !holds, let begun = start {
+                intervals.append(begun..<index)
+                start = nil
+            }
+        }
+        if let begun = start { intervals.append(begun..<count) }
+        return intervals
+    }
+}
