@@ -148,7 +148,7 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     /// Whether `client` runs `SELECT 1` within a second.
     private func answers(_ client: PostgresClient) async -> Bool {
         (try? await withDeadline(.seconds(1)) {
-            try await client.withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger) }
+            try await client.withConnection { connection in _ = try await connection.boundedQuery("SELECT 1", logger: self.logger, within: .seconds(1)) }
         }) != nil
     }
 
@@ -254,9 +254,7 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         func query(_ statement: SQL) async throws -> [SQLRow] {
             try await observer.observe(statement) {
                 try await PostgresDatabase.mapErrors {
-                    let result: EventLoopFuture<PostgresQueryResult> = connection.query(PostgresDatabase.bindings(statement), logger: logger)
-                    let answer = PostgresDatabase.answer(to: result, within: statementTimeout) { connection.close().whenComplete { _ in } }
-                    return try PostgresDatabase.rows(try await answer.get())
+                    try PostgresDatabase.rows(try await connection.boundedQuery(PostgresDatabase.bindings(statement), logger: logger, within: statementTimeout))
                 }
             }
         }
@@ -348,6 +346,15 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
             }
             throw StoreError.unreachable("\(error.code)")
         }
+    }
+}
+
+extension PostgresConnection {
+    /// `query` through `PostgresDatabase.answer(to:within:onTimeout:)`: unanswered after `limit`, it fails as
+    /// unreachable and the connection is closed.
+    func boundedQuery(_ query: PostgresQuery, logger: Logger, within limit: TimeAmount) async throws -> PostgresQueryResult {
+        let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
+        return try await PostgresDatabase.answer(to: result, within: limit) { self.close().whenComplete { _ in } }.get()
     }
 }
 
