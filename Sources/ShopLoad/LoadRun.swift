@@ -40,6 +40,8 @@ public struct LoadRunConfiguration: Sendable {
     var host: String { target.host ?? "127.0.0.1" }
     var port: Int { target.port ?? (target.scheme == "https" ? 443 : 80) }
     var hostHeader: String { target.port.map { "\(host):\($0)" } ?? host }
+    /// The target without a trailing slash, for appending paths.
+    var baseURL: String { target.absoluteString.trimmingSuffix("/") }
 }
 
 /// A run that cannot start or cannot go on: one line for the operator.
@@ -176,7 +178,7 @@ public final class LoadRun: Sendable {
         var skus: [String] = []
         var cursor: String?
         repeat {
-            var url = configuration.target.absoluteString.trimmingSuffix("/") + "/v1/products?limit=100"
+            var url = configuration.baseURL + "/v1/products?limit=100"
             if let cursor { url += "&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor) }
             let response: HTTPClient.Response
             do {
@@ -207,7 +209,7 @@ public final class LoadRun: Sendable {
                 log("fault schedule skipped at \(ProfileDuration.text(step.at)): no admin token (give --jwt-secret)")
                 continue
             }
-            var request = HTTPClientRequest(url: configuration.target.absoluteString.trimmingSuffix("/") + "/v1/admin/faults")
+            var request = HTTPClientRequest(url: configuration.baseURL + "/v1/admin/faults")
             request.method = .PUT
             request.headers.add(name: "Authorization", value: "Bearer " + token)
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -43,7 +43,6 @@ final class LoadWorker: @unchecked Sendable {
     private var timer: Scheduled<Void>?
 
     struct Job {
-        let endpoint: Endpoint
         /// Where its outcome is counted.
         let slot: (window: WindowRecorder.Window, stats: WindowRecorder.Live)
         let intended: NIODeadline
@@ -85,6 +84,7 @@ final class LoadWorker: @unchecked Sendable {
             self.timer?.cancel()
             while let job = self.waiting.popFirst() {
                 self.recorder.dropped(job.slot)
+                self.progress.dropped(wasAdmitted: true)
                 self.inFlight -= 1
             }
             // Whatever is still on the wire then ends as an error (its connection closed under it).
@@ -126,7 +126,7 @@ final class LoadWorker: @unchecked Sendable {
         }
         inFlight += 1
         progress.admitted()
-        let job = Job(endpoint: endpoint, slot: slot, intended: due, request: factory.make(endpoint, profileTime: arrival.profileTime, random: &random))
+        let job = Job(slot: slot, intended: due, request: factory.make(endpoint, profileTime: arrival.profileTime, random: &random))
         if let connection = idle.popLast() {
             send(job, on: connection)
         } else {

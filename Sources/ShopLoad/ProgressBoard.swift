@@ -37,8 +37,12 @@ public final class ProgressBoard: Sendable {
         state.withLock { $0.snapshot.admitted += 1 }
     }
 
-    func dropped() {
-        state.withLock { $0.snapshot.dropped += 1 }
+    /// An arrival dropped: at the in-flight cap, or admitted and then never sent (the run stopped).
+    func dropped(wasAdmitted: Bool = false) {
+        state.withLock { state in
+            state.snapshot.dropped += 1
+            if wasAdmitted { state.snapshot.admitted -= 1 }
+        }
     }
 
     /// The totals, and the latest window's p99, starting a new window.
