@@ -85,13 +85,18 @@ public struct LoadResult: Codable, Sendable {
         public var completed: Int { status.values.reduce(0, +) }
 
         mutating func add(_ other: EndpointCounts) {
+            addCounts(other)
+            corrected = SparseHistogram(Self.merged(corrected, other.corrected))
+            uncorrected = SparseHistogram(Self.merged(uncorrected, other.uncorrected))
+        }
+
+        /// The counters of `other`, not its histograms.
+        mutating func addCounts(_ other: EndpointCounts) {
             scheduled += other.scheduled
             sent += other.sent
             late += other.late
             dropped += other.dropped
             status.merge(other.status, uniquingKeysWith: +)
-            corrected = SparseHistogram(Self.merged(corrected, other.corrected))
-            uncorrected = SparseHistogram(Self.merged(uncorrected, other.uncorrected))
         }
 
         static func merged(_ a: SparseHistogram, _ b: SparseHistogram) -> Histogram<UInt64> {
@@ -152,13 +157,7 @@ public struct LoadResult: Codable, Sendable {
         for window in windows {
             for (endpoint, counts) in window.endpoints {
                 for key in [endpoint, "all"] {
-                    var total = totals[key] ?? EndpointCounts()
-                    total.scheduled += counts.scheduled
-                    total.sent += counts.sent
-                    total.late += counts.late
-                    total.dropped += counts.dropped
-                    total.status.merge(counts.status, uniquingKeysWith: +)
-                    totals[key] = total
+                    totals[key, default: EndpointCounts()].addCounts(counts)
                     var pair = histograms[key] ?? (LatencyHistogram.make(), LatencyHistogram.make())
                     pair.corrected.add(counts.corrected.histogram)
                     pair.uncorrected.add(counts.uncorrected.histogram)

@@ -43,8 +43,9 @@ public struct SummaryTable {
         seconds >= 1 ? String(format: "%.2fs", seconds) : String(format: "%.1fms", seconds * 1000)
     }
 
-    static func short(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    /// A rate or a speed as people read it: whole from 100 up, two decimals below unless whole.
+    public static func short(_ value: Double) -> String {
+        value >= 100 || value == value.rounded() ? String(Int(value.rounded())) : String(format: "%.2f", value)
     }
 
     static func observed(_ outcome: LoadResult.ThresholdOutcome) -> String {

@@ -114,10 +114,6 @@ public struct SQLRow: Sendable {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 /// What goes wrong below the domain: the database is out of reach, or it answered in a way the code
 /// does not expect. Both become a logged internal failure or a 503, never a leak of detail to a client.
 public enum StoreError: Error, Sendable {

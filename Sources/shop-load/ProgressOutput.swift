@@ -1,6 +1,7 @@
 import Foundation
 import LoadProfile
 import NIOCore
+import ShopDomain
 import ShopLoad
 
 /// The run's progress for whoever watches: one line rewritten in place on a terminal, a plain line every
@@ -57,10 +58,6 @@ final class ProgressOutput: Sendable {
     func finish() {
         if mode == .line { FileHandle.standardError.write(Data("\n".utf8)) }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Ctrl-C (SIGINT) runs `action` once instead of killing the process, so the result is still written.

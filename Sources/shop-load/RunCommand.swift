@@ -140,7 +140,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let output = ProgressOutput(mode: progress, run: run)
         output.line(
-            "shop-load: \(profile.name) against \(url.absoluteString): \(ProfileDuration.text(end)) of profile time in \(ProfileDuration.text(end / speed)) of wall time (speed \(Self.number(speed))×), peak \(Self.number(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")
+            "shop-load: \(profile.name) against \(url.absoluteString): \(ProfileDuration.text(end)) of profile time in \(ProfileDuration.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")
         let interrupt = Interrupt { run.stop() }
         defer { interrupt.cancel() }
         let reporter = Task { await output.report() }
@@ -191,9 +191,5 @@ struct RunCommand: AsyncParsableCommand {
             if let text = try? String(contentsOfFile: candidate, encoding: .utf8) { return (candidate, text) }
         }
         throw LoadRunError("\(name): no such profile file (nor loadtests/\(name).yaml)")
-    }
-
-    static func number(_ value: Double) -> String {
-        value >= 100 || value == value.rounded() ? String(Int(value.rounded())) : String(format: "%.2f", value)
     }
 }
