@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "shop-api", targets: ["shop-api"]),
         .executable(name: "shop-load", targets: ["shop-load"]),
+        .executable(name: "shop-slo", targets: ["shop-slo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -44,6 +45,12 @@ let package = Package(
         // SLO maths: error budgets, burn rates, the multi-window alert conditions scaled to a period, and
         // the rolling windows they are evaluated over. No I/O.
         .target(name: "SLOMath"),
+        // SLO specs (native and OpenSLO) and what they compile to: Prometheus rules and their promtool
+        // tests. No I/O (it parses and writes text it is given).
+        .target(
+            name: "SLOSpec",
+            dependencies: ["SLOMath", "ShopDomain", "ShopMetrics", .product(name: "Yams", package: "Yams")]
+        ),
         // Every metric's name, help and handle, in the application's own Prometheus registry.
         .target(
             name: "ShopMetrics",
@@ -162,6 +169,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "shop-slo",
+            dependencies: [
+                "SLOSpec",
+                "SLOMath",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Real databases for tests: a temporary SQLite file, or a fresh database on a PostgreSQL server.
         .target(
             name: "ShopTestSupport",
@@ -173,8 +188,9 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain"]),
-        .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile"]),
+        .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile", "ShopDomain"]),
         .testTarget(name: "SLOMathTests", dependencies: ["SLOMath"]),
+        .testTarget(name: "SLOSpecTests", dependencies: ["SLOSpec", "SLOMath", "ShopAPI", "ShopTestSupport"]),
         .testTarget(
             name: "ShopLoadTests",
             dependencies: [

@@ -3,19 +3,7 @@ import ShopDomain
 import Yams
 
 /// A profile file that cannot be used: one line naming the file, the field and what is wrong.
-public struct ProfileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let file: String
-    public let field: String
-    public let reason: String
-
-    public init(file: String, field: String, reason: String) {
-        self.file = file
-        self.field = field
-        self.reason = reason
-    }
-
-    public var description: String { field.isEmpty ? "\(file): \(reason)" : "\(file): \(field): \(reason)" }
-}
+public typealias ProfileError = FileFieldError
 
 extension Profile {
     /// Parses and checks a profile written in YAML (the format is in `loadtests/README.md`).
@@ -25,7 +13,7 @@ extension Profile {
         do {
             raw = try YAMLDecoder().decode(RawProfile.self, from: yaml)
         } catch let error as DecodingError {
-            throw Self.explain(error, file: file)
+            throw ProfileError(decoding: error, file: file)
         } catch {
             throw fail("", "not valid YAML: \(error)")
         }
@@ -34,7 +22,7 @@ extension Profile {
                 if let fallback { return fallback }
                 throw fail(field, "is required (a duration such as 24h, 90m, 30s)")
             }
-            guard let seconds = ProfileDuration.seconds(text) else { throw fail(field, "\"\(text)\" is not a duration (24h, 90m, 30s, 250ms)") }
+            guard let seconds = DurationText.seconds(text) else { throw fail(field, "\"\(text)\" is not a duration (24h, 90m, 30s, 250ms)") }
             return seconds
         }
 
@@ -65,7 +53,7 @@ extension Profile {
                 guard point.count == 2 else { throw fail(field, "must be a [time, multiplier] pair") }
                 let time = try parseDuration(point[0], field + "[0]")
                 guard let value = Double(point[1]), value >= 0, value.isFinite else { throw fail(field + "[1]", "must be a multiplier of 0 or more") }
-                if let last = curve.last, time < last.time { throw fail(field, "times must not go back (\(point[0]) after \(ProfileDuration.text(last.time)))") }
+                if let last = curve.last, time < last.time { throw fail(field, "times must not go back (\(point[0]) after \(DurationText.text(last.time)))") }
                 curve.append(.init(time, value))
             }
             multiplier = multiplier.multiplied(by: RateCurve(points: curve, duration: duration))
@@ -75,7 +63,7 @@ extension Profile {
             let field = "rate.spikes[\(index)]"
             let start = try parseDuration(spike.start, field + ".start")
             let length = try parseDuration(spike.duration, field + ".duration")
-            guard length > 0, start + length <= duration else { throw fail(field, "must lie inside the profile's \(ProfileDuration.text(duration))") }
+            guard length > 0, start + length <= duration else { throw fail(field, "must lie inside the profile's \(DurationText.text(duration))") }
             guard let factor = spike.multiplier, factor > 0, factor.isFinite else { throw fail(field + ".multiplier", "must be a positive number") }
             let hotShare = spike.hotShare ?? (spike.hotSKUs == nil ? 0 : 0.8)
             guard (0...1).contains(hotShare) else { throw fail(field + ".hot_share", "must be between 0 and 1") }
@@ -120,7 +108,7 @@ extension Profile {
         for (index, step) in (raw.faults ?? []).enumerated() {
             let field = "faults[\(index)]"
             let at = try parseDuration(step.at, field + ".at")
-            guard at <= duration else { throw fail(field + ".at", "is after the profile's end (\(ProfileDuration.text(duration)))") }
+            guard at <= duration else { throw fail(field + ".at", "is after the profile's end (\(DurationText.text(duration)))") }
             let set = step.set ?? RawFaults()
             var routes: [String: Faults.RouteFault] = [:]
             for (route, fault) in set.routes ?? [:] {
@@ -146,35 +134,6 @@ extension Profile {
             } catch {
                 throw fail("thresholds[\(index)]", error.reason)
             }
-        }
-    }
-
-    /// A decoding error as the field it is about.
-    static func explain(_ error: DecodingError, file: String) -> ProfileError {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return ProfileError(file: file, field: path(context.codingPath), reason: "expected \(Self.describe(type))")
-        case .valueNotFound(let type, let context):
-            return ProfileError(file: file, field: path(context.codingPath), reason: "expected \(Self.describe(type)), found nothing")
-        case .keyNotFound(let key, let context):
-            return ProfileError(file: file, field: path(context.codingPath + [key]), reason: "is required")
-        case .dataCorrupted(let context):
-            let reason = context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            return ProfileError(file: file, field: path(context.codingPath), reason: reason.split(separator: "\n").first.map(String.init) ?? "not valid")
-        @unknown default:
-            return ProfileError(file: file, field: "", reason: "\(error)")
-        }
-    }
-
-    static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "text"
-        case is Double.Type, is Int.Type: "a number"
-        case is [String].Type, is [[String]].Type, is [RawSpike].Type, is [RawFaultStep].Type: "a list"
-        default: "a mapping"
         }
     }
 }

@@ -1,3 +1,4 @@
+import ShopDomain
 import Foundation
 
 /// A pass/fail condition on a run's summary, written `[endpoint:]metric<value`: `p99<300ms`,
@@ -49,7 +50,7 @@ public struct Threshold: Sendable, Equatable, Codable, CustomStringConvertible {
         }
         switch metric {
         case .percentile:
-            guard let seconds = ProfileDuration.seconds(String(rest)), rest.last?.isLetter == true else {
+            guard let seconds = DurationText.seconds(String(rest)), rest.last?.isLetter == true else {
                 throw ThresholdError(expression, "a latency needs a unit: 300ms, 1s")
             }
             limit = seconds

@@ -34,16 +34,22 @@ public struct SLITimeline: Sendable {
         return total > 0 ? bad / total : nil
     }
 
+    /// Whether `alert` holds at step `index`: both windows at the threshold for `budget`, and at least
+    /// `minimumRequests` (and one) in the long window, the low-traffic guard.
+    public func holds(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0, at index: Int) -> Bool {
+        let long = sums(window: alert.longWindow, endingAt: index)
+        let short = errorRatio(window: alert.shortWindow, endingAt: index) ?? 0
+        return long.total >= max(minimumRequests, 1) && alert.isReached(by: long.bad / long.total, budget: budget)
+            && alert.isReached(by: short, budget: budget)
+    }
+
     /// Every interval during which `alert` holds for `budget`, as step indices (start inclusive, end
     /// exclusive), with `minimumRequests` in the long window as the low-traffic guard.
     public func firing(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0) -> [Range<Int>] {
         var intervals: [Range<Int>] = []
         var start: Int?
         for index in 0..<count {
-            let long = sums(window: alert.longWindow, endingAt: index)
-            let short = errorRatio(window: alert.shortWindow, endingAt: index) ?? 0
-            let holds = long.total >= max(minimumRequests, 1) && alert.isReached(by: long.bad / long.total, budget: budget)
-                && alert.isReached(by: short, budget: budget)
+            let holds = holds(alert, budget: budget, minimumRequests: minimumRequests, at: index)
             if holds, start == nil { start = index }
             if !holds, let begun = start {
                 intervals.append(begun..<index)

@@ -1,3 +1,4 @@
+import ShopDomain
 import Foundation
 import Histogram
 import LoadProfile
@@ -75,7 +76,7 @@ public struct HTMLReport {
             </style></head><body>
             <h1>shop-load — \(escape(result.profile.name))</h1>
             <p>\(escape(result.profile.description))</p>
-            <p>Target \(escape(result.target)) · profile time \(ProfileDuration.text(result.clocks.profileEndSeconds - result.clocks.profileStartSeconds)) replayed in \(String(format: "%.1f", result.clocks.wallSeconds)) s of wall time (speed \(SummaryTable.short(result.clocks.speed))×) · started \(escape(result.clocks.startedAt)) · seed \(result.profile.seed) · shards \(result.shards.map(\.description).joined(separator: ", "))\(result.interrupted ? " · <b>interrupted</b>" : "")</p>
+            <p>Target \(escape(result.target)) · profile time \(DurationText.text(result.clocks.profileEndSeconds - result.clocks.profileStartSeconds)) replayed in \(String(format: "%.1f", result.clocks.wallSeconds)) s of wall time (speed \(SummaryTable.short(result.clocks.speed))×) · started \(escape(result.clocks.startedAt)) · seed \(result.profile.seed) · shards \(result.shards.map(\.description).joined(separator: ", "))\(result.interrupted ? " · <b>interrupted</b>" : "")</p>
             <p>Time axes are profile time; wall time is profile time ÷ \(SummaryTable.short(result.clocks.speed)). Shaded: <span class="swatch" style="background:#f5b5bb"></span>faults set · <span class="swatch" style="background:#bfdbfe"></span>traffic spikes (both: purple).</p>
 
             """
@@ -110,7 +111,7 @@ public struct HTMLReport {
             encoder.outputFormatting = [.sortedKeys]
             for step in result.profile.faults {
                 let settings = (try? encoder.encode(step.settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-                html += "<tr><td>\(ProfileDuration.text(step.atSeconds))</td><td>\(String(format: "%.1f s", step.atSeconds / result.clocks.speed))</td><td>\(escape(settings))</td></tr>\n"
+                html += "<tr><td>\(DurationText.text(step.atSeconds))</td><td>\(String(format: "%.1f s", step.atSeconds / result.clocks.speed))</td><td>\(escape(settings))</td></tr>\n"
             }
             html += "</table>\n"
         }
@@ -138,7 +139,7 @@ public struct HTMLReport {
         }
         for tick in 0...6 {
             let time = end * Double(tick) / 6
-            svg += "<text x=\"\(f(x(time)))\" y=\"\(f(height - bottom + 16))\" font-size=\"11\" text-anchor=\"middle\">\(ProfileDuration.text(time))</text>\n"
+            svg += "<text x=\"\(f(x(time)))\" y=\"\(f(height - bottom + 16))\" font-size=\"11\" text-anchor=\"middle\">\(DurationText.text(time))</text>\n"
         }
         svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 4))\" font-size=\"11\" text-anchor=\"middle\">profile time (\(unit) on the left)</text>\n"
         svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#999\"/>\n"

@@ -206,7 +206,7 @@ public final class LoadRun: Sendable {
             if wait > .zero { try? await Task.sleep(for: .nanoseconds(wait.nanoseconds)) }
             if Task.isCancelled || stopped.withLock({ $0 }) { return }
             guard let token = configuration.adminToken else {
-                log("fault schedule skipped at \(ProfileDuration.text(step.at)): no admin token (give --jwt-secret)")
+                log("fault schedule skipped at \(DurationText.text(step.at)): no admin token (give --jwt-secret)")
                 continue
             }
             var request = HTTPClientRequest(url: configuration.baseURL + "/v1/admin/faults")
@@ -217,9 +217,9 @@ public final class LoadRun: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-                log("faults at \(ProfileDuration.text(step.at)) (profile time): HTTP \(response.status.code) \(String(decoding: body, as: UTF8.self))")
+                log("faults at \(DurationText.text(step.at)) (profile time): HTTP \(response.status.code) \(String(decoding: body, as: UTF8.self))")
             } catch {
-                log("faults at \(ProfileDuration.text(step.at)) (profile time) not applied: \(error)")
+                log("faults at \(DurationText.text(step.at)) (profile time) not applied: \(error)")
             }
         }
     }

@@ -1,3 +1,4 @@
+import ShopDomain
 import Foundation
 import LoadProfile
 
@@ -12,7 +13,7 @@ public struct SummaryTable {
         let clocks = result.clocks
         var lines: [String] = []
         lines.append(
-            "\(result.profile.name): \(ProfileDuration.text(clocks.profileEndSeconds - clocks.profileStartSeconds)) of profile time in "
+            "\(result.profile.name): \(DurationText.text(clocks.profileEndSeconds - clocks.profileStartSeconds)) of profile time in "
                 + "\(String(format: "%.1f", clocks.wallSeconds)) s of wall time (speed \(Self.short(clocks.speed))×)\(result.interrupted ? ", interrupted" : "")")
         let header = ["endpoint", "count", "rate/s", "errors", "p50", "p90", "p99", "p99.9", "max", "late", "dropped"]
         var rows: [[String]] = [header]

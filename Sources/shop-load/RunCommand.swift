@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         var end = profile.duration
         if let until {
-            guard let seconds = ProfileDuration.seconds(until), seconds > 0 else { throw LoadRunError("--until \(until) is not a duration (2h, 30m)") }
+            guard let seconds = DurationText.seconds(until), seconds > 0 else { throw LoadRunError("--until \(until) is not a duration (2h, 30m)") }
             end = min(seconds, profile.duration)
         }
         var speed = profile.speed
@@ -105,7 +105,7 @@ struct RunCommand: AsyncParsableCommand {
             guard given > 0, given.isFinite else { throw LoadRunError("--speed must be a positive number") }
             speed = given
         case (nil, .some(let text)):
-            guard let wall = ProfileDuration.seconds(text), wall > 0 else { throw LoadRunError("--duration \(text) is not a duration (10m, 90s)") }
+            guard let wall = DurationText.seconds(text), wall > 0 else { throw LoadRunError("--duration \(text) is not a duration (10m, 90s)") }
             speed = end / wall
         case (nil, nil): break
         }
@@ -118,7 +118,7 @@ struct RunCommand: AsyncParsableCommand {
             parsedShard = parsed
         }
         guard workers >= 1, connections >= 1, maxInFlight >= 1 else { throw LoadRunError("--workers, --connections and --max-in-flight must be at least 1") }
-        guard let tolerance = ProfileDuration.seconds(lateTolerance) else { throw LoadRunError("--late-tolerance \(lateTolerance) is not a duration") }
+        guard let tolerance = DurationText.seconds(lateTolerance) else { throw LoadRunError("--late-tolerance \(lateTolerance) is not a duration") }
 
         let lifetime = end / speed + 3_600
         let (customers, admin) = try await tokens(users: profile.users, lifetime: lifetime, environment: environment)
@@ -140,7 +140,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let output = ProgressOutput(mode: progress, run: run)
         output.line(
-            "shop-load: \(profile.name) against \(url.absoluteString): \(ProfileDuration.text(end)) of profile time in \(ProfileDuration.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")
+            "shop-load: \(profile.name) against \(url.absoluteString): \(DurationText.text(end)) of profile time in \(DurationText.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")
         let interrupt = Interrupt { run.stop() }
         defer { interrupt.cancel() }
         let reporter = Task { await output.report() }

@@ -1,3 +1,4 @@
+import ShopDomain
 import LoadProfile
 import Testing
 
@@ -73,10 +74,10 @@ struct ProfileFileTests {
     }
 
     @Test func durationsReadAndWrite() {
-        #expect(ProfileDuration.seconds("250ms") == 0.25 && ProfileDuration.seconds("90m") == 5_400 && ProfileDuration.seconds("2d") == 172_800)
-        #expect(ProfileDuration.seconds("1y") == Shape.year && ProfileDuration.seconds("42") == 42)
-        #expect(ProfileDuration.seconds("-1s") == nil && ProfileDuration.seconds("soon") == nil)
-        #expect(ProfileDuration.text(5_400) == "1h30m" && ProfileDuration.text(0.25) == "250ms")
+        #expect(DurationText.seconds("250ms") == 0.25 && DurationText.seconds("90m") == 5_400 && DurationText.seconds("2d") == 172_800)
+        #expect(DurationText.seconds("1y") == Shape.year && DurationText.seconds("42") == 42)
+        #expect(DurationText.seconds("-1s") == nil && DurationText.seconds("soon") == nil)
+        #expect(DurationText.text(5_400) == "1h30m" && DurationText.text(0.25) == "250ms")
     }
 
     @Test func theMixDrawsByWeight() {

@@ -8,6 +8,9 @@ public enum TestTools {
     public static var promtool: String? { find("promtool") }
     public static var prometheus: String? { find("prometheus") }
 
+    /// The package's root folder (where `slos/`, `alerts/` and `loadtests/` are), from this file's place.
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
     public static func find(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }

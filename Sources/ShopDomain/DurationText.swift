@@ -1,8 +1,8 @@
 import Foundation
 
-/// Durations as profiles and flags write them: numbers with units (`ms`, `s`, `m`, `h`, `d`, `w`, `y` of
-/// 365 days), several in a row as in `1h30m`, or a bare number of seconds. Returns seconds.
-public enum ProfileDuration {
+/// Durations as profiles, SLO specs, flags and Prometheus write them: numbers with units (`ms`, `s`, `m`,
+/// `h`, `d`, `w`, `y` of 365 days), several in a row as in `1h30m`, or a bare number of seconds.
+public enum DurationText {
     static let units: [String: Double] = ["ms": 0.001, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800, "y": 31_536_000]
 
     public static func seconds(_ text: String) -> Double? {
@@ -22,13 +22,13 @@ public enum ProfileDuration {
         return total
     }
 
-    /// `seconds` written back the shortest way that reads well: 90 → "1m30s", 0.25 → "250ms".
+    /// `seconds` written back the shortest way that reads well and Prometheus parses, exact to the
+    /// millisecond: 90 → "1m30s", 0.25 → "250ms", 10.5 → "10s500ms".
     public static func text(_ seconds: Double) -> String {
-        if seconds <= 0 { return "0s" }
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
-        var rest = Int(seconds.rounded())
+        var rest = Int((seconds * 1000).rounded())
+        if rest <= 0 { return "0s" }
         var parts: [String] = []
-        for (suffix, scale) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where rest >= scale {
+        for (suffix, scale) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] where rest >= scale {
             parts.append("\(rest / scale)\(suffix)")
             rest %= scale
         }

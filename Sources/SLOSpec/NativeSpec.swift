@@ -1,0 +1,102 @@
+import Foundation
+import ShopDomain
+
+/// The native format: a service and its SLOs, each with an availability, latency or ratio indicator.
+enum NativeSpec {
+    struct File: Decodable {
+        var service: String?
+        /// Where runbooks live; `runbook_url` is this and `<alert name>.md`.
+        var runbooks: String?
+        var slos: [SLO]?
+    }
+
+    struct SLO: Decodable {
+        var name: String?
+        var displayName: String?
+        var description: String?
+        var objective: String?
+        var period: String?
+        var minimumRequests: Double?
+        var indicator: RawIndicator?
+    }
+
+    struct RawIndicator: Decodable {
+        var availability: Routes?
+        var latency: Routes?
+        var ratio: Ratio?
+    }
+
+    struct Routes: Decodable {
+        var method: String?
+        var routes: [String]?
+        var threshold: String?
+    }
+
+    struct Ratio: Decodable {
+        var good: String?
+        var bad: String?
+        var total: String?
+    }
+
+    static let defaultMinimumRequests = 100.0
+
+    static func objectives(_ file: File, file path: String) throws(SpecError) -> [ServiceLevelObjective] {
+        func fail(_ field: String, _ reason: String) -> SpecError { SpecError(file: path, field: field, reason: reason) }
+        guard let service = file.service, !service.isEmpty else { throw fail("service", "is required") }
+        guard let slos = file.slos, !slos.isEmpty else { throw fail("slos", "must list at least one SLO") }
+        let runbooks = file.runbooks ?? "runbooks"
+        var objectives: [ServiceLevelObjective] = []
+        for (index, slo) in slos.enumerated() {
+            let field = "slos[\(index)]"
+            let name = try SLOSpecs.checkName(slo.name, file: path, field: field + ".name")
+            let objective = try SLOSpecs.objective(slo.objective, file: path, field: field + ".objective")
+            let period = try SLOSpecs.duration(slo.period ?? "30d", file: path, field: field + ".period")
+            let minimum = slo.minimumRequests ?? defaultMinimumRequests
+            guard minimum >= 0, minimum.isFinite else { throw fail(field + ".minimumRequests", "must be 0 or more") }
+            let indicator = try indicator(slo.indicator, file: path, field: field + ".indicator")
+            var made = ServiceLevelObjective(
+                name: name, displayName: slo.displayName ?? name, description: slo.description ?? "", service: service,
+                objective: objective, period: .rolling(period), indicator: indicator, minimumRequests: minimum, runbookURL: "", file: path)
+            made.runbookURL = runbooks + "/" + made.alertName + ".md"
+            objectives.append(made)
+        }
+        return objectives
+    }
+
+    static func indicator(_ raw: RawIndicator?, file: String, field: String) throws(SpecError) -> Indicator {
+        func fail(_ field: String, _ reason: String) -> SpecError { SpecError(file: file, field: field, reason: reason) }
+        guard let raw else { throw fail(field, "is required (availability, latency or ratio)") }
+        let given = [raw.availability != nil, raw.latency != nil, raw.ratio != nil].filter { $0 }.count
+        guard given == 1 else { throw fail(field, "must be exactly one of availability, latency or ratio") }
+        func routes(_ routes: Routes, _ field: String) throws(SpecError) -> HTTPRoutes {
+            guard let method = routes.method, ["GET", "POST", "PUT", "DELETE", "PATCH"].contains(method) else {
+                throw fail(field + ".method", "must be an HTTP method in capitals (GET, POST)")
+            }
+            guard let templates = routes.routes, !templates.isEmpty else { throw fail(field + ".routes", "must list at least one route template") }
+            for (index, template) in templates.enumerated() where !template.hasPrefix("/") {
+                throw fail(field + ".routes[\(index)]", "\"\(template)\" is not a route template (/v1/orders/{id})")
+            }
+            return HTTPRoutes(method: method, templates: templates)
+        }
+        if let availability = raw.availability {
+            return .availability(try routes(availability, field + ".availability"))
+        }
+        if let latency = raw.latency {
+            let within = try routes(latency, field + ".latency")
+            guard let text = latency.threshold, let threshold = DurationText.seconds(text), threshold > 0 else {
+                throw fail(field + ".latency.threshold", "is required (a duration such as 300ms)")
+            }
+            guard HTTPRoutes.isBucketBound(threshold) else {
+                throw fail(field + ".latency.threshold", "\(text) is not a bucket bound of the request duration histogram, so the SLI would not be exact")
+            }
+            return .latency(within, threshold: threshold)
+        }
+        let ratio = raw.ratio!
+        let total = try SLOSpecs.selector(ratio.total, file: file, field: field + ".ratio.total")
+        switch (ratio.good, ratio.bad) {
+        case (let good?, nil): return .ratio(RatioQuery(.good(try SLOSpecs.selector(good, file: file, field: field + ".ratio.good")), total: total))
+        case (nil, let bad?): return .ratio(RatioQuery(.bad(try SLOSpecs.selector(bad, file: file, field: field + ".ratio.bad")), total: total))
+        default: throw fail(field + ".ratio", "needs either good or bad, besides total")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import SLOMath
+
+/// One service-level objective, from a native spec or an OpenSLO file: what is measured, the share that
+/// must be good, over which period, and what its alerts are called and link to.
+public struct ServiceLevelObjective: Sendable, Equatable {
+    /// Lower-case words joined by hyphens (`order-placement-availability`): the `slo` label's value.
+    public var name: String
+    public var displayName: String
+    public var description: String
+    /// The `service` label's value.
+    public var service: String
+    /// The good share to reach: 0.999 for 99.9%.
+    public var objective: Double
+    public var period: SLOPeriod
+    public var indicator: Indicator
+    /// Requests the long window of an alert condition must hold before it may fire: at 10 requests an hour
+    /// one failure is a 1000× burn (BRIEF §3).
+    public var minimumRequests: Double
+    /// Where the alert's `runbook_url` points.
+    public var runbookURL: String
+    /// The spec file it came from, for messages.
+    public var file: String
+
+    public init(
+        name: String, displayName: String, description: String, service: String, objective: Double, period: SLOPeriod,
+        indicator: Indicator, minimumRequests: Double, runbookURL: String, file: String
+    ) {
+        self.name = name
+        self.displayName = displayName
+        self.description = description
+        self.service = service
+        self.objective = objective
+        self.period = period
+        self.indicator = indicator
+        self.minimumRequests = minimumRequests
+        self.runbookURL = runbookURL
+        self.file = file
+    }
+
+    /// The alert's name: the SLO's words in upper camel case and `BudgetBurn`, one per SLO, with the
+    /// severity (page or ticket) as a label.
+    public var alertName: String {
+        name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "BudgetBurn"
+    }
+
+    public var errorBudget: ErrorBudget { ErrorBudget(objective: objective, period: period.seconds) }
+
+    /// The multi-window, multi-burn-rate conditions for this SLO's period (BRIEF §3).
+    public var alertConditions: [BurnRateAlert] { BurnRateAlert.conditions(forPeriod: period.seconds) }
+
+    /// Every window the SLI is recorded over: the alert conditions' long and short windows, then the period.
+    public var recordedWindows: [Double] {
+        let windows = alertConditions.flatMap { [$0.shortWindow, $0.longWindow] } + [period.seconds]
+        return Array(Set(windows)).sorted()
+    }
+}
+
+/// The period an SLO's budget covers: rolling, or the calendar month (whose alerts use the 30-day
+/// windows and factors, as the workbook does, and whose budget `eval` counts from the month's start).
+public struct SLOPeriod: Sendable, Equatable {
+    public var seconds: Double
+    public var calendarMonth: Bool
+
+    public static func rolling(_ seconds: Double) -> SLOPeriod { SLOPeriod(seconds: seconds, calendarMonth: false) }
+    public static let calendarMonth = SLOPeriod(seconds: BurnRateAlert.referencePeriod, calendarMonth: true)
+}
+
+/// What an SLO counts, good or bad.
+public enum Indicator: Sendable, Equatable {
+    /// Requests to these routes that got no server error (5xx).
+    case availability(HTTPRoutes)
+    /// Requests to these routes answered within `threshold` seconds (a bucket bound of the request
+    /// duration histogram).
+    case latency(HTTPRoutes, threshold: Double)
+    /// Any ratio of counters, written as PromQL selectors (what OpenSLO's `ratioMetric` gives).
+    case ratio(RatioQuery)
+}
+
+/// Routes of the API, by method and route template (the `http_route` label).
+public struct HTTPRoutes: Sendable, Equatable {
+    public var method: String
+    public var templates: [String]
+
+    public init(method: String, templates: [String]) {
+        self.method = method
+        self.templates = templates
+    }
+
+    public func contains(method: String, template: String) -> Bool {
+        self.method == method && templates.contains(template)
+    }
+}
