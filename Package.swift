@@ -56,6 +56,11 @@ let package = Package(
             name: "ShopMetrics",
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]
         ),
+        // Structured JSON log lines (one per event, buffered writes) for every program's swift-log.
+        .target(
+            name: "JSONLogging",
+            dependencies: ["ShopDomain", .product(name: "Logging", package: "swift-log")]
+        ),
         // SQL adapters (SQLite default, PostgreSQL for production) behind one repository protocol.
         .target(
             name: "ShopStore",
@@ -121,6 +126,7 @@ let package = Package(
                 "ShopCache",
                 "PaymentGateway",
                 "ShopAuth",
+                "JSONLogging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -136,6 +142,7 @@ let package = Package(
             name: "shop-api",
             dependencies: [
                 "ShopAPI",
+                "JSONLogging",
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -169,11 +176,37 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // shop-slo's adapters: Prometheus's query API, a shop-load result as an SLI timeline, Alertmanager's
+        // v2 API, and the burn-rate alerter that joins them.
+        .target(
+            name: "SLOAdapters",
+            dependencies: [
+                "SLOSpec",
+                "SLOMath",
+                "ShopDomain",
+                "ShopMetrics",
+                "ShopLoad",
+                "LoadProfile",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "shop-slo",
             dependencies: [
                 "SLOSpec",
                 "SLOMath",
+                "SLOAdapters",
+                "ShopLoad",
+                "ShopDomain",
+                "JSONLogging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -190,7 +223,8 @@ let package = Package(
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain"]),
         .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile", "ShopDomain"]),
         .testTarget(name: "SLOMathTests", dependencies: ["SLOMath"]),
-        .testTarget(name: "SLOSpecTests", dependencies: ["SLOSpec", "SLOMath", "ShopAPI", "ShopTestSupport"]),
+        .testTarget(name: "SLOAdaptersTests", dependencies: ["SLOAdapters", "SLOSpec", "ShopLoad"]),
+        .testTarget(name: "SLOSpecTests", dependencies: ["SLOSpec", "SLOMath", "ShopAPI", "ShopTestSupport", "LoadProfile"]),
         .testTarget(
             name: "ShopLoadTests",
             dependencies: [
@@ -220,6 +254,8 @@ let package = Package(
                 "ShopMetrics",
                 "ShopRedis",
                 "ShopTestSupport",
+                "JSONLogging",
+                "SLOSpec",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -26,6 +26,20 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
     }
 
     public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool { lhs.ordinal < rhs.ordinal }
+
+    /// The route it calls, as the API's route table spells it (a test holds it to `APIRoute`), so an SLO
+    /// over routes can be evaluated from a load result. An order read or cancel without an order of the
+    /// customer's yet reads their order list instead, a read too.
+    public var route: (method: String, template: String) {
+        switch self {
+        case .product: ("GET", "/v1/products/{sku}")
+        case .catalog: ("GET", "/v1/products")
+        case .stock: ("GET", "/v1/inventory/{sku}")
+        case .order: ("POST", "/v1/orders")
+        case .orderRead: ("GET", "/v1/orders/{id}")
+        case .cancel: ("POST", "/v1/orders/{id}/cancel")
+        }
+    }
 }
 
 /// Weights over endpoints, drawn from with a uniform number in [0, 1).

@@ -85,6 +85,11 @@ public enum PrometheusRules {
         ]
     }
 
+    /// The annotations with the burn rate written in, as `shop-slo alert` sends them.
+    public static func annotations(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity, burnRate: Double) -> [(String, String)] {
+        annotations(slo, severity).map { ($0.0, $0.1.replacingOccurrences(of: burnTemplate, with: String(format: "%.1f", burnRate))) }
+    }
+
     /// Where the description shows the alert's value, the long window's burn rate.
     static let burnTemplate = "{{ $value | printf \"%.1f\" }}"
 

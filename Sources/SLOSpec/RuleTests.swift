@@ -146,8 +146,7 @@ public enum RuleTests {
                 let firing = [BurnRateAlert.Severity.page, .ticket].compactMap { severity in burn(slo, severity, line, at: step).map { (severity, $0) } }
                 out += firing.isEmpty ? " []\n" : "\n"
                 for (severity, burn) in firing {
-                    var annotations = PrometheusRules.annotations(slo, severity)
-                    annotations[1].1 = annotations[1].1.replacingOccurrences(of: PrometheusRules.burnTemplate, with: String(format: "%.1f", burn))
+                    let annotations = PrometheusRules.annotations(slo, severity, burnRate: burn)
                     out += "          - exp_labels:\n"
                     for (key, value) in [("severity", severity.rawValue), ("slo", slo.name), ("service", slo.service)] { out += "              \(key): \(YAMLValue.quoted(value))\n" }
                     out += "            exp_annotations:\n"

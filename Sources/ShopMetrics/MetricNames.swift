@@ -49,6 +49,13 @@ public enum MetricNames {
     public static let processStartTime = MetricName("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds")
     public static let buildInfo = MetricName("shop_api_build_info", "Always 1; the labels say which build is running")
 
+    // `shop-slo alert`'s own exposition.
+    public static let sloEvaluations = MetricName("shop_slo_evaluations_total", "SLO evaluations against Prometheus by SLO and outcome (ok, failed)")
+    public static let sloNotifications = MetricName("shop_slo_notifications_total", "Posts of alerts to Alertmanager by outcome (sent, failed)")
+    public static let sloBurnRate = MetricName("shop_slo_burn_rate", "Error-budget burn rate over each alert window at the last evaluation")
+    public static let sloBudgetRemaining = MetricName("shop_slo_error_budget_remaining_ratio", "Share of the period's error budget left at the last evaluation")
+    public static let sloAlertActive = MetricName("shop_slo_alert_active", "1 while an SLO's alert of this severity is firing")
+
     /// Bucket bounds (seconds) of request and gateway histograms: every latency an SLO may name is a boundary.
     public static let requestDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1, 2.5, 5, 10]
     /// Bucket bounds (seconds) for database statements and connection waits: finer at the low end.

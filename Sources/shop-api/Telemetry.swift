@@ -1,4 +1,5 @@
 import Foundation
+import JSONLogging
 import Logging
 import OTel
 import ServiceLifecycle

@@ -55,32 +55,3 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Reading and writing result files, with one-line errors.
-enum ResultFile {
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
-    static func read(_ path: String) throws(Failure) -> LoadResult {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "\(path): cannot read the file") }
-        do {
-            let result = try LoadResult.decoder.decode(LoadResult.self, from: data)
-            guard result.schema == LoadResult.schemaVersion else { throw Failure(description: "\(path): schema \(result.schema), expected \(LoadResult.schemaVersion)") }
-            return result
-        } catch let error as Failure {
-            throw error
-        } catch {
-            throw Failure(description: "\(path): not a shop-load result (\(String(describing: error).prefix(160)))")
-        }
-    }
-
-    static func reportPath(for resultPath: String) -> String {
-        (resultPath.hasSuffix(".json") ? String(resultPath.dropLast(5)) : resultPath) + ".html"
-    }
-
-    static func write(_ result: LoadResult, to path: String, report: String?) throws {
-        try LoadResult.encoder.encode(result).write(to: URL(fileURLWithPath: path))
-        let reportPath = report ?? reportPath(for: path)
-        try HTMLReport(result).render().write(toFile: reportPath, atomically: true, encoding: .utf8)
-        print("result: \(path)\nreport: \(reportPath)")
-    }
-}

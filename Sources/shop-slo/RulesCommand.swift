@@ -3,7 +3,7 @@ import Foundation
 import SLOSpec
 
 /// `shop-slo rules`: writes each SLO's Prometheus rule file and its promtool unit tests.
-struct RulesCommand: ParsableCommand {
+struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Write Prometheus recording and burn-rate alert rules, with promtool tests, for every SLO.")
@@ -16,7 +16,11 @@ struct RulesCommand: ParsableCommand {
     @Flag(help: "Write nothing; exit 1 if any file in --out differs from what would be written.")
     var check = false
 
-    func run() throws {
+    func run() async throws {
+        try await Failing.oneLine { try write() }
+    }
+
+    func write() throws {
         let slos = try specs.load()
         var files: [(String, String)] = []
         for slo in slos {

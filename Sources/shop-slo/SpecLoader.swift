@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SLOSpec
 
@@ -5,6 +6,18 @@ import SLOSpec
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs a command's body so that any failure is one line on standard error and exit status 1.
+enum Failing {
+    static func oneLine(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as CommandFailure {
+            FileHandle.standardError.write(Data("shop-slo: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
 }
 
 /// Reads spec files and folders of them from disk.

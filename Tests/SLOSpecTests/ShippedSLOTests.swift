@@ -1,4 +1,5 @@
 import Foundation
+import LoadProfile
 import SLOSpec
 import ShopAPI
 import ShopTestSupport
@@ -36,6 +37,12 @@ import Testing
             case .ratio: continue
             }
         }
+    }
+
+    /// What shop-load calls is what the route-based SLOs count when they evaluate a load result.
+    @Test func everyLoadEndpointCallsARouteOfTheAPI() {
+        let served = Set(APIRoute.allCases.map { "\($0.method.rawValue) \($0.template)" })
+        for endpoint in Endpoint.allCases { #expect(served.contains("\(endpoint.route.method) \(endpoint.route.template)"), "\(endpoint)") }
     }
 
     /// The committed rule files and tests are what the generator makes of the committed specs.

@@ -1,4 +1,5 @@
 import Foundation
+@testable import JSONLogging
 import Logging
 @testable import ShopAPI
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import JSONLogging
 import Logging
 import ShopAPI
 import ShopDomain

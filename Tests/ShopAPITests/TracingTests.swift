@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JSONLogging
 import Logging
 import OTel
 import ServiceLifecycle

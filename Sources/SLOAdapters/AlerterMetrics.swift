@@ -1,0 +1,33 @@
+import Prometheus
+import SLOSpec
+import ShopMetrics
+
+/// `shop-slo alert`'s own metrics, in a registry its `/metrics` renders.
+public struct AlerterMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    func evaluated(_ slo: String, ok: Bool) {
+        registry.makeCounter(descriptor: MetricNames.sloEvaluations.descriptor, labels: [("slo", slo), ("outcome", ok ? "ok" : "failed")]).increment()
+    }
+
+    func notified(ok: Bool, alerts: Int) {
+        registry.makeCounter(descriptor: MetricNames.sloNotifications.descriptor, labels: [("outcome", ok ? "sent" : "failed")]).increment(by: Int64(alerts))
+    }
+
+    func record(_ report: BudgetReport) {
+        for window in report.windows {
+            registry.makeGauge(descriptor: MetricNames.sloBurnRate.descriptor, labels: [("slo", report.slo), ("window", window.window)]).set(window.burnRate ?? 0)
+        }
+        if let budget = report.budget {
+            registry.makeGauge(descriptor: MetricNames.sloBudgetRemaining.descriptor, labels: [("slo", report.slo)]).set(budget.left)
+        }
+    }
+
+    func active(_ slo: String, _ severity: String, _ on: Bool) {
+        registry.makeGauge(descriptor: MetricNames.sloAlertActive.descriptor, labels: [("slo", slo), ("severity", severity)]).set(on ? 1.0 : 0.0)
+    }
+}

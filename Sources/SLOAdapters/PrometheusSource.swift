@@ -1,0 +1,37 @@
+import Foundation
+import SLOSpec
+import ShopDomain
+
+/// Error-budget reports from a Prometheus server: the SLI's counters summed over each window ending now,
+/// with the same expressions the generated rules record (so it works whether or not the rules are loaded).
+public struct PrometheusSource: Sendable {
+    public let api: PrometheusAPI
+
+    public init(api: PrometheusAPI) { self.api = api }
+
+    /// Bad and total requests over the trailing `seconds`; total nil when there was no traffic.
+    func sums(_ slo: ServiceLevelObjective, seconds: Double) async throws(PrometheusAPI.Failure) -> (bad: Double, total: Double) {
+        let range = DurationText.text(seconds)
+        let query = slo.indicator.query
+        let total = try await api.scalar("(\(query.totalRate(range))) * \(PrometheusRules.number(seconds))") ?? 0
+        let bad = total > 0 ? try await api.scalar("(\(query.badRate(range))) * \(PrometheusRules.number(seconds))") ?? 0 : 0
+        return (min(max(bad, 0), total), total)
+    }
+
+    public func report(_ slo: ServiceLevelObjective, now: Date = Date()) async throws(PrometheusAPI.Failure) -> BudgetReport {
+        var counts: [Double: (bad: Double, total: Double)] = [:]
+        let windows = slo.recordedWindows.filter { $0 < slo.period.seconds }
+        for window in windows { counts[window] = try await sums(slo, seconds: window) }
+        let period = slo.period.calendarMonth ? Self.secondsIntoMonth(now) : slo.period.seconds
+        let whole = try await sums(slo, seconds: max(period, 60))
+        return BudgetReport.make(slo, source: api.baseURL, periodSums: whole) { counts[$0] ?? (0, 0) }
+    }
+
+    /// Seconds since the first of `now`'s month, UTC.
+    static func secondsIntoMonth(_ now: Date) -> Double {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.date(from: calendar.dateComponents([.year, .month], from: now))!
+        return now.timeIntervalSince(start)
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import JSONLogging
+import Logging
+import SLOAdapters
+import SLOSpec
+import ServiceLifecycle
+import ShopDomain
+
+/// `shop-slo alert`: the burn-rate alerter daemon, with its own `/metrics` and JSON logs.
+struct AlertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert",
+        abstract: "Evaluate every SLO's burn-rate alerts against Prometheus each interval and notify Alertmanager.")
+
+    @OptionGroup var specs: SpecOptions
+
+    @Option(help: "The Prometheus server to query.")
+    var prometheus = "http://127.0.0.1:9090"
+
+    @Option(help: "The Alertmanager to notify (its v2 API).")
+    var alertmanager = "http://127.0.0.1:9093"
+
+    @Option(help: "How often to evaluate (30s, 1m).")
+    var interval = "30s"
+
+    @Option(help: "How often a firing alert is sent again (Alertmanager drops one not heard of for 4 times this).")
+    var resend = "1m"
+
+    @Option(help: "Address for /metrics and /healthz.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port for /metrics and /healthz.")
+    var port = 9464
+
+    @Option(help: "trace, debug, info, notice, warning or error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        var settings = BurnRateAlerter.Settings()
+        var slos: [ServiceLevelObjective] = []
+        let level: Logger.Level
+        try await Failing.oneLine {
+            slos = try specs.load()
+            for (flag, url) in [("--prometheus", prometheus), ("--alertmanager", alertmanager)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                throw CommandFailure("\(flag) must be an http:// URL")
+            }
+            guard let every = DurationText.seconds(interval), every >= 1 else { throw CommandFailure("--interval \(interval) is not a duration of a second or more") }
+            guard let again = DurationText.seconds(resend), again >= every else { throw CommandFailure("--resend \(resend) must be a duration no shorter than --interval") }
+            settings = .init(interval: .milliseconds(Int64(every * 1000)), resendInterval: .milliseconds(Int64(again * 1000)))
+            guard Logger.Level(rawValue: logLevel) != nil else { throw CommandFailure("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error") }
+            guard (1...65_535).contains(port) else { throw CommandFailure("--port must be 1 to 65535") }
+        }
+        level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, service: "shop-slo", level: level) }
+        let logger = Logger(label: "shop-slo")
+        let metrics = AlerterMetrics()
+        let alerter = BurnRateAlerter(
+            slos: slos, source: PrometheusSource(api: PrometheusAPI(baseURL: prometheus)), alertmanager: AlertmanagerAPI(baseURL: alertmanager),
+            settings: settings, logger: logger, metrics: metrics)
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            var bytes: [UInt8] = []
+            metrics.registry.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.get("/healthz") { _, _ in "ok" }
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "shop-slo"), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app, alerter], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

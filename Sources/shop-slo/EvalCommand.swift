@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import SLOAdapters
+import SLOSpec
+import ShopLoad
+
+/// `shop-slo eval`: an error-budget report per SLO, from Prometheus or from a shop-load result.
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Report each SLO's error budget: SLI, budget spent and left, burn rates, time to exhaustion, alerts.",
+        discussion: """
+            With --prometheus the windows end now. With --load the result is evaluated on the profile's own \
+            clock: the period is the replay, and the report also lists when each alert would have fired and \
+            what each phase of the profile burned.
+            """)
+
+    @OptionGroup var specs: SpecOptions
+
+    @Option(help: "A Prometheus server's URL (http://127.0.0.1:9090).")
+    var prometheus: String?
+
+    @Option(help: "A shop-load JSON result.")
+    var load: String?
+
+    @Option(help: "Only this SLO (repeat for several).")
+    var slo: [String] = []
+
+    @Flag(help: "JSON instead of a text table.")
+    var json = false
+
+    func run() async throws {
+        try await Failing.oneLine {
+            var slos = try specs.load()
+            if !slo.isEmpty {
+                let unknown = slo.filter { name in !slos.contains { $0.name == name } }
+                guard unknown.isEmpty else { throw CommandFailure("no SLO named \(unknown.joined(separator: ", ")) (there are \(slos.map(\.name).joined(separator: ", ")))") }
+                slos = slos.filter { slo.contains($0.name) }
+            }
+            let reports: [BudgetReport]
+            switch (prometheus, load) {
+            case (let url?, nil):
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw CommandFailure("--prometheus must be an http:// URL, such as http://127.0.0.1:9090") }
+                let source = PrometheusSource(api: PrometheusAPI(baseURL: url, timeout: .seconds(10)))
+                // A refused connection is retried until the request's deadline: ask a short question first.
+                do { _ = try await PrometheusAPI(baseURL: url, timeout: .seconds(2)).scalar("vector(1)") } catch { throw CommandFailure("\(error)") }
+                var made: [BudgetReport] = []
+                for slo in slos {
+                    do { made.append(try await source.report(slo)) } catch { throw CommandFailure("\(error)") }
+                }
+                reports = made
+            case (nil, let path?):
+                let result: LoadResult
+                do { result = try ResultFile.read(path) } catch { throw CommandFailure("\(error)") }
+                reports = slos.map { LoadResultSource.report($0, result, source: "\(path), profile \(result.profile.name)") }
+            default:
+                throw CommandFailure("give --prometheus URL or --load RESULT.json (one of them)")
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+            } else {
+                print(BudgetReportText.render(reports))
+            }
+        }
+    }
+}
