@@ -176,6 +176,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Grafana dashboards as code: the service, its SLOs (from the specs), the business, load tests.
+        .target(name: "ShopDashboards", dependencies: ["SLOSpec", "ShopDomain", "ShopMetrics"]),
         // shop-slo's adapters: Prometheus's query API, a shop-load result as an SLI timeline, Alertmanager's
         // v2 API, and the burn-rate alerter that joins them.
         .target(
@@ -200,6 +202,7 @@ let package = Package(
                 "SLOSpec",
                 "SLOMath",
                 "SLOAdapters",
+                "ShopDashboards",
                 "ShopLoad",
                 "ShopDomain",
                 "JSONLogging",
@@ -256,6 +259,7 @@ let package = Package(
                 "ShopTestSupport",
                 "JSONLogging",
                 "SLOSpec",
+                "ShopDashboards",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
