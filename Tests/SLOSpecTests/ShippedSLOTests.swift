@@ -45,6 +45,19 @@ import Testing
         for endpoint in Endpoint.allCases { #expect(served.contains("\(endpoint.route.method) \(endpoint.route.template)"), "\(endpoint)") }
     }
 
+    /// The on-call who is paged opens the alert's runbook: one per alert, with every section.
+    @Test func everyAlertHasARunbook() throws {
+        for slo in try Self.shipped() {
+            #expect(slo.runbookURL == "runbooks/\(slo.alertName).md")
+            let text = try String(contentsOfFile: TestTools.packageRoot + "/" + slo.runbookURL, encoding: .utf8)
+            #expect(text.hasPrefix("# \(slo.alertName)\n"))
+            #expect(text.contains("`\(slo.name)`"))
+            for section in ["## What fired", "## Customers", "## Look first", "## Likely causes", "## Mitigate", "## Escalate"] {
+                #expect(text.contains(section), "\(slo.runbookURL) has no \(section)")
+            }
+        }
+    }
+
     /// The committed rule files and tests are what the generator makes of the committed specs.
     @Test func alertsFolderMatchesTheGenerator() throws {
         for slo in try Self.shipped() {
