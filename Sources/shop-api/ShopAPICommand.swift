@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.configuration(environment: ProcessInfo.processInfo.environment)
+        for port in [configuration.port, configuration.metricsPort ?? 0, configuration.paymentGatewayURL == nil ? configuration.sandboxPort : 0] {
+            try ListenCheck.ensureFree(host: configuration.host, port: port)
+        }
         let tracing = try Telemetry.bootstrap(
             service: "shop-api", logLevel: configuration.logLevel, tracing: configuration.requestTelemetry)
         // One registry for the process: what the app records and what libraries report through swift-metrics.

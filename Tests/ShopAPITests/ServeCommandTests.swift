@@ -1,0 +1,32 @@
+import Foundation
+import ShopTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `shop-api serve` itself, as a process.
+@Suite struct ServeCommandTests {
+    /// A port someone else listens on is one line and exit status 1, before anything starts (it used to
+    /// stop the service group halfway and trip sqlite-nio's unclosed-connection assertion).
+    @Test func aTakenPortIsOneLine() async throws {
+        let executable = TestTools.packageRoot + "/.build/debug/shop-api"
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build shop-api first (swift build)")
+        let port = try TestTools.freePort()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let listening = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        } && listen(fd, 1) == 0
+        try #require(listening)
+        try await withTemporaryDirectory { directory in
+            let (status, output) = try await TestTools.run(executable, ["serve", "--port", "\(port)", "--data-dir", directory])
+            #expect(status == 1)
+            #expect(output == "Error: cannot listen on 127.0.0.1:\(port): Address already in use\n")
+        }
+    }
+}
