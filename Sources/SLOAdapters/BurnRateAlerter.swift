@@ -56,9 +56,12 @@ public actor BurnRateAlerter: Service {
         logger.info("alerter started", metadata: [
             "slos": "\(slos.count)", "prometheus": "\(source.api.baseURL)", "alertmanager": "\(alertmanager.baseURL)", "interval": "\(settings.interval)",
         ])
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await evaluate(now: Date())
-            try? await Task.sleep(for: settings.interval)
+        // SIGTERM stops it at once, mid-sleep or mid-round, rather than after the interval.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.evaluate(now: Date())
+                try await Task.sleep(for: self.settings.interval)
+            }
         }
         logger.info("alerter stopped")
     }

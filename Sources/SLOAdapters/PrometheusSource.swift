@@ -11,7 +11,7 @@ public struct PrometheusSource: Sendable {
 
     /// Bad and total requests over the trailing `seconds`; total nil when there was no traffic.
     func sums(_ slo: ServiceLevelObjective, seconds: Double) async throws(PrometheusAPI.Failure) -> (bad: Double, total: Double) {
-        let range = DurationText.text(seconds)
+        let range = DurationText.exact(seconds)
         let query = slo.indicator.query
         let total = try await api.scalar("(\(query.totalRate(range))) * \(PrometheusRules.number(seconds))") ?? 0
         let bad = total > 0 ? try await api.scalar("(\(query.badRate(range))) * \(PrometheusRules.number(seconds))") ?? 0 : 0

@@ -107,13 +107,13 @@ public struct BudgetReport: Codable, Sendable {
             burns[window] = counts
             let ratio = counts.total > 0 ? counts.bad / counts.total : nil
             report.windows.append(WindowBurn(
-                window: DurationText.text(window), seconds: window, requests: counts.total, errorRatio: ratio, burnRate: ratio.map(budget.burnRate)))
+                window: DurationText.exact(window), seconds: window, requests: counts.total, errorRatio: ratio, burnRate: ratio.map(budget.burnRate)))
         }
         let conditions = slo.alertConditions
         if let first = conditions.first, let counts = burns[first.longWindow], counts.total > 0 {
             let burn = budget.burnRate(errorRatio: counts.bad / counts.total)
             report.currentBurnRate = burn
-            report.currentBurnWindow = DurationText.text(first.longWindow)
+            report.currentBurnWindow = DurationText.exact(first.longWindow)
             report.timeToExhaustionSeconds = standing.timeToExhaustion(burnRate: burn)
         }
         for severity in [BurnRateAlert.Severity.page, .ticket] {

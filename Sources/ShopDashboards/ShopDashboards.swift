@@ -65,12 +65,12 @@ public enum ShopDashboards {
             let selector = "{slo=\"\(slo.name)\"}"
             let period = PrometheusRules.errorRatio(slo.period.seconds) + selector
             let budget = PrometheusRules.errorBudgetSeries + selector
-            board.row("\(slo.displayName): \(PrometheusRules.percent(slo.objective)) over \(DurationText.text(slo.period.seconds))")
+            board.row("\(slo.displayName): \(PrometheusRules.percent(slo.objective)) over \(DurationText.exact(slo.period.seconds))")
             board.panel("SLI over the period", type: "stat", unit: "percentunit", width: 4, height: 6, [Query("1 - \(period)", legend: "SLI")])
             board.panel("Error budget left", type: "stat", unit: "percentunit", width: 4, height: 6, [Query("1 - \(period) / \(budget)", legend: "left")])
             let windows = slo.alertConditions.flatMap { [$0.longWindow, $0.shortWindow] }
-            board.panel("Burn rate per alert window", unit: "x", width: 10, height: 6, description: "1× spends the budget in exactly the period; page at \(PrometheusRules.number(slo.alertConditions[0].factor))× over \(DurationText.text(slo.alertConditions[0].longWindow)).",
-                        Array(Set(windows)).sorted().map { Query("\(PrometheusRules.errorRatio($0))\(selector) / \(budget)", legend: DurationText.text($0)) })
+            board.panel("Burn rate per alert window", unit: "x", width: 10, height: 6, description: "1× spends the budget in exactly the period; page at \(PrometheusRules.number(slo.alertConditions[0].factor))× over \(DurationText.exact(slo.alertConditions[0].longWindow)).",
+                        Array(Set(windows)).sorted().map { Query("\(PrometheusRules.errorRatio($0))\(selector) / \(budget)", legend: DurationText.exact($0)) })
             board.panel("Alerts", unit: "short", width: 6, height: 6, [Query("sum by (severity) (ALERTS{alertname=\"\(slo.alertName)\", alertstate=\"firing\"})", legend: "{{severity}}")])
         }
         return board

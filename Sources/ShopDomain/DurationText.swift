@@ -22,9 +22,15 @@ public enum DurationText {
         return total
     }
 
-    /// `seconds` written back the shortest way that reads well and Prometheus parses, exact to the
-    /// millisecond: 90 → "1m30s", 0.25 → "250ms", 10.5 → "10s500ms".
+    /// `seconds` written back the shortest way that reads well: 90 → "1m30s", 0.25 → "250ms", whole
+    /// seconds from one second up.
     public static func text(_ seconds: Double) -> String {
+        seconds < 1 ? exact(seconds) : exact(seconds.rounded())
+    }
+
+    /// `seconds` exact to the millisecond, as Prometheus parses a duration: 10.5 → "10s500ms". Rule
+    /// windows scaled to a period need it.
+    public static func exact(_ seconds: Double) -> String {
         var rest = Int((seconds * 1000).rounded())
         if rest <= 0 { return "0s" }
         var parts: [String] = []
