@@ -66,9 +66,6 @@ public actor BurnRateAlerter: Service {
         logger.info("alerter stopped")
     }
 
-    /// Alerts firing now, by SLO and severity.
-    public var firing: [(slo: String, severity: String)] { active.keys.map { ($0.slo, $0.severity) }.sorted { ($0.slo, $0.severity) < ($1.slo, $1.severity) } }
-
     /// One round: evaluate every SLO, then post what Alertmanager has to hear.
     public func evaluate(now: Date) async {
         var outgoing: [(Key, AlertmanagerAPI.Alert)] = []

@@ -27,7 +27,7 @@ public enum LoadResultSource {
         case .availability(let routes):
             for window in result.windows.sorted(by: { $0.index < $1.index }) {
                 var bad = 0, total = 0
-                for (_, counts) in covered(window, routes) {
+                for counts in covered(window, routes) {
                     total += counts.completed
                     bad += counts.errors
                 }
@@ -37,7 +37,7 @@ public enum LoadResultSource {
             let limit = UInt64((threshold * 1_000_000).rounded())
             for window in result.windows.sorted(by: { $0.index < $1.index }) {
                 var good: UInt64 = 0, total: UInt64 = 0
-                for (_, counts) in covered(window, routes) {
+                for counts in covered(window, routes) {
                     for pair in counts.corrected.counts where pair.count == 2 {
                         total += pair[1]
                         if pair[0] <= limit { good += pair[1] }
@@ -49,10 +49,11 @@ public enum LoadResultSource {
         return timeline
     }
 
-    static func covered(_ window: LoadResult.Window, _ routes: HTTPRoutes) -> [(Endpoint, LoadResult.EndpointCounts)] {
+    /// The window's counts of the endpoints whose route `routes` covers.
+    static func covered(_ window: LoadResult.Window, _ routes: HTTPRoutes) -> [LoadResult.EndpointCounts] {
         window.endpoints.compactMap { name, counts in
             guard let endpoint = Endpoint(rawValue: name), routes.contains(method: endpoint.route.method, template: endpoint.route.template) else { return nil }
-            return (endpoint, counts)
+            return counts
         }
     }
 

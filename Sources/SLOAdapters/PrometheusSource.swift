@@ -9,7 +9,7 @@ public struct PrometheusSource: Sendable {
 
     public init(api: PrometheusAPI) { self.api = api }
 
-    /// Bad and total requests over the trailing `seconds`; total nil when there was no traffic.
+    /// Bad and total requests over the trailing `seconds`; both 0 when there was no traffic.
     func sums(_ slo: ServiceLevelObjective, seconds: Double) async throws(PrometheusAPI.Failure) -> (bad: Double, total: Double) {
         let range = DurationText.exact(seconds)
         let query = slo.indicator.query

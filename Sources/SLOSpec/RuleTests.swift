@@ -2,8 +2,8 @@ import Foundation
 import SLOMath
 import ShopDomain
 
-/// The `promtool test rules` file for one SLO's rule file. Each test feeds minute-by-minute counters that
-/// match the SLI's selectors, and expects the alerts that the same conditions computed here, on
+/// The `promtool test rules` files for one SLO's rule file. Each test feeds counters that match the SLI's
+/// selectors (sampled every minute for the page tests, every five for the ticket's days-long windows), and expects the alerts that the same conditions computed here, on
 /// `SLITimeline`, say must be firing: Prometheus's rule engine and shop-slo's maths must agree. Before
 /// writing, the generator checks its scenarios against BRIEF §3: the page fires at the minute the formula
 /// gives, a burn of 1× does not page, and low traffic does not page.
