@@ -33,6 +33,20 @@ public struct Profile: Sendable, Equatable {
         }
     }
 
+    public struct Incident: Sendable, Equatable {
+        public enum Expectation: String, Sendable, Codable {
+            case page, ticket, none
+        }
+
+        public var name: String
+        /// The SLO it burns (a name in the specs).
+        public var slo: String
+        public var expect: Expectation
+        public var start: Double
+        public var end: Double
+        public var faults: Faults
+    }
+
     /// At profile time `at`, the switchboard (`PUT /v1/admin/faults`) is set to `faults`.
     public struct FaultStep: Sendable, Equatable {
         public var at: Double
@@ -56,6 +70,9 @@ public struct Profile: Sendable, Equatable {
     /// Profile seconds per result window.
     public var window: Double
     public var faults: [FaultStep]
+    /// Scheduled incidents of a game day: each sets the switchboard at its start and clears it at its end
+    /// (its steps are in `faults`), and says which SLO it burns and which alert should catch it.
+    public var incidents: [Incident]
     public var thresholds: [Threshold]
 
     /// The target rate, in requests per wall second, at profile time `time` (compression changes the clock,

@@ -104,12 +104,8 @@ extension Profile {
         window = try parseDuration(raw.window, "window", default: max(1, duration / 1_440))
         guard window > 0 else { throw fail("window", "must be longer than 0") }
 
-        faults = []
-        for (index, step) in (raw.faults ?? []).enumerated() {
-            let field = "faults[\(index)]"
-            let at = try parseDuration(step.at, field + ".at")
-            guard at <= duration else { throw fail(field + ".at", "is after the profile's end (\(DurationText.text(duration)))") }
-            let set = step.set ?? RawFaults()
+        func settings(_ set: RawFaults?, _ field: String) throws(ProfileError) -> Faults {
+            let set = set ?? RawFaults()
             var routes: [String: Faults.RouteFault] = [:]
             for (route, fault) in set.routes ?? [:] {
                 routes[route] = Faults.RouteFault(errorRatio: fault.errorRatio ?? 0, latencyMilliseconds: fault.latencyMilliseconds ?? 0)
@@ -121,9 +117,33 @@ extension Profile {
                 // Routes are checked by the API itself when the step is applied; ratios and latencies here.
                 _ = try settings.validated(knownRoutes: Set(routes.keys))
             } catch {
-                throw fail(field + ".set", "\(error)")
+                throw fail(field, "\(error)")
             }
-            faults.append(FaultStep(at: at, faults: settings))
+            return settings
+        }
+        faults = []
+        for (index, step) in (raw.faults ?? []).enumerated() {
+            let field = "faults[\(index)]"
+            let at = try parseDuration(step.at, field + ".at")
+            guard at <= duration else { throw fail(field + ".at", "is after the profile's end (\(DurationText.text(duration)))") }
+            faults.append(FaultStep(at: at, faults: try settings(step.set, field + ".set")))
+        }
+        incidents = []
+        if raw.incidents != nil, raw.faults != nil { throw fail("incidents", "set the switchboard themselves: give incidents or faults, not both") }
+        for (index, raw) in (raw.incidents ?? []).enumerated() {
+            let field = "incidents[\(index)]"
+            guard let name = raw.name, !name.isEmpty else { throw fail(field + ".name", "is required") }
+            guard let slo = raw.slo, !slo.isEmpty else { throw fail(field + ".slo", "is required (the SLO it burns)") }
+            guard let expect = raw.expect.flatMap(Incident.Expectation.init(rawValue:)) else {
+                throw fail(field + ".expect", "must be page, ticket or none")
+            }
+            let start = try parseDuration(raw.start, field + ".start")
+            let length = try parseDuration(raw.duration, field + ".duration")
+            guard length > 0, start + length <= duration else { throw fail(field, "must lie inside the profile's \(DurationText.text(duration))") }
+            if let last = incidents.last, start < last.end { throw fail(field + ".start", "overlaps \(last.name): incidents follow one another") }
+            let incident = Incident(name: name, slo: slo, expect: expect, start: start, end: start + length, faults: try settings(raw.set, field + ".set"))
+            incidents.append(incident)
+            faults += [FaultStep(at: incident.start, faults: incident.faults), FaultStep(at: incident.end, faults: Faults())]
         }
         faults.sort { $0.at < $1.at }
 
@@ -150,6 +170,7 @@ struct RawProfile: Decodable {
     var speed: Double?
     var window: String?
     var faults: [RawFaultStep]?
+    var incidents: [RawIncident]?
     var thresholds: [String]?
 }
 
@@ -172,6 +193,15 @@ struct RawSpike: Decodable {
     enum CodingKeys: String, CodingKey {
         case name, start, duration, multiplier, ramp, hotSKUs = "hot_skus", hotShare = "hot_share"
     }
+}
+
+struct RawIncident: Decodable {
+    var name: String?
+    var slo: String?
+    var expect: String?
+    var start: String?
+    var duration: String?
+    var set: RawFaults?
 }
 
 struct RawFaultStep: Decodable {

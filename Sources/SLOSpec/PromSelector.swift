@@ -1,3 +1,5 @@
+import Foundation
+
 /// A PromQL series selector, `metric{label="value", other=~"a|b"}`: what an SLI's counters are written as.
 /// Parsed here because the rule generator wraps selectors in `rate(...[window])` and its tests need series
 /// that match them; no Swift library parses PromQL.
@@ -17,15 +19,21 @@ public struct PromSelector: Sendable, Equatable, CustomStringConvertible {
             self.value = value
         }
 
-        /// Whether a series with this label value (nil: the label is absent) is selected.
+        /// Whether a series with this label value (nil: the label is absent) is selected. Regexes are
+        /// anchored at both ends, as Prometheus anchors them.
         public func accepts(_ candidate: String?) -> Bool {
             let value = candidate ?? ""
             switch op {
             case .equal: return value == self.value
             case .notEqual: return value != self.value
-            case .matches: return Self.alternatives(self.value).map { $0.contains(value) } ?? true
-            case .notMatches: return Self.alternatives(self.value).map { !$0.contains(value) } ?? true
+            case .matches: return Self.fullMatch(self.value, value)
+            case .notMatches: return !Self.fullMatch(self.value, value)
             }
+        }
+
+        static func fullMatch(_ pattern: String, _ value: String) -> Bool {
+            guard let regex = try? NSRegularExpression(pattern: "^(?:" + pattern + ")$") else { return false }
+            return regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
         }
 
         /// The literal values a regex of plain alternatives (`captured|declined`) matches; nil for any
@@ -54,8 +62,7 @@ public struct PromSelector: Sendable, Equatable, CustomStringConvertible {
         "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
-    /// Whether a series with these labels is selected (regexes of plain alternatives only; any other regex
-    /// is taken to match).
+    /// Whether a series with these labels is selected.
     public func selects(metric: String, labels: [String: String]) -> Bool {
         metric == self.metric && matchers.allSatisfy { $0.accepts(labels[$0.label]) }
     }

@@ -28,6 +28,8 @@ public struct AppConfiguration: Sendable {
     public var paymentPollInterval = Duration.seconds(1)
     /// Bound on each call to the gateway; a call that takes longer counts as a retryable failure.
     public var paymentGatewayTimeout = Duration.seconds(2)
+    /// How long the gateway's circuit breaker stays open before a trial call.
+    public var paymentBreakerOpenDuration = Duration.seconds(10)
     /// How long start-up may wait for the database (migrations, seeding) before giving up.
     public var startupTimeout = Duration.seconds(10)
     /// Serve `/metrics` on this port (same host) instead of the public one, to keep it off the public port.

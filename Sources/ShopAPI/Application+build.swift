@@ -88,7 +88,7 @@ public func buildApplication(
         })
     }
     let gateway = PaymentGatewayClient(
-        address: gatewayAddress, settings: .init(timeout: configuration.paymentGatewayTimeout), clock: clock, metrics: shopMetrics,
+        address: gatewayAddress, settings: .init(timeout: configuration.paymentGatewayTimeout, breakerOpenDuration: configuration.paymentBreakerOpenDuration), clock: clock, metrics: shopMetrics,
         faults: faults)
     let processor = PaymentProcessor(
         repository: repository, gateway: gateway, clock: clock,

@@ -36,6 +36,15 @@ public struct AccessTokenKeys: Sendable {
     /// Where the embedded mode keeps its generated secret, in the API's data directory.
     public static func secretFile(inDataDirectory directory: String) -> String { directory + "/jwt-secret" }
 
+    /// Tokens for a load test's simulated customers (`load-customer-00000`, …) and an admin one for its
+    /// fault schedule.
+    public func loadTestTokens(users: Int, lifetime: TimeInterval) async throws -> (customers: [String], admin: String) {
+        var customers: [String] = []
+        customers.reserveCapacity(users)
+        for index in 0..<users { customers.append(try await mint(subject: String(format: "load-customer-%05d", index), role: .customer, lifetime: lifetime)) }
+        return (customers, try await mint(subject: "shop-load", role: .admin, lifetime: lifetime))
+    }
+
     public struct SecretTooShort: Error, Sendable, CustomStringConvertible {
         public var description: String { "the JWT secret must be at least \(AccessTokenKeys.minimumSecretLength) bytes" }
     }

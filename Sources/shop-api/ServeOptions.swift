@@ -30,6 +30,8 @@ struct ServeOptions: ParsableArguments {
     var paymentRetrySeconds: Double?
     @Option(help: "Payment attempts before parking for review (env SHOP_PAYMENT_MAX_ATTEMPTS, default 4).")
     var paymentMaxAttempts: Int?
+    @Option(help: "Seconds the gateway's circuit breaker stays open before a trial call (env SHOP_PAYMENT_BREAKER_OPEN_SECONDS, default 10).")
+    var paymentBreakerOpenSeconds: Double?
     @Option(help: "Largest request body in bytes (env SHOP_MAX_BODY_BYTES, default 65536).") var maxBodyBytes: Int?
     @Option(help: "Serve /metrics on this port instead of the public one (env SHOP_METRICS_PORT).") var metricsPort: Int?
     @Option(help: "Seconds to stay up but unready after SIGTERM before closing the listener (env SHOP_SHUTDOWN_DELAY, default 2).")
@@ -99,6 +101,7 @@ struct ServeOptions: ParsableArguments {
         configuration.buildCommit = environment["SHOP_BUILD_COMMIT"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.buildCommit
         let retrySeconds = try value(paymentRetrySeconds, "SHOP_PAYMENT_RETRY_SECONDS") { Double($0) } ?? 5
         let attempts = try value(paymentMaxAttempts, "SHOP_PAYMENT_MAX_ATTEMPTS") { Int($0) } ?? 4
+        let breakerOpen = try value(paymentBreakerOpenSeconds, "SHOP_PAYMENT_BREAKER_OPEN_SECONDS") { Double($0) } ?? 10
 
         guard (0...65535).contains(configuration.port), (0...65535).contains(configuration.sandboxPort) else {
             throw ValidationError("ports must be 0-65535")
@@ -110,6 +113,8 @@ struct ServeOptions: ParsableArguments {
         guard (0.001...3600).contains(retrySeconds), (1...20).contains(attempts) else {
             throw ValidationError("the payment retry must be 0.001-3600 seconds and 1-20 attempts")
         }
+        guard (0.001...3600).contains(breakerOpen) else { throw ValidationError("the breaker's open time must be 0.001-3600 seconds") }
+        configuration.paymentBreakerOpenDuration = .milliseconds(Int64(breakerOpen * 1000))
         configuration.paymentRetry = RetryPolicy(
             maxAttempts: attempts, initialDelayMilliseconds: Int64(retrySeconds * 1000), multiplier: 5, maxDelayMilliseconds: 3_600_000)
         return configuration

@@ -83,7 +83,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func replay() async throws -> Int32 {
         let environment = ProcessInfo.processInfo.environment
-        let (file, text) = try Self.readProfile(profile)
+        let (file, text) = try ProfileFiles.read(profile)
         var profile = try Profile(yaml: text, file: file)
         if let baseRPS {
             guard baseRPS > 0 else { throw LoadRunError("--base-rps must be positive") }
@@ -179,17 +179,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw LoadRunError(error.description)
         }
-        var customers: [String] = []
-        customers.reserveCapacity(users)
-        for index in 0..<users { customers.append(try await keys.mint(subject: String(format: "load-customer-%05d", index), role: .customer, lifetime: lifetime)) }
-        return (customers, try await keys.mint(subject: "shop-load", role: .admin, lifetime: lifetime))
-    }
-
-    /// A profile by path, or by name from `loadtests/`.
-    static func readProfile(_ name: String) throws -> (file: String, text: String) {
-        for candidate in [name, "loadtests/\(name).yaml", "loadtests/\(name).yml"] {
-            if let text = try? String(contentsOfFile: candidate, encoding: .utf8) { return (candidate, text) }
-        }
-        throw LoadRunError("\(name): no such profile file (nor loadtests/\(name).yaml)")
+        return try await keys.loadTestTokens(users: users, lifetime: lifetime)
     }
 }

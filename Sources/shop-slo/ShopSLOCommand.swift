@@ -7,7 +7,7 @@ struct ShopSLOCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shop-slo",
         abstract: "Rules, error budgets and burn-rate alerts from shop-api's SLO specs.",
-        subcommands: [RulesCommand.self, EvalCommand.self, AlertCommand.self, DashboardsCommand.self])
+        subcommands: [RulesCommand.self, EvalCommand.self, AlertCommand.self, DashboardsCommand.self, GameDayCommand.self])
 }
 
 /// The options every command that reads specs shares.
