@@ -15,8 +15,11 @@ public struct GameDayVerdict: Codable, Sendable {
         public var endSeconds: Double
         /// Bad share of the SLI's events during the incident (the service's count).
         public var errorRatio: Double
-        /// BRIEF §3: budget ÷ error ratio × long window × factor, the soonest condition of the expected severity.
+        /// BRIEF §3: budget ÷ error ratio × long window × factor, the soonest condition of the expected
+        /// severity, plus the incident's count delay.
         public var expectedDetectionSeconds: Double?
+        /// Of which the count delay (see `GameDay.ScheduledIncident.countDelay`).
+        public var countDelaySeconds: Double
         public var observedDetectionSeconds: Double?
         /// From the incident's end to the expected alert's end.
         public var resetSeconds: Double?
@@ -76,13 +79,18 @@ public enum GameDay {
         public var expect: String
         public var start: Double
         public var end: Double
+        /// Profile seconds by which the incident's requests are counted late: a request is counted when it
+        /// completes, and a latency injected on the wall clock lasts latency × speed on the profile's clock
+        /// (400 ms at 2,880× is 19 minutes). Added to the expected detection time.
+        public var countDelay: Double
 
-        public init(name: String, slo: String, expect: String, start: Double, end: Double) {
+        public init(name: String, slo: String, expect: String, start: Double, end: Double, countDelay: Double = 0) {
             self.name = name
             self.slo = slo
             self.expect = expect
             self.start = start
             self.end = end
+            self.countDelay = countDelay
         }
     }
 
@@ -105,7 +113,8 @@ public enum GameDay {
                 // Caused by an incident that should raise alerts, when it overlaps one (with the time a short
                 // window takes to forget it); an alert during an incident that must raise none is not excused.
                 let cause = incidents.first { incident in
-                    incident.expect != "none" && interval.startSeconds < incident.end + allowance + step && (interval.endSeconds ?? .infinity) > incident.start
+                    incident.expect != "none" && interval.startSeconds < incident.end + incident.countDelay + allowance + step
+                        && (interval.endSeconds ?? .infinity) > incident.start
                 }
                 alerts.append(GameDayVerdict.Alert(slo: slo.name, severity: interval.severity, startSeconds: interval.startSeconds, endSeconds: interval.endSeconds, incident: cause?.name))
             }
@@ -127,17 +136,18 @@ public enum GameDay {
                 let counts = last > first ? line.sums(window: Double(last - first) * line.step, endingAt: min(last, line.count) - 1) : (bad: 0, total: 0)
                 let ratio = counts.total > 0 ? counts.bad / counts.total : 0
                 let mine = (report.alertIntervals ?? []).filter { interval in
-                    interval.startSeconds >= incident.start && interval.startSeconds < incident.end + allowance + step
+                    interval.startSeconds >= incident.start && interval.startSeconds < incident.end + incident.countDelay + allowance + step
                 }
                 var row = GameDayVerdict.Incident(
                     name: incident.name, slo: slo.name, expect: incident.expect, startSeconds: incident.start, endSeconds: incident.end, errorRatio: ratio,
-                    budgetSpent: allowed > 0 ? counts.bad / allowed : 0, outcome: "", passed: false)
+                    countDelaySeconds: incident.countDelay, budgetSpent: allowed > 0 ? counts.bad / allowed : 0, outcome: "", passed: false)
                 if incident.expect == "none" {
                     row.outcome = mine.isEmpty ? "quiet" : "alerted"
                     row.passed = mine.isEmpty
                 } else {
                     let severity = BurnRateAlert.Severity(rawValue: incident.expect) ?? .page
                     let expected = slo.alertConditions.filter { $0.severity == severity }.compactMap { $0.timeToFire(errorRatio: ratio, budget: slo.errorBudget.budget) }.min()
+                        .map { $0 + incident.countDelay }
                     row.expectedDetectionSeconds = expected
                     let wrongPage = severity == .ticket && mine.contains { $0.severity == "page" }
                     if let caught = mine.first(where: { $0.severity == incident.expect }) {

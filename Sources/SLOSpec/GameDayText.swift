@@ -8,7 +8,7 @@ public enum GameDayText {
         for incident in verdict.incidents {
             rows.append([
                 incident.name, incident.slo, incident.expect, String(format: "%.2f%%", incident.errorRatio * 100),
-                incident.expectedDetectionSeconds.map(DurationText.text) ?? "-", incident.observedDetectionSeconds.map(DurationText.text) ?? "-",
+                incident.expectedDetectionSeconds.map { DurationText.text($0) + (incident.countDelaySeconds > 0 ? " (\(DurationText.text(incident.countDelaySeconds)) counting)" : "") } ?? "-", incident.observedDetectionSeconds.map(DurationText.text) ?? "-",
                 incident.resetSeconds.map(DurationText.text) ?? "-", String(format: "%.1f%%", incident.budgetSpent * 100),
                 incident.passed ? incident.outcome : incident.outcome.uppercased(),
             ])

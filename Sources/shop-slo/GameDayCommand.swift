@@ -88,7 +88,7 @@ struct GameDayCommand: AsyncParsableCommand {
         }
         let base = url.absoluteString.hasSuffix("/") ? String(url.absoluteString.dropLast()) : url.absoluteString
         let recorder = ServiceRecorder(baseURL: base, slos: slos, step: profile.window, speed: speed, duration: profile.duration)
-        print("game day: \(profile.name), \(DurationText.text(profile.duration)) of profile time in \(DurationText.text(wall)) (speed \(SummaryTable.short(speed))×), \(profile.incidents.count) incidents, steps of \(DurationText.text(profile.window))")
+        say("game day: \(profile.name), \(DurationText.text(profile.duration)) of profile time in \(DurationText.text(wall)) (speed \(SummaryTable.short(speed))×), \(profile.incidents.count) incidents, steps of \(DurationText.text(profile.window))")
         let recording = Task {
             while run.started == nil { try? await Task.sleep(for: .milliseconds(1)) }
             await recorder.record(from: run.started!)
@@ -97,12 +97,12 @@ struct GameDayCommand: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(30))
                 let snapshot = run.progress.take()
-                if !Task.isCancelled { print("  \(snapshot.completed) requests, \(snapshot.errors) errors, \(snapshot.dropped) dropped") }
+                if !Task.isCancelled { say("  \(snapshot.completed) requests, \(snapshot.errors) errors, \(snapshot.dropped) dropped") }
             }
         }
         let result: LoadResult
         do {
-            result = try await run.run { print("  " + $0) }
+            result = try await run.run { say("  " + $0) }
         } catch {
             progress.cancel()
             recording.cancel()
@@ -115,7 +115,13 @@ struct GameDayCommand: AsyncParsableCommand {
         try? await run.shutdown()
         let data = recorder.recording
 
-        let incidents = profile.incidents.map { GameDay.ScheduledIncident(name: $0.name, slo: $0.slo, expect: $0.expect.rawValue, start: $0.start, end: $0.end) }
+        let incidents = profile.incidents.map { incident in
+            let faults = incident.faults
+            let latency = ([faults.gatewayLatencyMilliseconds, faults.databaseLatencyMilliseconds] + faults.routes.values.map(\.latencyMilliseconds)).max() ?? 0
+            return GameDay.ScheduledIncident(
+                name: incident.name, slo: incident.slo, expect: incident.expect.rawValue, start: incident.start, end: incident.end,
+                countDelay: Double(latency) / 1000 * speed)
+        }
         var service: [String: SLITimeline] = [:]
         var load: [String: SLITimeline] = [:]
         for slo in slos {
@@ -127,7 +133,7 @@ struct GameDayCommand: AsyncParsableCommand {
         let check = try PromtoolCrossCheck.run(promtool: promtoolPath, slos: slos, recording: data, alerts: verdict.alerts, directory: directory)
         verdict.prometheusAgrees = check.agrees
         verdict.prometheusReport = check.report
-        if recorder.failedScrapes > 0 { print("  \(recorder.failedScrapes) scrapes of \(base)/metrics failed; their counts moved to the next step") }
+        if recorder.failedScrapes > 0 { say("  \(recorder.failedScrapes) scrapes of \(base)/metrics failed; their counts moved to the next step") }
 
         let report = ResultFile.reportPath(for: out)
         try ResultFile.write(result, to: out, report: report)
@@ -139,8 +145,13 @@ struct GameDayCommand: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(verdict).write(to: URL(fileURLWithPath: verdictFile))
-        if json { print(String(decoding: try encoder.encode(verdict), as: UTF8.self)) } else { print(GameDayText.render(verdict)) }
-        print("verdict: \(verdictFile); promtool's test file and rules: \(directory)/")
+        if json { say(String(decoding: try encoder.encode(verdict), as: UTF8.self)) } else { say(GameDayText.render(verdict)) }
+        say("verdict: \(verdictFile); promtool's test file and rules: \(directory)/")
         return verdict.passed
     }
+}
+
+/// A line on standard output at once, not when a buffer fills: progress shows as it happens in a pipe or a file too.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
