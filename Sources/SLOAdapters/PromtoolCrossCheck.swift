@@ -44,7 +44,7 @@ public enum PromtoolCrossCheck {
 
             """
         for (name, series) in recording.series.sorted(by: { $0.key < $1.key }) {
-            out += "      - series: \(quoted(name))\n        values: '\(series.values.map { PrometheusRules.number($0) }.joined(separator: " "))'\n"
+            out += "      - series: \(YAMLValue.quoted(name))\n        values: '\(series.values.map { PrometheusRules.number($0) }.joined(separator: " "))'\n"
         }
         out += "    promql_expr_test:\n"
         let names = Dictionary(uniqueKeysWithValues: slos.map { ($0.name, $0) })
@@ -56,11 +56,9 @@ public enum PromtoolCrossCheck {
             for alert in firing {
                 guard let slo = names[alert.slo] else { continue }
                 let labels = "ALERTS{alertname=\"\(slo.alertName)\",alertstate=\"firing\",service=\"\(slo.service)\",severity=\"\(alert.severity)\",slo=\"\(slo.name)\"}"
-                out += "          - labels: \(quoted(labels))\n            value: 1\n"
+                out += "          - labels: \(YAMLValue.quoted(labels))\n            value: 1\n"
             }
         }
         return out
     }
-
-    static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 }

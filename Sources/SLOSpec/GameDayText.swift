@@ -57,6 +57,6 @@ public enum GameDayText {
         }
     }
 
-    static func percent(_ share: Double) -> String { String(format: "%.0f%%", share * 100) }
+    static func percent(_ share: Double) -> String { BudgetReportText.percent(share, digits: 0) }
     static func clock(_ seconds: Double) -> String { BudgetReportText.clock(seconds) }
 }

@@ -106,14 +106,15 @@ public enum PrometheusRules {
 
 /// Just enough YAML to write rule and test files that read well: every scalar single-quoted, so no PromQL
 /// or template can be taken for YAML syntax; long expressions as literal blocks.
-enum YAMLValue {
+public enum YAMLValue {
     case text(String)
     case block(String)
     case map([(String, String)])
     case raw(String)
     case list([String])
 
-    static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+    /// A single-quoted YAML scalar: nothing in it is YAML syntax.
+    public static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
     /// A list item holding a mapping, at `indent` spaces.
     static func listItem(_ fields: [(String, YAMLValue)], indent: Int) -> String {

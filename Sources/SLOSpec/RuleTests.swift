@@ -274,6 +274,6 @@ enum TestSeries {
     }
 
     static func text(_ metric: String, _ labels: [String: String]) -> String {
-        metric + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\(PromSelector.quote($0.value))" }.joined(separator: ",") + "}"
+        ExpositionSample(metric: metric, labels: labels, value: 0).series
     }
 }
