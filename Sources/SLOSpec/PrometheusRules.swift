@@ -18,11 +18,13 @@ public enum PrometheusRules {
     /// The file's name in `alerts/`.
     public static func fileName(_ slo: ServiceLevelObjective) -> String { slo.name + ".rules.yaml" }
 
-    public static func file(_ slo: ServiceLevelObjective) -> String {
+    /// The rule file. `periodWindow` false leaves out the period's recording rules, which no alert reads:
+    /// the game day's promtool run over a month of steps spends most of its time on them.
+    public static func file(_ slo: ServiceLevelObjective, periodWindow: Bool = true) -> String {
         let labels = [("slo", slo.name), ("service", slo.service)]
         let query = slo.indicator.query
         var rules: [[(String, YAMLValue)]] = []
-        for window in slo.recordedWindows {
+        for window in slo.recordedWindows where periodWindow || window != slo.period.seconds {
             let range = DurationText.exact(window)
             rules.append([("record", .text(badRate(window))), ("expr", .text(query.badRate(range))), ("labels", .map(labels))])
             rules.append([("record", .text(totalRate(window))), ("expr", .text(query.totalRate(range))), ("labels", .map(labels))])
