@@ -1,3 +1,4 @@
+import Foundation
 import LoadProfile
 import ShopDomain
 import Testing
@@ -42,5 +43,22 @@ struct IncidentTests {
         } catch {
             #expect(error.description.hasPrefix(expected), "\(error)")
         }
+    }
+}
+
+/// Every profile shipped in `loadtests/` reads without an error.
+@Suite("Shipped profiles")
+struct ShippedProfileTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/loadtests"
+
+    @Test func everyShippedProfileParses() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(names.count >= 11)
+        for name in names {
+            let text = try String(contentsOfFile: Self.folder + "/" + name, encoding: .utf8)
+            #expect(throws: Never.self, "\(name)") { _ = try Profile(yaml: text, file: name) }
+        }
+        let month = try Profile(yaml: String(contentsOfFile: Self.folder + "/gameday-28d.yaml", encoding: .utf8), file: "gameday-28d.yaml")
+        #expect(month.duration == 28 * 86_400 && month.incidents.count == 5)
     }
 }
