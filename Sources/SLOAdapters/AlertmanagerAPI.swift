@@ -9,7 +9,7 @@ public struct AlertmanagerAPI: Sendable {
     let timeout: TimeAmount
 
     public init(baseURL: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = MonitoringCall.trimmed(baseURL)
         self.http = http
         self.timeout = timeout
     }
@@ -36,14 +36,11 @@ public struct AlertmanagerAPI: Sendable {
         } catch {
             throw Failure(description: "cannot encode alerts: \(error)")
         }
-        let status: UInt
-        let body: ByteBuffer
+        let (status, body): (UInt, ByteBuffer)
         do {
-            let response = try await http.execute(request, timeout: timeout)
-            status = response.status.code
-            body = try await response.body.collect(upTo: 1024 * 1024)
+            (status, body) = try await MonitoringCall.execute(request, http: http, timeout: timeout, limit: 1024 * 1024, service: "Alertmanager", baseURL: baseURL)
         } catch {
-            throw Failure(description: "cannot reach Alertmanager at \(baseURL): \(error)")
+            throw Failure(description: error.description)
         }
         guard (200..<300).contains(status) else {
             throw Failure(description: "Alertmanager at \(baseURL) answered \(status): \(String(buffer: body).prefix(200))")

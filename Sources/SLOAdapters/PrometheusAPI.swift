@@ -9,7 +9,7 @@ public struct PrometheusAPI: Sendable {
     let timeout: TimeAmount
 
     public init(baseURL: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = MonitoringCall.trimmed(baseURL)
         self.http = http
         self.timeout = timeout
     }
@@ -23,14 +23,12 @@ public struct PrometheusAPI: Sendable {
         // Everything but letters and digits percent-encoded: a `+` left as is would reach Prometheus as a space.
         let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
         let url = baseURL + "/api/v1/query?query=" + encoded
-        let body: ByteBuffer
-        let status: UInt
+        let (status, body): (UInt, ByteBuffer)
         do {
-            let response = try await http.execute(HTTPClientRequest(url: url), timeout: timeout)
-            status = response.status.code
-            body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            (status, body) = try await MonitoringCall.execute(
+                HTTPClientRequest(url: url), http: http, timeout: timeout, limit: 16 * 1024 * 1024, service: "Prometheus", baseURL: baseURL)
         } catch {
-            throw Failure(description: "cannot reach Prometheus at \(baseURL): \(error)")
+            throw Failure(description: error.description)
         }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView)) else {
             throw Failure(description: "Prometheus at \(baseURL) answered \(status) with no API response")
