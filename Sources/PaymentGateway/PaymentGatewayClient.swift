@@ -123,13 +123,14 @@ public final class PaymentGatewayClient: Sendable {
 
     /// The switchboard's gateway faults: added latency (a call slower than the timeout times out) and failures.
     private func injectedFault() async throws -> GatewayResult? {
-        guard let faults = faults?.faults else { return nil }
+        guard let switchboard = faults else { return nil }
+        let faults = switchboard.faults
         if faults.gatewayLatencyMilliseconds > 0 {
             let latency = Duration.milliseconds(faults.gatewayLatencyMilliseconds)
             try await Task.sleep(for: min(latency, settings.timeout))
             if latency >= settings.timeout { return .retryable("timed out (injected latency)") }
         }
-        return FaultSwitchboard.strikes(faults.gatewayFailureRatio) ? .retryable("injected gateway failure") : nil
+        return switchboard.strikes(at: .gateway) ? .retryable("injected gateway failure") : nil
     }
 
     /// The process's HTTP client for gateways, with AsyncHTTPClient's own tracing off: it would capture

@@ -61,19 +61,46 @@ public struct Faults: Sendable, Equatable, Codable {
     }
 }
 
+/// Where a failure ratio applies: the payment gateway client, or one route (by template).
+public enum FaultSite: Hashable, Sendable {
+    case gateway
+    case route(String)
+}
+
 /// The faults in force, read by every place that injects one and changed by the admin endpoint.
 public final class FaultSwitchboard: Sendable {
-    private let current = Mutex(Faults())
+    private struct State {
+        var faults = Faults()
+        /// Per site, the failures owed so far (ratio × events − failures), always in 0..<1.
+        var owed: [FaultSite: Double] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
+    /// Setting new faults starts every site's spreading afresh.
     public var faults: Faults {
-        get { current.withLock { $0 } }
-        set { current.withLock { $0 = newValue } }
+        get { state.withLock { $0.faults } }
+        set { state.withLock { $0 = State(faults: newValue) } }
     }
 
-    /// Whether an event with probability `ratio` happens this time.
-    public static func strikes(_ ratio: Double) -> Bool {
-        ratio > 0 && (ratio >= 1 || Double.random(in: 0..<1) < ratio)
+    /// Whether this event at `site` fails. Failures are spread evenly, not drawn at random: any run of n
+    /// events holds ratio × n of them, give or take one. A replay carries a tiny share of a real month's
+    /// requests, so random draws would add window-to-window noise that real volumes average away, and a
+    /// game day's verdict would depend on luck (a 4× burn drawn at random crossed the 6× page line).
+    public func strikes(at site: FaultSite) -> Bool {
+        state.withLock { state in
+            let ratio = switch site {
+            case .gateway: state.faults.gatewayFailureRatio
+            case .route(let template): state.faults.routes[template]?.errorRatio ?? 0
+            }
+            guard ratio > 0 else { return false }
+            // The tolerance keeps sums such as ten times 0.1 (0.9999…) from owing a failure one event late.
+            let owed = state.owed[site, default: 0] + ratio
+            let strikes = owed >= 1 - 1e-9
+            state.owed[site] = strikes ? max(0, owed - 1) : owed
+            return strikes
+        }
     }
 }

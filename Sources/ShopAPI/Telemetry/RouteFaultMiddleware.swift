@@ -1,7 +1,7 @@
 import Hummingbird
 import ShopDomain
 
-/// Applies the switchboard's route faults: added latency, then a failure at the configured ratio, answered
+/// Applies the switchboard's route faults: added latency, then failures at the configured ratio (spread evenly, see `FaultSwitchboard.strikes`), answered
 /// as a 500 problem like any internal failure would be.
 struct RouteFaultMiddleware: RouterMiddleware {
     typealias Context = ShopRequestContext
@@ -11,7 +11,7 @@ struct RouteFaultMiddleware: RouterMiddleware {
         let routes = faults.faults.routes
         if !routes.isEmpty, let route = APIRoute.template(forEndpointPath: context.endpointPath), let fault = routes[route] {
             if fault.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(fault.latencyMilliseconds)) }
-            if FaultSwitchboard.strikes(fault.errorRatio) { throw HTTPProblem.injectedFault }
+            if faults.strikes(at: .route(route)) { throw HTTPProblem.injectedFault }
         }
         return try await next(request, context)
     }
