@@ -1,12 +1,15 @@
 import Foundation
 import SLOSpec
 
-/// Prometheus's own rule engine on a game day's data: the generated rule files (their alerts as generated;
-/// without the period's recording rules, which no alert reads and which cost most of promtool's time over a
-/// month of steps) and the recorded counters
-/// (on the profile's clock) become a `promtool test rules` file that expects, at every boundary, exactly
-/// the alerts shop-slo found firing. promtool passing means the two agree on every firing interval; when
-/// they do not, its report names the boundaries where they differ.
+/// Prometheus's own rule engine on a game day's data. Per SLO, its generated rule file (the alert as
+/// generated; without the period's recording rules, which no alert reads) and the recorded counters it
+/// selects (on the profile's clock) become a `promtool test rules` file that expects exactly the alerts
+/// shop-slo found firing: for every run of boundaries where a severity's alert is firing or quiet, one
+/// `count_over_time` subquery over that run must count every boundary of it, or none (each inner
+/// evaluation is the instant query a boundary-by-boundary check would make, so this is that check, in a
+/// few dozen queries instead of thousands). promtool passing means the two agree on every firing
+/// interval; when they do not, its report names the run. The SLOs' files run side by side, one promtool
+/// each: over a month most of the time is the rule engine's, and it is single-threaded per file.
 public enum PromtoolCrossCheck {
     public struct Outcome: Sendable {
         public var agrees: Bool
@@ -17,50 +20,81 @@ public enum PromtoolCrossCheck {
         promtool: String, slos: [ServiceLevelObjective], recording: ServiceRecording, alerts: [GameDayVerdict.Alert], directory: String
     ) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for slo in slos { try PrometheusRules.file(slo, periodWindow: false).write(toFile: directory + "/" + PrometheusRules.fileName(slo), atomically: true, encoding: .utf8) }
-        try testFile(slos: slos, recording: recording, alerts: alerts).write(toFile: directory + "/gameday.test.yaml", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["test", "rules", directory + "/gameday.test.yaml"]
-        let output = directory + "/promtool.out"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = process.standardOutput
-        try process.run()
-        process.waitUntilExit()
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        return Outcome(agrees: process.terminationStatus == 0, report: text)
+        var running: [(slo: ServiceLevelObjective, process: Process, output: String)] = []
+        defer { for run in running where run.process.isRunning { run.process.terminate() } }
+        for slo in slos {
+            try PrometheusRules.file(slo, periodWindow: false).write(toFile: directory + "/" + PrometheusRules.fileName(slo), atomically: true, encoding: .utf8)
+            let test = directory + "/\(slo.name).test.yaml"
+            try testFile(slo: slo, recording: recording, alerts: alerts.filter { $0.slo == slo.name }).write(toFile: test, atomically: true, encoding: .utf8)
+            let output = directory + "/\(slo.name).promtool.out"
+            FileManager.default.createFile(atPath: output, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: promtool)
+            process.arguments = ["test", "rules", test]
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            process.standardError = process.standardOutput
+            try process.run()
+            running.append((slo, process, output))
+        }
+        var agrees = true
+        var report = ""
+        for run in running {
+            run.process.waitUntilExit()
+            let passed = run.process.terminationStatus == 0
+            agrees = agrees && passed
+            let text = (try? String(contentsOfFile: run.output, encoding: .utf8)) ?? ""
+            report += "\(run.slo.name): \(passed ? "agrees" : "DIFFERS")\n" + (passed ? "" : text)
+        }
+        return Outcome(agrees: agrees, report: report)
     }
 
-    static func testFile(slos: [ServiceLevelObjective], recording: ServiceRecording, alerts: [GameDayVerdict.Alert]) -> String {
+    static func testFile(slo: ServiceLevelObjective, recording: ServiceRecording, alerts: [GameDayVerdict.Alert]) -> String {
         let step = Int(recording.step)
         var out = """
-            # shop-slo gameday: the recorded counters on the profile's clock, and at every boundary the alerts
-            # shop-slo found firing. promtool passes only if Prometheus's rule engine fires the same.
+            # shop-slo gameday: \(slo.name)'s recorded counters on the profile's clock, and the alerts shop-slo
+            # found firing. promtool passes only if Prometheus's rule engine fires the same at every boundary.
             rule_files:
-            \(slos.map { "  - " + PrometheusRules.fileName($0) }.joined(separator: "\n"))
+              - \(PrometheusRules.fileName(slo))
             evaluation_interval: \(step)s
             tests:
               - interval: \(step)s
                 input_series:
 
             """
-        for (name, series) in recording.series.sorted(by: { $0.key < $1.key }) {
+        let selectors = slo.indicator.query.selectors
+        for (name, series) in recording.series.sorted(by: { $0.key < $1.key })
+        where selectors.contains(where: { $0.selects(metric: series.metric, labels: series.labels) }) {
             out += "      - series: \(YAMLValue.quoted(name))\n        values: '\(series.values.map { PrometheusRules.number($0) }.joined(separator: " "))'\n"
         }
         out += "    promql_expr_test:\n"
-        let names = Dictionary(uniqueKeysWithValues: slos.map { ($0.name, $0) })
-        for boundary in 1..<recording.boundaries {
-            let time = Double(boundary) * recording.step
-            let firing = alerts.filter { $0.startSeconds <= time && time < ($0.endSeconds ?? .infinity) }
-            out += "      - expr: 'ALERTS{alertstate=\"firing\"}'\n        eval_time: \(boundary * step)s\n        exp_samples:"
-            out += firing.isEmpty ? " []\n" : "\n"
-            for alert in firing {
-                guard let slo = names[alert.slo] else { continue }
-                let labels = "ALERTS{alertname=\"\(slo.alertName)\",alertstate=\"firing\",service=\"\(slo.service)\",severity=\"\(alert.severity)\",slo=\"\(slo.name)\"}"
-                out += "          - labels: \(YAMLValue.quoted(labels))\n            value: 1\n"
+        let last = recording.boundaries - 1
+        guard last >= 1 else { return out }
+        func firing(_ severity: String, _ boundary: Int) -> Bool {
+            let time = Double(boundary * step)
+            return alerts.contains { $0.severity == severity && $0.startSeconds <= time && time < ($0.endSeconds ?? .infinity) }
+        }
+        /// Counts the firing boundaries in first...through, evaluated at `through`: half a step more than the
+        /// run reaches back, so the range holds its boundaries and no other, closed or left-open.
+        func count(_ matchers: String, _ first: Int, _ through: Int, summed: Bool, expect: Int) {
+            let range = (through - first) * step + step / 2
+            let counted = "count_over_time(ALERTS{alertname=\"\(slo.alertName)\",alertstate=\"firing\"\(matchers)}[\(range)s:\(step)s])"
+            out += "      - expr: \(YAMLValue.quoted(summed ? "sum(\(counted))" : counted))\n        eval_time: \(through * step)s\n        exp_samples:"
+            guard expect > 0 else { out += " []\n"; return }
+            let labels = summed ? "{}" : "{alertname=\"\(slo.alertName)\",alertstate=\"firing\"\(matchers),service=\"\(slo.service)\",slo=\"\(slo.name)\"}"
+            out += "\n          - labels: \(YAMLValue.quoted(labels))\n            value: \(expect)\n"
+        }
+        var firingBoundaries = 0
+        for severity in ["page", "ticket"] {
+            var first = 1
+            for boundary in 1...last where boundary == last || firing(severity, boundary + 1) != firing(severity, first) {
+                let on = firing(severity, first)
+                count(",severity=\"\(severity)\"", first, boundary, summed: false, expect: on ? boundary - first + 1 : 0)
+                if on { firingBoundaries += boundary - first + 1 }
+                first = boundary + 1
             }
         }
+        // Nothing else fires under this alert's name: every series of it, whatever its labels, counted at once.
+        count("", 1, last, summed: true, expect: firingBoundaries)
         return out
     }
 }

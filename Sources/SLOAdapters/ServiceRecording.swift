@@ -76,12 +76,7 @@ public final class ServiceRecorder: Sendable {
 
     public init(baseURL: String, slos: [ServiceLevelObjective], step: Double, speed: Double, duration: Double) {
         url = baseURL + "/metrics"
-        selectors = slos.flatMap { slo -> [PromSelector] in
-            let query = slo.indicator.query
-            switch query.numerator {
-            case .bad(let selector), .good(let selector): return [selector, query.total]
-            }
-        }
+        selectors = slos.flatMap(\.indicator.query.selectors)
         metrics = Set(selectors.map(\.metric))
         self.step = step
         self.speed = speed

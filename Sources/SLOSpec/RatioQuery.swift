@@ -16,6 +16,13 @@ public struct RatioQuery: Sendable, Equatable {
         self.total = total
     }
 
+    /// The series the SLI reads: its numerator's and its total's.
+    public var selectors: [PromSelector] {
+        switch numerator {
+        case .bad(let selector), .good(let selector): [selector, total]
+        }
+    }
+
     /// PromQL for the bad events per second over `window` (a Prometheus duration), zero when the bad
     /// counter has no series yet (no 5xx since the start is the usual case, and must read as 0, not as no data).
     public func badRate(_ window: String) -> String {

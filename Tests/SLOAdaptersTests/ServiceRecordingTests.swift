@@ -80,11 +80,22 @@ import Testing
         try await withTemporaryDirectory { directory in
             let same = try PromtoolCrossCheck.run(promtool: promtool, slos: [slo], recording: recording, alerts: verdict.alerts, directory: directory + "/same")
             #expect(same.agrees, "\(same.report)")
-            var shorter = verdict.alerts
-            shorter[0].endSeconds = shorter[0].startSeconds + 300
-            let different = try PromtoolCrossCheck.run(promtool: promtool, slos: [slo], recording: recording, alerts: shorter, directory: directory + "/different")
-            #expect(!different.agrees)
-            #expect(different.report.contains("FAILED"))
+            // Ended a step early, ended a step late, started a step late, or not fired at all: each differs.
+            let page = try #require(verdict.alerts.firstIndex { $0.severity == "page" })
+            let pageEnd = try #require(verdict.alerts[page].endSeconds)
+            var changes: [[GameDayVerdict.Alert]] = []
+            for change in [(0.0, -300.0), (0, 300), (300, 0)] {
+                var alerts = verdict.alerts
+                alerts[page].startSeconds += change.0
+                alerts[page].endSeconds = pageEnd + change.1
+                changes.append(alerts)
+            }
+            changes.append(verdict.alerts.filter { $0.severity != "page" })
+            for (index, alerts) in changes.enumerated() {
+                let different = try PromtoolCrossCheck.run(promtool: promtool, slos: [slo], recording: recording, alerts: alerts, directory: directory + "/different\(index)")
+                #expect(!different.agrees, "change \(index)")
+                #expect(different.report.contains("orders: DIFFERS") && different.report.contains("FAILED"), "change \(index)")
+            }
         }
     }
 }
