@@ -65,10 +65,47 @@ public struct BurnRateAlert: Sendable, Equatable, Codable {
         errorRatio >= threshold(budget: budget) * (1 - 1e-12)
     }
 
+    /// Whether `errorRatio` is above the threshold by more than rounding: a tie does not count.
+    public func isExceeded(by errorRatio: Double, budget: Double) -> Bool {
+        errorRatio > threshold(budget: budget) * (1 + 1e-9)
+    }
+
     /// How long after errors step from none to `errorRatio` (constant) this fires: the long window must
     /// fill to `factor × budget` (BRIEF §3: budget ÷ e × W × factor); nil when it never does.
     public func timeToFire(errorRatio: Double, budget: Double) -> Double? {
         guard isReached(by: errorRatio, budget: budget), errorRatio > 0 else { return nil }
         return budget / errorRatio * longWindow * factor
+    }
+
+    /// The same for errors at `errorRatio` from `start` to `end` only, on traffic that varies:
+    /// `traffic(a, b)` is the volume between two times (any unit; only its shape matters). Each window's
+    /// error ratio is then errorRatio × traffic(errors in the window) ÷ traffic(window), so an incident that
+    /// begins in a quiet night fills a one-day window more slowly than BRIEF §3's formula, which assumes
+    /// constant traffic and which this equals under it. Searched every `resolution` seconds up to the time
+    /// the short window forgets the incident, then narrowed by bisection; nil when it never holds.
+    public func timeToFire(
+        errorRatio: Double, budget: Double, from start: Double, to end: Double, resolution: Double = 10, traffic: (Double, Double) -> Double
+    ) -> Double? {
+        guard errorRatio > 0, end > start else { return nil }
+        func reached(_ window: Double, at time: Double) -> Bool {
+            let volume = traffic(time - window, time)
+            guard volume > 0 else { return false }
+            let failing = traffic(max(start, time - window), min(end, time))
+            return isReached(by: errorRatio * failing / volume, budget: budget)
+        }
+        func holds(_ time: Double) -> Bool { reached(longWindow, at: time) && reached(shortWindow, at: time) }
+        var time = start + resolution
+        while time <= end + shortWindow {
+            if holds(time) {
+                var (low, high) = (time - resolution, time)
+                for _ in 0..<40 {
+                    let middle = (low + high) / 2
+                    if holds(middle) { high = middle } else { low = middle }
+                }
+                return high - start
+            }
+            time += resolution
+        }
+        return nil
     }
 }

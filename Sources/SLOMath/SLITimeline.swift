@@ -36,11 +36,29 @@ public struct SLITimeline: Sendable {
 
     /// Whether `alert` holds at step `index`: both windows at the threshold for `budget`, and at least
     /// `minimumRequests` (and one) in the long window, the low-traffic guard.
-    public func holds(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0, at index: Int) -> Bool {
+    /// With `ties: false`, a window exactly at the threshold, or a long window holding exactly the minimum,
+    /// does not count (see `tiedSteps`).
+    public func holds(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0, at index: Int, ties: Bool = true) -> Bool {
         let long = sums(window: alert.longWindow, endingAt: index)
         let short = errorRatio(window: alert.shortWindow, endingAt: index) ?? 0
-        return long.total >= max(minimumRequests, 1) && alert.isReached(by: long.bad / long.total, budget: budget)
-            && alert.isReached(by: short, budget: budget)
+        let minimum = max(minimumRequests, 1)
+        guard ties ? long.total >= minimum : long.total > minimum + 0.5 else { return false }
+        return ties
+            ? alert.isReached(by: long.bad / long.total, budget: budget) && alert.isReached(by: short, budget: budget)
+            : alert.isExceeded(by: long.bad / long.total, budget: budget) && alert.isExceeded(by: short, budget: budget)
+    }
+
+    /// Steps where whether any of `alerts` holds depends on how an exact tie goes: a window's error ratio
+    /// equal to a threshold, or a long window holding exactly the minimum. Counts are whole numbers, so a
+    /// replay lands on such ties (242 bad of 4,840 is exactly 1× a 95% objective's budget). These sums
+    /// call a tie reached; Prometheus reaches the same quotient through per-second rates summed in
+    /// floating point, and its `>=` may then go either way.
+    public func tiedSteps(_ alerts: [BurnRateAlert], budget: Double, minimumRequests: Double = 0) -> Set<Int> {
+        Set((0..<count).filter { index in
+            let lenient = alerts.contains { holds($0, budget: budget, minimumRequests: minimumRequests, at: index) }
+            let strict = alerts.contains { holds($0, budget: budget, minimumRequests: minimumRequests, at: index, ties: false) }
+            return lenient != strict
+        })
     }
 
     /// Every interval during which `alert` holds for `budget`, as step indices (start inclusive, end

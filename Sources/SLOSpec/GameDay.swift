@@ -16,7 +16,10 @@ public struct GameDayVerdict: Codable, Sendable {
         /// Bad share of the SLI's events during the incident (the service's count).
         public var errorRatio: Double
         /// BRIEF §3: budget ÷ error ratio × long window × factor, the soonest condition of the expected
-        /// severity, plus the incident's count delay.
+        /// severity (constant traffic).
+        public var formulaDetectionSeconds: Double?
+        /// The same conditions on the profile's own traffic over the incident's hours
+        /// (`BurnRateAlert.timeToFire(…traffic:)`), plus the incident's count delay: what detection is held to.
         public var expectedDetectionSeconds: Double?
         /// Of which the count delay (see `GameDay.ScheduledIncident.countDelay`).
         public var countDelaySeconds: Double
@@ -64,6 +67,8 @@ public struct GameDayVerdict: Codable, Sendable {
     /// Whether Prometheus's rule engine fired exactly the same alerts on the same data; nil until checked.
     public var prometheusAgrees: Bool?
     public var prometheusReport: String?
+    /// Boundaries the rule engine was not held to because the outcome there rests on an exact tie.
+    public var prometheusTies: Int?
     public var tolerance: String
 
     public var passed: Bool {
@@ -98,8 +103,11 @@ public enum GameDay {
     /// incident's start is partly before it) and a tenth of the expected time (traffic varies by hour).
     public static func tolerance(expected: Double, step: Double) -> Double { 2 * step + 0.1 * expected }
 
+    /// `traffic(a, b)` is the profile's traffic between two of its times, in any unit (its shape is what
+    /// moves the expected detection times); constant by default.
     public static func verdict(
-        slos: [ServiceLevelObjective], incidents: [ScheduledIncident], service: [String: SLITimeline], load: [String: SLITimeline]
+        slos: [ServiceLevelObjective], incidents: [ScheduledIncident], service: [String: SLITimeline], load: [String: SLITimeline],
+        traffic: (Double, Double) -> Double = { $1 - $0 }
     ) -> GameDayVerdict {
         var alerts: [GameDayVerdict.Alert] = []
         var rows: [GameDayVerdict.Incident] = []
@@ -146,8 +154,11 @@ public enum GameDay {
                     row.passed = mine.isEmpty
                 } else {
                     let severity = BurnRateAlert.Severity(rawValue: incident.expect) ?? .page
-                    let expected = slo.alertConditions.filter { $0.severity == severity }.compactMap { $0.timeToFire(errorRatio: ratio, budget: slo.errorBudget.budget) }.min()
-                        .map { $0 + incident.countDelay }
+                    let conditions = slo.alertConditions.filter { $0.severity == severity }
+                    row.formulaDetectionSeconds = conditions.compactMap { $0.timeToFire(errorRatio: ratio, budget: slo.errorBudget.budget) }.min()
+                    let expected = conditions.compactMap {
+                        $0.timeToFire(errorRatio: ratio, budget: slo.errorBudget.budget, from: incident.start, to: incident.end, traffic: traffic)
+                    }.min().map { $0 + incident.countDelay }
                     row.expectedDetectionSeconds = expected
                     let wrongPage = severity == .ticket && mine.contains { $0.severity == "page" }
                     if let caught = mine.first(where: { $0.severity == incident.expect }) {
@@ -172,7 +183,7 @@ public enum GameDay {
             incidents: rows.sorted { $0.startSeconds < $1.startSeconds }, alerts: alerts.sorted { $0.startSeconds < $1.startSeconds }, budgets: budgets,
             recall: expecting.isEmpty ? 1 : Double(caught) / Double(expecting.count),
             precision: alerts.isEmpty ? 1 : Double(attributed) / Double(alerts.count), falsePages: falsePages,
-            prometheusAgrees: nil, prometheusReport: nil,
+            prometheusAgrees: nil, prometheusReport: nil, prometheusTies: nil,
             tolerance: "two steps of \(Int(step / 60)) min plus 10% of the expected detection time")
     }
 }

@@ -4,10 +4,11 @@ import ShopDomain
 /// The game day's verdict as a text table and as a section of the load report's HTML.
 public enum GameDayText {
     public static func render(_ verdict: GameDayVerdict) -> String {
-        var rows: [[String]] = [["incident", "slo", "expect", "errors", "expected", "observed", "reset", "budget", "outcome"]]
+        var rows: [[String]] = [["incident", "slo", "expect", "errors", "BRIEF §3", "expected", "observed", "reset", "budget", "outcome"]]
         for incident in verdict.incidents {
             rows.append([
                 incident.name, incident.slo, incident.expect, String(format: "%.2f%%", incident.errorRatio * 100),
+                incident.formulaDetectionSeconds.map(DurationText.text) ?? "-",
                 incident.expectedDetectionSeconds.map { DurationText.text($0) + (incident.countDelaySeconds > 0 ? " (\(DurationText.text(incident.countDelaySeconds)) counting)" : "") } ?? "-", incident.observedDetectionSeconds.map(DurationText.text) ?? "-",
                 incident.resetSeconds.map(DurationText.text) ?? "-", String(format: "%.1f%%", incident.budgetSpent * 100),
                 incident.passed ? incident.outcome : incident.outcome.uppercased(),
@@ -36,7 +37,10 @@ public enum GameDayText {
         lines += table(budget)
         lines.append("")
         switch verdict.prometheusAgrees {
-        case true?: lines.append("Prometheus's rule engine (promtool) fired the same alerts at every boundary")
+        case true?:
+            let ties = verdict.prometheusTies ?? 0
+            lines.append("Prometheus's rule engine (promtool) fired the same alerts at every boundary"
+                + (ties > 0 ? " (but \(ties) where the counts sit exactly on a threshold, which floating point may tip either way)" : ""))
         case false?: lines.append("Prometheus's rule engine (promtool) DISAGREES:\n" + (verdict.prometheusReport ?? "").split(separator: "\n").prefix(20).joined(separator: "\n"))
         case nil: lines.append("Prometheus's rule engine was not consulted")
         }

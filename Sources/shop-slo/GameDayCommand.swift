@@ -109,6 +109,8 @@ struct GameDayCommand: AsyncParsableCommand {
             throw CommandFailure("\(error)")
         }
         progress.cancel()
+        let summarising = ContinuousClock.now
+        say("  replay done: \(result.summary.first { $0.endpoint == "all" }?.completed ?? 0) requests; evaluating")
         await recording.value
         // Requests in flight at the last boundary have finished: read it again.
         await recorder.scrape(recorder.recording.boundaries - 1)
@@ -128,11 +130,15 @@ struct GameDayCommand: AsyncParsableCommand {
             service[slo.name] = data.timeline(slo)
             if let line = LoadResultSource.timeline(slo, result) { load[slo.name] = line }
         }
-        var verdict = GameDay.verdict(slos: slos, incidents: incidents, service: service, load: load)
+        var verdict = GameDay.verdict(slos: slos, incidents: incidents, service: service, load: load) { profile.expectedRequests(from: $0, to: $1, speed: 1) }
+        let checking = ContinuousClock.now
+        say("  evaluated in \(DurationText.exact((checking - summarising).seconds)); Prometheus's rule engine on the same counts")
         let directory = (out.hasSuffix(".json") ? String(out.dropLast(5)) : out) + "-promtool"
         let check = try PromtoolCrossCheck.run(promtool: promtoolPath, slos: slos, recording: data, alerts: verdict.alerts, directory: directory)
         verdict.prometheusAgrees = check.agrees
         verdict.prometheusReport = check.report
+        verdict.prometheusTies = check.ties
+        say("  promtool done in \(DurationText.exact((ContinuousClock.now - checking).seconds))")
         if recorder.failedScrapes > 0 { say("  \(recorder.failedScrapes) scrapes of \(base)/metrics failed; their counts moved to the next step") }
 
         let report = ResultFile.reportPath(for: out)

@@ -30,6 +30,36 @@ struct BurnRateAlertTests {
         #expect(abs(try #require(page.timeToFire(errorRatio: 0.0144, budget: 0.001)) - 3_600) < 1e-6)
         #expect(page.timeToFire(errorRatio: 0.01, budget: 0.001) == nil)
     }
+
+    @Test func onConstantTrafficTheTrafficAwareTimeIsTheBriefs() throws {
+        for alert in BurnRateAlert.reference {
+            let formula = try #require(alert.timeToFire(errorRatio: 0.2, budget: 0.001))
+            let found = try #require(alert.timeToFire(errorRatio: 0.2, budget: 0.001, from: 86_400, to: 10 * 86_400) { $1 - $0 })
+            #expect(abs(found - formula) < 1e-3, "\(alert.longWindow)")
+        }
+    }
+
+    /// A day of 2% payment failures (4× a 99.5% budget) from midnight, on a day whose 8 night hours carry
+    /// a tenth of the daytime rate: the one-day window needs 3 × 0.5% × 168 = 2.52 hour-units of errors,
+    /// 126 of traffic since midnight, reached at 8 + 118 ÷ 10 = 19.8 h, not the formula's 18 h.
+    @Test func anIncidentFromAQuietNightIsCaughtLaterThanTheFormulaSays() throws {
+        let hour = 3_600.0
+        func rate(_ time: Double) -> Double { time.truncatingRemainder(dividingBy: 24 * hour) < 8 * hour ? 1 : 10 }
+        // The integral of that rate in hour-units, exact at whole hours and linear within them.
+        func traffic(_ start: Double, _ end: Double) -> Double {
+            func upTo(_ time: Double) -> Double {
+                let days = (time / (24 * hour)).rounded(.down)
+                let within = time - days * 24 * hour
+                return days * 168 + min(within, 8 * hour) / hour + max(within - 8 * hour, 0) / hour * 10
+            }
+            return upTo(end) - upTo(start)
+        }
+        #expect(abs(traffic(0, 24 * hour) - 168) < 1e-9 && rate(9 * hour) == 10)
+        let ticket = BurnRateAlert.reference[2]
+        #expect(abs(try #require(ticket.timeToFire(errorRatio: 0.02, budget: 0.005)) - 18 * hour) < 1e-6)
+        let found = try #require(ticket.timeToFire(errorRatio: 0.02, budget: 0.005, from: 2 * 24 * hour, to: 3 * 24 * hour, traffic: traffic))
+        #expect(abs(found - 19.8 * hour) < 1)
+    }
 }
 
 @Suite("Error budgets")
@@ -48,6 +78,23 @@ struct ErrorBudgetTests {
 
 @Suite("SLI timelines")
 struct SLITimelineTests {
+    /// Whole counts land exactly on thresholds: 432 bad of 12,000 over an hour is 3.6%, 14.4× a 99.75%
+    /// budget. Such a step is a tie; one bad request more or less is not.
+    @Test func stepsExactlyOnAThresholdAreTies() {
+        let page = BurnRateAlert.reference[0]
+        /// An hour of 1,000 requests a step, `bad` of them in the last step.
+        func hour(bad: Double) -> SLITimeline {
+            var line = SLITimeline(step: 300)
+            for index in 0..<12 { line.append(bad: index == 11 ? bad : 0, total: 1_000) }
+            return line
+        }
+        #expect(hour(bad: 432).tiedSteps([page], budget: 0.0025) == [11])
+        #expect(hour(bad: 432).holds(page, budget: 0.0025, at: 11) && !hour(bad: 432).holds(page, budget: 0.0025, at: 11, ties: false))
+        #expect(hour(bad: 433).tiedSteps([page], budget: 0.0025).isEmpty && hour(bad: 433).holds(page, budget: 0.0025, at: 11, ties: false))
+        #expect(hour(bad: 431).tiedSteps([page], budget: 0.0025).isEmpty && !hour(bad: 431).holds(page, budget: 0.0025, at: 11))
+        #expect(hour(bad: 500).tiedSteps([page], budget: 0.0025, minimumRequests: 12_000) == [11])
+    }
+
     /// A month of minutes at 100 requests each; 10% errors from 10:00 for two hours.
     static func month(errorsFrom start: Int, to end: Int, ratio: Double) -> SLITimeline {
         var timeline = SLITimeline(step: 60)
