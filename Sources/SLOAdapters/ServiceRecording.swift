@@ -88,15 +88,21 @@ public final class ServiceRecorder: Sendable {
 
     /// Scrapes boundary 0 now, then each later one at `start` + its wall time, until the last; returns when
     /// the last is read or the task is cancelled.
+    /// Each scrape starts at its boundary's time whether or not the one before has answered: a month at
+    /// 3,600× puts boundaries 83 ms apart, and a busy service can take longer than that to answer one, so
+    /// scrapes in sequence fell behind and then read several boundaries in a burst (steps with no payments
+    /// followed by steps with twice the usual, skewing short windows' ratios).
     public func record(from start: NIODeadline) async {
-        for boundary in 0..<boundaries {
-            if boundary > 0 {
-                let due = start + .nanoseconds(Int64(Double(boundary) * step / speed * 1e9))
-                let wait = due - NIODeadline.now()
-                if wait > .zero { try? await Task.sleep(for: .nanoseconds(wait.nanoseconds)) }
+        await withTaskGroup(of: Void.self) { group in
+            for boundary in 0..<boundaries {
+                if boundary > 0 {
+                    let due = start + .nanoseconds(Int64(Double(boundary) * step / speed * 1e9))
+                    let wait = due - NIODeadline.now()
+                    if wait > .zero { try? await Task.sleep(for: .nanoseconds(wait.nanoseconds)) }
+                }
+                if Task.isCancelled { break }
+                group.addTask { await self.scrape(boundary) }
             }
-            if Task.isCancelled { return }
-            await scrape(boundary)
         }
     }
 
