@@ -89,9 +89,8 @@ public final class ServiceRecorder: Sendable {
     /// Scrapes boundary 0 now, then each later one at `start` + its wall time, until the last; returns when
     /// the last is read or the task is cancelled.
     /// Each scrape starts at its boundary's time whether or not the one before has answered: a month at
-    /// 3,600× puts boundaries 83 ms apart, and a busy service can take longer than that to answer one, so
-    /// scrapes in sequence fell behind and then read several boundaries in a burst (steps with no payments
-    /// followed by steps with twice the usual, skewing short windows' ratios).
+    /// 3,600× puts boundaries 83 ms apart, and in sequence one slow answer at a busy peak would delay every
+    /// boundary after it, not only its own.
     public func record(from start: NIODeadline) async {
         await withTaskGroup(of: Void.self) { group in
             for boundary in 0..<boundaries {
