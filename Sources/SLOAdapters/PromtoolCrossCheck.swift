@@ -10,8 +10,9 @@ import SLOSpec
 /// evaluation is the instant query a boundary-by-boundary check would make, so this is that check, in a
 /// few dozen queries instead of thousands). promtool passing means the two agree on every firing
 /// interval; when they do not, its report names the run. Boundaries where the outcome rests on an exact
-/// tie (`SLITimeline.tiedSteps`) are left out of the runs and counted: either answer is right there. The SLOs' files run side by side, one promtool
-/// each: over a month most of the time is the rule engine's, and it is single-threaded per file.
+/// tie (`SLITimeline.tiedSteps`) are left out of the runs and counted: either answer is right there. The
+/// SLOs' files run side by side, one promtool each: over a month most of the time is the rule engine's,
+/// and one file keeps about one core busy.
 public enum PromtoolCrossCheck {
     public struct Outcome: Sendable {
         public var agrees: Bool
