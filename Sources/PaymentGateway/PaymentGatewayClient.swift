@@ -42,6 +42,10 @@ public final class PaymentGatewayClient: Sendable {
     private let breaker: Mutex<CircuitBreaker>
     private let metrics: ShopMetrics?
     private let faults: FaultSwitchboard?
+    /// A running average of how long answered calls take, per operation, so that an injected failure costs
+    /// what a real one does. Failing at once would let a batch's failures be counted before its successes,
+    /// which a compressed clock turns into minutes of seemingly all-failing payments.
+    private let roundTrips = Mutex<[ShopMetrics.GatewayOperation: Duration]>([:])
 
     public init(
         address: GatewayAddress, settings: Settings, clock: any ShopClock, metrics: ShopMetrics? = nil,
@@ -96,10 +100,11 @@ public final class PaymentGatewayClient: Sendable {
         let start = ContinuousClock.now
         let result: GatewayResult
         do {
-            if let injected = try await injectedFault() {
+            if let injected = try await injectedFault(operation) {
                 result = injected
             } else {
                 result = try await call()
+                recordRoundTrip(operation, ContinuousClock.now - start)
             }
         } catch {
             result = .retryable("gateway unreachable: \(error)")
@@ -121,8 +126,9 @@ public final class PaymentGatewayClient: Sendable {
         return result
     }
 
-    /// The switchboard's gateway faults: added latency (a call slower than the timeout times out) and failures.
-    private func injectedFault() async throws -> GatewayResult? {
+    /// The switchboard's gateway faults: added latency (a call slower than the timeout times out) and
+    /// failures, each of which takes as long as the operation's recent answered calls.
+    private func injectedFault(_ operation: ShopMetrics.GatewayOperation) async throws -> GatewayResult? {
         guard let switchboard = faults else { return nil }
         let faults = switchboard.faults
         if faults.gatewayLatencyMilliseconds > 0 {
@@ -130,7 +136,16 @@ public final class PaymentGatewayClient: Sendable {
             try await Task.sleep(for: min(latency, settings.timeout))
             if latency >= settings.timeout { return .retryable("timed out (injected latency)") }
         }
-        return switchboard.strikes(at: .gateway) ? .retryable("injected gateway failure") : nil
+        guard switchboard.strikes(at: .gateway) else { return nil }
+        if let roundTrip = roundTrips.withLock({ $0[operation] }) { try await Task.sleep(for: min(roundTrip, settings.timeout)) }
+        return .retryable("injected gateway failure")
+    }
+
+    /// Folds one answered call into the operation's average (weight 1/8: steady, yet follows a slower gateway).
+    private func recordRoundTrip(_ operation: ShopMetrics.GatewayOperation, _ elapsed: Duration) {
+        roundTrips.withLock { averages in
+            averages[operation] = averages[operation].map { $0 * 0.875 + elapsed * 0.125 } ?? elapsed
+        }
     }
 
     /// The process's HTTP client for gateways, with AsyncHTTPClient's own tracing off: it would capture

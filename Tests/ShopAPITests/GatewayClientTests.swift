@@ -44,4 +44,23 @@ struct GatewayClientTests {
             #expect(sandbox.ledger.declines == 3 && sandbox.ledger.captures == 0)
         }
     }
+
+    /// An injected failure takes as long as the calls the gateway answered, so a batch's failures are not
+    /// counted ahead of its successes (on a game day's compressed clock that looked like minutes of outage).
+    @Test func anInjectedFailureTakesAsLongAsAnAnsweredCall() async throws {
+        try await withSandbox(.init(latencyMilliseconds: 150)) { sandbox, url in
+            let switchboard = FaultSwitchboard()
+            let client = PaymentGatewayClient(address: GatewayAddress(url: url), settings: .init(), clock: ManualClock(), faults: switchboard)
+            guard case .captured = await client.charge(paymentID: "rt0", amount: Self.amount) else {
+                Issue.record("expected a capture before any fault")
+                return
+            }
+
+            switchboard.faults = Faults(gatewayFailureRatio: 1)
+            let injected = ContinuousClock.now
+            #expect(await client.charge(paymentID: "rt1", amount: Self.amount) == .retryable("injected gateway failure"))
+            #expect(ContinuousClock.now - injected >= .milliseconds(300))  // authorise and capture, 150 ms each
+            #expect(sandbox.ledger.calls == 2)  // the injected failure never reached the gateway
+        }
+    }
 }
