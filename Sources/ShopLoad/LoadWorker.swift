@@ -12,6 +12,10 @@ public struct EngineLimits: Sendable {
     /// A request sent later than this after its intended start is counted late.
     public var lateTolerance: TimeAmount = .milliseconds(10)
     public var connectTimeout: TimeAmount = .seconds(2)
+    /// Arrivals due this soon after a timer fires are sent with it: one wake-up per batch, not one per
+    /// request (at 10,000 req/s a timer per arrival cost more than the requests). Such a request leaves up to
+    /// this much early, and its latency is then measured from its actual send.
+    public var sendAhead: TimeAmount = .microseconds(500)
 
     public init() {}
 }
@@ -93,15 +97,10 @@ final class LoadWorker: @unchecked Sendable {
         }
     }
 
-    /// Arrivals due this soon after a timer fires are sent with it: one wake-up per batch, not one per
-    /// request (at 10,000 req/s a timer per arrival cost more than the requests). Such a request leaves up to
-    /// this much early, and its latency is then measured from its actual send.
-    static let batch: TimeAmount = .microseconds(500)
-
     private func tick() {
         timer = nil
         let now = NIODeadline.now()
-        let horizon = now + Self.batch
+        let horizon = now + limits.sendAhead
         while let arrival = next {
             let due = start + .nanoseconds(Int64(arrival.wallTime * 1e9))
             guard due <= horizon else {
@@ -117,7 +116,7 @@ final class LoadWorker: @unchecked Sendable {
 
     private func dispatch(_ arrival: ArrivalSchedule.Arrival, due: NIODeadline) {
         var random = SplitMix64(seed: arrival.seed)
-        let endpoint = mix.pick(random.nextUnit())
+        let endpoint = mix.pick(arrival.evenMixPoint ?? random.nextUnit())
         let slot = recorder.scheduled(window: Int(arrival.profileTime / recorder.windowSeconds), endpoint: endpoint)
         guard inFlight < limits.maxInFlight else {
             recorder.dropped(slot)
