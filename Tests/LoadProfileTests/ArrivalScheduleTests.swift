@@ -32,6 +32,31 @@ struct ArrivalScheduleTests {
         #expect(abs(Double(nine) - expectedNine) <= 1)
     }
 
+    /// Even arrivals also spread the mix: in every run of 100 consecutive arrivals each endpoint of the
+    /// default mix gets its share, give or take two; Poisson arrivals draw it, so their runs vary more.
+    @Test func evenArrivalsSpreadTheMixEvenly() throws {
+        let mix = EndpointMix.shop
+        func worstDeviation(_ arrivals: [ArrivalSchedule.Arrival], pick: (ArrivalSchedule.Arrival) -> Endpoint) -> Double {
+            var worst = 0.0
+            for start in stride(from: 0, to: arrivals.count - 100, by: 37) {
+                var counts: [Endpoint: Int] = [:]
+                for arrival in arrivals[start..<start + 100] { counts[pick(arrival), default: 0] += 1 }
+                for endpoint in Endpoint.allCases {
+                    worst = max(worst, abs(Double(counts[endpoint] ?? 0) - 100 * mix.share(of: endpoint)))
+                }
+            }
+            return worst
+        }
+        let even = Self.all(ArrivalSchedule(profile: try Self.profile(.uniform), speed: 1_440, seed: 7))
+        #expect(even.allSatisfy { $0.evenMixPoint != nil })
+        #expect(worstDeviation(even) { mix.pick($0.evenMixPoint!) } <= 2)
+
+        let drawn = Self.all(ArrivalSchedule(profile: try Self.profile(.poisson), speed: 1_440, seed: 7))
+        #expect(drawn.allSatisfy { $0.evenMixPoint == nil })
+        var random = SplitMix64(seed: 7)
+        #expect(worstDeviation(drawn) { _ in mix.pick(random.nextUnit()) } > 5)
+    }
+
     @Test func poissonArrivalsAverageTheRatesIntegral() throws {
         let profile = try Self.profile(.poisson)
         let counts = (1...5).map { seed in Self.all(ArrivalSchedule(profile: profile, speed: 1_440, seed: UInt64(seed))).count }
