@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
     var lateTolerance = "10ms"
 
     @Option(name: .customLong("send-ahead"), help: "Arrivals due within this much of a timer's wake-up are sent with it, early by at most this much (measured from their actual send); more saves CPU at high rates.")
-    var sendAhead = "0.5ms"
+    var sendAhead = "2ms"
 
     @Option(name: .customLong("jwt-secret"), help: "The API's HS256 secret, to mint customer and admin tokens (env SHOP_JWT_SECRET; default: the embedded one in --data-dir).")
     var jwtSecret: String?
