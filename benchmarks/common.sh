@@ -46,3 +46,43 @@ bench_wrk() { # wrk arguments...
   bench_errors=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
   bench_errors=${bench_errors:-0}
 }
+
+# FastAPI, uvicorn, asyncpg, PyJWT and Locust from PyPI, in a virtualenv under .build-bench (kept between
+# runs, ignored by git): sets bench_venv.
+bench_venv=.build-bench/venv
+bench_python_tools() {
+  [ -x "$bench_venv/bin/locust" ] && [ -x "$bench_venv/bin/uvicorn" ] && return 0
+  echo "installing the FastAPI peer's stack and Locust (PyPI) into $bench_venv…"
+  python3 -m venv "$bench_venv"
+  "$bench_venv/bin/pip" install -q -r benchmarks/peers/fastapi/requirements.txt -r benchmarks/peers/locust/requirements.txt
+}
+
+# Figures kept per run, reported as medians: `bench_keep KEY VALUE`, `bench_median KEY`.
+declare -A bench_runs
+bench_keep() { bench_runs[$1]="${bench_runs[$1]:-} $2"; }
+bench_median() {
+  tr ' ' '\n' <<<"${bench_runs[$1]:-}" | grep -v '^$' | sort -g \
+    | awk '{v[NR] = $1} END { if (NR == 0) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# The sum of every run's value of every key matching a glob.
+bench_total_of() { # glob
+  local key sum=0
+  for key in "${!bench_runs[@]}"; do
+    # shellcheck disable=SC2053
+    [[ $key == $1 ]] && sum=$(tr ' ' '\n' <<<"${bench_runs[$key]}" | awk -v s="$sum" '{s += $1} END {print s}')
+  done
+  echo "$sum"
+}
+bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2f×", a / b }'; }
+bench_share() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.0f%%", 100 * a / b }'; }
+bench_print_raw() {
+  echo "raw figures, one per run:"
+  local key
+  for key in $(printf '%s\n' "${!bench_runs[@]}" | sort); do printf '  %-32s%s\n' "$key" "${bench_runs[$key]}"; done
+}
+# With FIGURES set, appends every median as "key value" (how benchmarks/compare collects a child's figures).
+bench_write_figures() {
+  [ -n "${FIGURES:-}" ] || return 0
+  local key
+  for key in "${!bench_runs[@]}"; do echo "$key $(bench_median "$key")"; done >>"$FIGURES"
+}

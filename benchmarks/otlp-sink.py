@@ -2,7 +2,9 @@
 """A local OTLP/HTTP trace sink for benchmarks: accepts POST /v1/traces (protobuf or JSON), answers 200 at once
 and keeps the bodies; GET /spans decodes what arrived and answers the number of spans. Decoding waits for that
 GET so the sink takes as little CPU as possible from the server under test while the load runs.
-Usage: otlp-sink.py PORT
+With --discard it keeps nothing (GET /spans then answers "- N", N the requests): for long runs, where kept
+bodies would grow to gigabytes and slow the machine under test.
+Usage: otlp-sink.py PORT [--discard]
 """
 import gzip
 import json
@@ -11,6 +13,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 bodies = []
+requests = 0
+discard = "--discard" in sys.argv
 lock = threading.Lock()
 
 
@@ -63,8 +67,11 @@ class Sink(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        global requests
         with lock:
-            bodies.append((body, self.headers.get("Content-Type", "")))
+            requests += 1
+            if not discard:
+                bodies.append((body, self.headers.get("Content-Type", "")))
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")
         self.send_header("Content-Length", "0")
@@ -72,8 +79,9 @@ class Sink(BaseHTTPRequestHandler):
 
     def do_GET(self):
         with lock:
-            received = list(bodies)
-        answer = f"{sum(count_spans(body, kind) for body, kind in received)} {len(received)}\n".encode()
+            received, count = list(bodies), requests
+        spans = "-" if discard else sum(count_spans(body, kind) for body, kind in received)
+        answer = f"{spans} {count}\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(answer)))
