@@ -37,14 +37,24 @@ bench_token() { "$bench_bin" token --sub bench-customer --role customer --ttl 36
 bench_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'; }
 
 # Runs wrk (2 s warm-up, then DURATION s with CONNECTIONS connections) and sets bench_rps, bench_p99 (ms)
-# and bench_errors (non-2xx responses) from its report.
+# and bench_errors (non-2xx responses) from its report. bench_wrk_command says how wrk is run (default: two
+# threads on any core; benchmarks/compare pins one thread to the clients' core).
+bench_wrk_command="wrk -t2"
 bench_wrk() { # wrk arguments...
-  wrk -t2 -c"$connections" -d2s "$@" >/dev/null
-  local out; out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$@")
+  $bench_wrk_command -c"$connections" -d2s "$@" >/dev/null
+  local out; out=$($bench_wrk_command -c"$connections" -d"${duration}s" --latency "$@")
   bench_rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
   bench_p99=$(bench_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   bench_errors=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
   bench_errors=${bench_errors:-0}
+}
+
+# A shop-load result's totals over every endpoint: prints "completed errors".
+bench_load_totals() { # result.json
+  python3 -c '
+import json, sys
+a = [s for s in json.load(open(sys.argv[1]))["summary"] if s["endpoint"] == "all"][0]
+print(a["completed"], a["errors"])' "$1"
 }
 
 # FastAPI, uvicorn, asyncpg, PyJWT and Locust from PyPI, in a virtualenv under .build-bench (kept between
