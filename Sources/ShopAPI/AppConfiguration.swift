@@ -1,4 +1,6 @@
 import Logging
+import Foundation
+import NIOCore
 import PaymentGateway
 import ShopDomain
 
@@ -26,6 +28,9 @@ public struct AppConfiguration: Sendable {
     public var sandboxSettings = GatewayWire.SandboxSettings()
     public var paymentRetry = RetryPolicy.sourceDesign
     public var paymentPollInterval = Duration.seconds(1)
+    /// False leaves settling payments to other instances on the same database: this one takes orders and
+    /// leaves their payments pending. Lets the order-taking tier and the settling workers scale apart.
+    public var settlesPayments = true
     /// Bound on each call to the gateway; a call that takes longer counts as a retryable failure.
     public var paymentGatewayTimeout = Duration.seconds(2)
     /// How long the gateway's circuit breaker stays open before a trial call.
@@ -42,6 +47,9 @@ public struct AppConfiguration: Sendable {
     /// spans, statement and pool metrics. Business series, `/metrics` and warnings stay. It exists as the
     /// baseline `benchmarks/telemetry-overhead` measures the telemetry's cost against.
     public var requestTelemetry = true
+    /// Event-loop threads, which also run the request handlers (`main` reads this before anything starts
+    /// NIO). Defaults to the CPUs this process may run on, so `taskset` or a cpuset limits it too.
+    public var threads = AppConfiguration.usableCPUs()
 
     public var rateLimits = RateLimitSettings()
     /// On SIGTERM, how long to stay up but unready (so a load balancer stops sending) before closing the listener.
@@ -51,6 +59,17 @@ public struct AppConfiguration: Sendable {
 
     public var usesPostgres: Bool { databaseURL != nil }
     public var sqlitePath: String { dataDirectory + "/shop.sqlite" }
+    /// The CPUs the scheduler lets this process use (its affinity mask, which `taskset` sets): NIO's own
+    /// count reads cgroup quotas and cpusets but not the mask. Glibc's `sched_getaffinity` is not visible
+    /// to Swift without `_GNU_SOURCE`, so the mask is read from /proc.
+    public static func usableCPUs(status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) -> Int {
+        guard let line = status?.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return System.coreCount }
+        let allowed = line.dropFirst("Cpus_allowed:".count).reduce(0) { count, digit in
+            count + (digit.hexDigitValue?.nonzeroBitCount ?? 0)
+        }
+        return max(1, min(allowed, System.coreCount))
+    }
+
     public var resolvedDemoCatalogSize: Int { demoCatalogSize ?? (usesPostgres ? 0 : DemoCatalog.defaultCount) }
 }
 

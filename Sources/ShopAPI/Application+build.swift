@@ -94,7 +94,11 @@ public func buildApplication(
         repository: repository, gateway: gateway, clock: clock,
         settings: .init(retryPolicy: configuration.paymentRetry, pollInterval: configuration.paymentPollInterval),
         metrics: shopMetrics, logger: logger)
-    services.append(processor)
+    if configuration.settlesPayments {
+        services.append(processor)
+    } else {
+        logger.notice("payment settlement is off: payments stay pending until an instance that settles takes them")
+    }
 
     let router = Router(context: ShopRequestContext.self)
     if configuration.requestTelemetry {

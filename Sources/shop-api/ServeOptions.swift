@@ -30,6 +30,8 @@ struct ServeOptions: ParsableArguments {
     var paymentRetrySeconds: Double?
     @Option(help: "Payment attempts before parking for review (env SHOP_PAYMENT_MAX_ATTEMPTS, default 4).")
     var paymentMaxAttempts: Int?
+    @Option(help: "off leaves payments pending for another instance on the same database to settle (env SHOP_PAYMENT_SETTLEMENT, default on).")
+    var paymentSettlement: String?
     @Option(help: "Seconds the gateway's circuit breaker stays open before a trial call (env SHOP_PAYMENT_BREAKER_OPEN_SECONDS, default 10).")
     var paymentBreakerOpenSeconds: Double?
     @Option(help: "Largest request body in bytes (env SHOP_MAX_BODY_BYTES, default 65536).") var maxBodyBytes: Int?
@@ -45,6 +47,9 @@ struct ServeOptions: ParsableArguments {
     var rateLimitRoute: [String] = []
     @Option(help: "off leaves out request metrics, access logs and spans, a baseline for benchmarks (env SHOP_TELEMETRY, default on).")
     var telemetry: String?
+
+    @Option(help: "Event-loop threads, which also run the handlers (env SHOP_THREADS, default: the CPUs this process may use).")
+    var threads: Int?
 
     func configuration(environment: [String: String]) throws -> AppConfiguration {
         func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
@@ -98,6 +103,9 @@ struct ServeOptions: ParsableArguments {
         let telemetry = try value(telemetry, "SHOP_TELEMETRY") { $0 } ?? "on"
         guard telemetry == "on" || telemetry == "off" else { throw ValidationError("telemetry must be on or off, not \(telemetry)") }
         configuration.requestTelemetry = telemetry == "on"
+        let settlement = try value(paymentSettlement, "SHOP_PAYMENT_SETTLEMENT") { $0 } ?? "on"
+        guard settlement == "on" || settlement == "off" else { throw ValidationError("payment settlement must be on or off, not \(settlement)") }
+        configuration.settlesPayments = settlement == "on"
         configuration.buildCommit = environment["SHOP_BUILD_COMMIT"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.buildCommit
         let retrySeconds = try value(paymentRetrySeconds, "SHOP_PAYMENT_RETRY_SECONDS") { Double($0) } ?? 5
         let attempts = try value(paymentMaxAttempts, "SHOP_PAYMENT_MAX_ATTEMPTS") { Int($0) } ?? 4
@@ -106,6 +114,8 @@ struct ServeOptions: ParsableArguments {
         guard (0...65535).contains(configuration.port), (0...65535).contains(configuration.sandboxPort) else {
             throw ValidationError("ports must be 0-65535")
         }
+        configuration.threads = try value(threads, "SHOP_THREADS") { Int($0) } ?? configuration.threads
+        guard (1...256).contains(configuration.threads) else { throw ValidationError("threads must be 1-256") }
         guard (1...1000).contains(configuration.databasePoolSize) else { throw ValidationError("the pool size must be 1-1000") }
         guard (1...256).contains(configuration.redisPoolSize) else { throw ValidationError("the Redis pool size must be 1-256") }
         guard (0...1_000_000).contains(configuration.demoCatalogSize ?? 0) else { throw ValidationError("the demo catalog must be 0-1000000 products") }

@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PaymentGateway
+import ShopAPI
 import ShopDomain
+import ShopTestSupport
 import Testing
 
 /// Payments cross a real HTTP hop to a sandbox gateway; these tests steer the sandbox and read its ledger.
@@ -21,6 +23,35 @@ struct PaymentFlowTests {
                 #expect(try await client.send(.get, "/v1/orders/\(id)", token: token).json["status"]?.string == "confirmed")
                 #expect(sandbox.ledger.captures == 1)
                 #expect(sandbox.ledger.capturedMinor == Int64(order["total"]?["amount_minor"]?.int ?? -1))
+            }
+        }
+    }
+
+    /// Two instances on one PostgreSQL database: one that only takes orders, one that settles them.
+    @Test func anInstanceWithoutSettlementLeavesThePaymentToOneThatSettles() async throws {
+        let token = try await TestApp.token(Self.alice, .customer)
+        try await withSandbox { sandbox, url in
+            try await TestPostgres.withFreshDatabase { database in
+                try await withTemporaryDirectory { directory in
+                    var configuration = TestApp.configuration(dataDirectory: directory)
+                    configuration.databaseURL = database
+                    configuration.paymentGatewayURL = url
+                    var orderTaker = configuration
+                    orderTaker.settlesPayments = false
+                    let settler = configuration
+                    try await buildApplication(orderTaker).test(.router) { taker in
+                        let id = try #require(try await taker.send(.post, "/v1/orders", token: token, json: orderJSON(("SKU-00005", 1))).json["id"]?.string)
+                        // Fifteen of the settler's poll intervals: time enough for a processor to have taken it.
+                        try await Task.sleep(for: .milliseconds(300))
+                        #expect(try await taker.send(.get, "/v1/orders/\(id)/payment", token: token).json["status"]?.string == "pending")
+                        #expect(sandbox.ledger.authorizations == 0)
+                        try await buildApplication(settler).test(.router) { settler in
+                            let order = try await settler.eventually("/v1/orders/\(id)", token: token) { $0["status"]?.string == "confirmed" }
+                            #expect(order["status"]?.string == "confirmed")
+                            #expect(sandbox.ledger.captures == 1)
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import ShopAPI
 import ShopTestSupport
 import Testing
 #if canImport(Glibc)
@@ -28,5 +30,27 @@ import Glibc
             #expect(status == 1)
             #expect(output == "Error: cannot listen on 127.0.0.1:\(port): Address already in use\n")
         }
+    }
+
+    @Test(arguments: [
+        (["--threads", "0"], "threads must be 1-256"),
+        (["--payment-settlement", "later"], "payment settlement must be on or off, not later"),
+    ])
+    func aBadServeFlagIsAnErrorLineAndExit64(_ flags: [String], _ message: String) async throws {
+        let executable = TestTools.packageRoot + "/.build/debug/shop-api"
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build shop-api first (swift build)")
+        try await withTemporaryDirectory { directory in
+            let (status, output) = try await TestTools.run(executable, ["serve", "--data-dir", directory] + flags)
+            #expect(status == 64)
+            #expect(output.hasPrefix("Error: \(message)\n"), "\(output)")
+        }
+    }
+
+    /// The CPUs in the affinity mask, as /proc/self/status shows it, bounded by the machine's.
+    @Test func theThreadDefaultFollowsTheAffinityMask() {
+        #expect(AppConfiguration.usableCPUs(status: "Name:\tshop-api\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n") == 1)
+        #expect(AppConfiguration.usableCPUs(status: "Cpus_allowed:\t00000000,00000002\n") == 1)
+        #expect(AppConfiguration.usableCPUs(status: "Cpus_allowed:\tffffffff,ffffffff\n") == System.coreCount)
+        #expect(AppConfiguration.usableCPUs(status: nil) == System.coreCount)
     }
 }
