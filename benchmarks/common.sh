@@ -13,10 +13,12 @@ bench_build() {
 }
 
 # Starts shop-api in the background on PORT against DATABASE_URL, extra flags after; sets bench_server.
+# bench_pin (e.g. "taskset -c 1") runs it on given cores from the start, so it sizes its threads to them.
+bench_pin=
 bench_start_server() { # port database-url log-file flags...
   local port=$1 url=$2 log=$3; shift 3
-  local data; data=$(mktemp -d /tmp/shop-bench.XXXXXX)
-  "$bench_bin" serve --port "$port" --data-dir "$data" --database-url "$url" --jwt-secret "$bench_secret" \
+  bench_data=$(mktemp -d /tmp/shop-bench.XXXXXX)
+  $bench_pin "$bench_bin" serve --port "$port" --data-dir "$bench_data" --database-url "$url" --jwt-secret "$bench_secret" \
     --demo-catalog 1000 --rate-limits off "$@" >"$log" 2>&1 &
   bench_server=$!
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0; sleep 0.2; done
@@ -28,6 +30,7 @@ bench_stop_server() {
   kill "$bench_server" 2>/dev/null || true
   wait "$bench_server" 2>/dev/null || true
   bench_server=
+  rm -rf "${bench_data:-}"
 }
 
 # A long-lived customer token: minted once, verified by signature on every request.
