@@ -93,6 +93,13 @@ public enum Migrations {
         Migration(version: 3, name: "payments keep the trace that placed them", statements: [
             "ALTER TABLE payments ADD COLUMN trace_parent TEXT",
         ]),
+        // The processor's claim asks for the earliest due payments among those still to settle. On the
+        // (status, next_attempt) index PostgreSQL had to fetch and sort every one of them for each batch of
+        // 32, which took 7 ms with a backlog of 5,000; this index hands them out in order (0.1 ms).
+        Migration(version: 4, name: "due payments come in order from an index of the unsettled", statements: [
+            "DROP INDEX payments_due",
+            "CREATE INDEX payments_due ON payments (next_attempt_at_ms) WHERE status IN \(SQLShopRepository.unsettledStatuses)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction under the migration lock, so

@@ -1,6 +1,8 @@
 import ShopDomain
 
 extension SQLShopRepository {
+    /// The statuses the processor still has work for, as an SQL list: the `payments_due` index covers these.
+    static let unsettledStatuses = "('\(PaymentStatus.pending.rawValue)', '\(PaymentStatus.refundPending.rawValue)')"
     static let paymentColumnList = "id, order_id, amount_minor, currency, status, attempts, next_attempt_at_ms, gateway_reference, last_error, updated_at_ms, trace_parent"
 
     public func payment(orderID: String) async throws -> Payment {
@@ -10,21 +12,27 @@ extension SQLShopRepository {
     }
 
     public func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment] {
+        let rows = try await database.query(Self.claimStatement(limit: limit, leaseMilliseconds: leaseMilliseconds, at: now, dialect: database.dialect))
+        return try rows.map(Self.payment(from:))
+    }
+
+    /// Leases the `limit` earliest due payments: the one statement `claimDuePayments` runs.
+    static func claimStatement(limit: Int, leaseMilliseconds: Int64, at now: Timestamp, dialect: SQLDialect) -> SQL {
+        // The statuses are written out, not bound, so that the planner sees they match the partial index.
         let due: SQL = """
-            status IN (\(PaymentStatus.pending.rawValue), \(PaymentStatus.refundPending.rawValue))
+            status IN \(raw: Self.unsettledStatuses)
             AND next_attempt_at_ms <= \(now) AND lease_until_ms <= \(now)
             """
         // The outer repeat of `due` is re-checked by PostgreSQL on rows another worker changed meanwhile,
         // so a payment is leased by one worker only; SKIP LOCKED lets workers pass each other's rows.
-        let skipLocked = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await database.query("""
+        let skipLocked = dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return """
             UPDATE payments SET lease_until_ms = \(now.adding(milliseconds: leaseMilliseconds)),
                 attempts = attempts + 1, updated_at_ms = \(now)
             WHERE id IN (SELECT id FROM payments WHERE \(due) ORDER BY next_attempt_at_ms LIMIT \(limit)\(raw: skipLocked))
                 AND \(due)
             RETURNING \(raw: Self.paymentColumnList)
-            """)
-        return try rows.map(Self.payment(from:))
+            """
     }
 
     public func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws {

@@ -255,6 +255,26 @@ struct StoreConformanceTests {
         }
     }
 
+    /// The claim takes the earliest due payments straight from the `payments_due` index, without sorting
+    /// every unsettled payment first (which slowed settlement as a backlog grew). Sequential scans are
+    /// turned off on PostgreSQL: on a table this small it would rather scan than use any index.
+    @Test(arguments: StoreKind.tested)
+    func claimingDuePaymentsReadsThemInOrderFromTheIndex(_ kind: StoreKind) async throws {
+        try await withTestDatabase(kind) { database in
+            try await SQLShopRepository(database: database).prepare(demoCatalogSize: 5, at: Self.t0)
+            let claim = SQLShopRepository.claimStatement(limit: 32, leaseMilliseconds: 30_000, at: Self.t0, dialect: database.dialect)
+            let plan = try await database.transaction { db in
+                if database.dialect == .postgres {
+                    try await db.query("SET LOCAL enable_seqscan = off")
+                    return try await db.query("EXPLAIN " + claim).map { try $0.text(0) }
+                }
+                return try await db.query("EXPLAIN QUERY PLAN " + claim).map { try $0.text(3) }
+            }.joined(separator: "\n")
+            #expect(plan.contains("payments_due"), "\(plan)")
+            #expect(!plan.contains("Sort") && !plan.contains("TEMP B-TREE"), "\(plan)")
+        }
+    }
+
     @Test(arguments: StoreKind.tested)
     func paymentsAreLeasedOnceAndSettleTheOrder(_ kind: StoreKind) async throws {
         try await withRepository(kind) { repository in
