@@ -1,0 +1,52 @@
+import Foundation
+import LoadProfile
+import NIOCore
+@testable import ShopLoad
+import Testing
+
+/// Requests go out as bytes the generator writes itself: they must be well-formed HTTP/1.1.
+@Suite struct RequestBytesTests {
+    static func factory() throws -> RequestFactory {
+        let profile = try Profile(yaml: "name: bytes\nduration: 1m\nrate: {base: 1}\nmix: {product: 1}\n", file: "test.yaml")
+        return RequestFactory(host: "127.0.0.1:8080", skus: ["SKU-00001", "SKU-00002", "SKU-00003"], tokens: ["t0", "t1"], profile: profile)
+    }
+
+    /// Head and body of a request, split at the blank line.
+    static func parts(_ request: PreparedRequest) throws -> (lines: [String], body: String) {
+        let text = String(buffer: request.bytes)
+        let end = try #require(text.range(of: "\r\n\r\n"))
+        return (text[..<end.lowerBound].components(separatedBy: "\r\n"), String(text[end.upperBound...]))
+    }
+
+    @Test func aReadIsARequestLineAndItsHostOnly() throws {
+        var random = SplitMix64(seed: 1)
+        let request = try Self.factory().make(.product, profileTime: 0, random: &random)
+        #expect(request.method == .GET)
+        let text = String(buffer: request.bytes)
+        #expect(text.hasPrefix("GET /v1/products/SKU-0000"))
+        #expect(text.hasSuffix(" HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"), "\(text)")
+    }
+
+    @Test func anOrderCarriesItsTokenKeyTypeAndExactLength() throws {
+        var random = SplitMix64(seed: 2)
+        let request = try Self.factory().make(.order, profileTime: 0, random: &random)
+        #expect(request.method == .POST && request.keepBody)
+        let (lines, body) = try Self.parts(request)
+        #expect(lines.first == "POST /v1/orders HTTP/1.1")
+        #expect(lines.contains("Host: 127.0.0.1:8080"))
+        #expect(lines.contains { $0 == "Authorization: Bearer t0" || $0 == "Authorization: Bearer t1" })
+        #expect(lines.contains("Content-Type: application/json"))
+        #expect(lines.contains { $0.hasPrefix("Idempotency-Key: ") && $0.count > "Idempotency-Key: ".count })
+        #expect(lines.contains("Content-Length: \(body.utf8.count)"), "\(lines)")
+        let items = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["items"] as? [[String: Any]])
+        #expect((1...3).contains(items.count))
+    }
+
+    @Test func aCancelWithoutAnOrderToCancelListsTheCustomersOrders() throws {
+        var random = SplitMix64(seed: 3)
+        let request = try Self.factory().make(.cancel, profileTime: 0, random: &random)
+        let (lines, body) = try Self.parts(request)
+        #expect(lines.first == "GET /v1/orders HTTP/1.1" && body.isEmpty)
+        #expect(lines.contains { $0.hasPrefix("Authorization: Bearer t") })
+    }
+}
