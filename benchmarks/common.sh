@@ -33,6 +33,27 @@ bench_stop_server() {
   rm -rf "${bench_data:-}"
 }
 
+# Starts benchmarks/otlp-sink.py on PORT (flags after, e.g. --discard), run by bench_sink_pin (e.g.
+# "taskset -c 0"); sets bench_sink. Stops the benchmark if it cannot listen: spans sent to something else
+# already on that port would be measured against an unknown sink.
+bench_sink_pin=
+bench_start_sink() { # port flags...
+  local port=$1; shift
+  $bench_sink_pin python3 benchmarks/otlp-sink.py "$port" "$@" 2>/dev/null &
+  bench_sink=$!
+  for _ in $(seq 1 50); do
+    kill -0 "$bench_sink" 2>/dev/null || break
+    curl -fs "http://127.0.0.1:$port/spans" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "the OTLP sink could not listen on 127.0.0.1:$port (is something else there?)" >&2
+  exit 1
+}
+bench_stop_sink() {
+  if [ -n "${bench_sink:-}" ]; then kill "$bench_sink" 2>/dev/null || true; fi
+  bench_sink=
+}
+
 # A long-lived customer token: minted once, verified by signature on every request.
 bench_token() { "$bench_bin" token --sub bench-customer --role customer --ttl 3600 --jwt-secret "$bench_secret"; }
 
