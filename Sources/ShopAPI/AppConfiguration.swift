@@ -48,8 +48,8 @@ public struct AppConfiguration: Sendable {
     /// baseline `benchmarks/telemetry-overhead` measures the telemetry's cost against.
     public var requestTelemetry = true
     /// Event-loop threads, which also run the request handlers (`main` reads this before anything starts
-    /// NIO). Defaults to the CPUs this process may run on, so `taskset` or a cpuset limits it too.
-    public var threads = AppConfiguration.usableCPUs()
+    /// NIO). Nil means the CPUs this process may run on (`usableCPUs()`), so `taskset` or a cpuset limits it too.
+    public var threads: Int?
 
     public var rateLimits = RateLimitSettings()
     /// On SIGTERM, how long to stay up but unready (so a load balancer stops sending) before closing the listener.

@@ -114,8 +114,8 @@ struct ServeOptions: ParsableArguments {
         guard (0...65535).contains(configuration.port), (0...65535).contains(configuration.sandboxPort) else {
             throw ValidationError("ports must be 0-65535")
         }
-        configuration.threads = try value(threads, "SHOP_THREADS") { Int($0) } ?? configuration.threads
-        guard (1...256).contains(configuration.threads) else { throw ValidationError("threads must be 1-256") }
+        configuration.threads = try value(threads, "SHOP_THREADS") { Int($0) }
+        guard (1...256).contains(configuration.threads ?? 1) else { throw ValidationError("threads must be 1-256") }
         guard (1...1000).contains(configuration.databasePoolSize) else { throw ValidationError("the pool size must be 1-1000") }
         guard (1...256).contains(configuration.redisPoolSize) else { throw ValidationError("the Redis pool size must be 1-256") }
         guard (0...1_000_000).contains(configuration.demoCatalogSize ?? 0) else { throw ValidationError("the demo catalog must be 0-1000000 products") }
