@@ -54,6 +54,17 @@ bench_stop_sink() {
   bench_sink=
 }
 
+# The wrk script and URL that exercise one endpoint (product, stock or order) on PORT: sets bench_script and
+# bench_url, or fails naming the endpoint.
+bench_endpoint() { # endpoint port
+  case $1 in
+    product) bench_script=benchmarks/product-read.lua bench_url="http://127.0.0.1:$2" ;;
+    stock) bench_script=benchmarks/stock-read.lua bench_url="http://127.0.0.1:$2" ;;
+    order) bench_script=benchmarks/orders.lua bench_url="http://127.0.0.1:$2/v1/orders" ;;
+    *) echo "the endpoint must be product, stock or order, not $1" >&2; return 2 ;;
+  esac
+}
+
 # A long-lived customer token: minted once, verified by signature on every request.
 bench_token() { "$bench_bin" token --sub bench-customer --role customer --ttl 3600 --jwt-secret "$bench_secret"; }
 
