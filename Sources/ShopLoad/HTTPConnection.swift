@@ -12,51 +12,42 @@ struct Answer {
     var reusable: Bool
 }
 
-/// The end of a response on a keep-alive HTTP/1.1 connection, one request at a time: hands the answer to
-/// whoever sent the request. Confined to the connection's event loop.
+/// The answers on a keep-alive HTTP/1.1 connection, one request at a time: frames each response and hands it
+/// to whoever sent the request. Confined to the connection's event loop.
 final class AnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
 
-    /// The decoder before this handler in the pipeline, to be told each request's method.
-    let decoder: ResponseDecoder
-
-    private var status = 0
-    private var keepAlive = true
-    private var keepBody = false
-    private var body: ByteBuffer?
+    private var parser = ResponseParser()
     private var onAnswer: ((Answer) -> Void)?
-
-    init(decoder: ResponseDecoder) {
-        self.decoder = decoder
-    }
 
     /// Waits for the answer to a request of `method` about to be written.
     func expect(_ method: HTTPMethod, keepBody: Bool, _ onAnswer: @escaping (Answer) -> Void) {
-        decoder.expect(method)
-        self.keepBody = keepBody
+        parser.expect(head: method == .HEAD, keepBody: keepBody)
         self.onAnswer = onAnswer
-        body = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            status = Int(head.status.code)
-            keepAlive = head.isKeepAlive
-        case .body(var part):
-            guard keepBody else { return }
-            if body == nil { body = part } else { body!.writeBuffer(&part) }
-        case .end:
-            let answer = Answer(status: status, body: body, reusable: keepAlive)
-            body = nil
-            if let onAnswer {
-                self.onAnswer = nil
-                onAnswer(answer)
-            }
+        var bytes = unwrapInboundIn(data)
+        guard let onAnswer else {
+            // Bytes with no request out: the server broke the framing, so nothing more on it can be trusted.
+            context.close(promise: nil)
+            return
+        }
+        do {
+            guard let response = try parser.feed(&bytes) else { return }
+            self.onAnswer = nil
+            onAnswer(Answer(status: response.status, body: response.body, reusable: response.keepAlive && bytes.readableBytes == 0))
+        } catch {
+            fail()
+            context.close(promise: nil)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if let onAnswer, let response = parser.finish() {
+            self.onAnswer = nil
+            onAnswer(Answer(status: response.status, body: response.body, reusable: false))
+        }
         fail()
         context.fireChannelInactive()
     }
@@ -70,33 +61,6 @@ final class AnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let onAnswer else { return }
         self.onAnswer = nil
         onAnswer(Answer(status: nil, body: nil, reusable: false))
-    }
-}
-
-/// NIO's response decoder, told each request's method by the sender rather than by watching the
-/// request heads go out through the pipeline: requests go out as bytes, with no head to watch.
-struct ResponseDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPClientResponsePart
-    let http = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
-    private static let get = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
-    private static let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
-
-    /// Pairs the next response with a request of `method`.
-    func expect(_ method: HTTPMethod) {
-        switch method {
-        case .GET: http.write(data: .head(Self.get))
-        case .POST: http.write(data: .head(Self.post))
-        default: http.write(data: .head(HTTPRequestHead(version: .http1_1, method: method, uri: "/")))
-        }
-    }
-
-    func decoderAdded(context: ChannelHandlerContext) { http.decoderAdded(context: context) }
-    func decoderRemoved(context: ChannelHandlerContext) { http.decoderRemoved(context: context) }
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        try http.decode(context: context, buffer: &buffer)
-    }
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try http.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF)
     }
 }
 
@@ -126,9 +90,7 @@ final class LoadConnection {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let decoder = ResponseDecoder()
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-                    try channel.pipeline.syncOperations.addHandler(AnswerHandler(decoder: decoder))
+                    try channel.pipeline.syncOperations.addHandler(AnswerHandler())
                 }
             }
             .connect(host: host, port: port)
