@@ -24,7 +24,7 @@ public struct EngineLimits: Sendable {
 /// Sends one share of a run's arrivals on one event loop, open-loop: each request is due at the time the
 /// schedule says, whether or not earlier ones have been answered. Latency is measured from that intended
 /// start (corrected) and from the actual send (uncorrected). Everything here runs on `loop`; no locks.
-final class LoadWorker: @unchecked Sendable {
+final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
     let loop: any EventLoop
     let host: String
     let port: Int
@@ -45,7 +45,7 @@ final class LoadWorker: @unchecked Sendable {
     private var inFlight = 0
     private var stopping = false
     private var finished: EventLoopPromise<Void>?
-    private var timer: Scheduled<Void>?
+    private var timer: NIOScheduledCallback?
 
     struct Job {
         /// Where its outcome is counted.
@@ -105,7 +105,9 @@ final class LoadWorker: @unchecked Sendable {
         while let arrival = next {
             let due = start + .nanoseconds(Int64(arrival.wallTime * 1e9))
             guard due <= horizon else {
-                timer = loop.scheduleTask(deadline: due) { self.tick() }
+                // A callback, not a scheduled task: no promise nor closure to allocate for each of a run's many timers.
+                // It fails only when the loop is shutting down, which ends the run anyway.
+                timer = try? loop.assumeIsolated().scheduleCallback(at: due, handler: self)
                 break
             }
             dispatch(arrival, due: due)
@@ -192,6 +194,10 @@ final class LoadWorker: @unchecked Sendable {
                 self.checkFinished()
             }
         }
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        tick()
     }
 
     private func checkFinished() {

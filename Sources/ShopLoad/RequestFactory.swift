@@ -31,6 +31,9 @@ final class RequestFactory {
     /// Per customer, the ids of orders they placed and have not cancelled, the newest last (a few at most).
     private var orders: [[String]]
     private let allocator = ByteBufferAllocator()
+    /// Product and stock reads, most of a run, are the same bytes each time for a SKU: made once, then shared.
+    private var productReads: [ByteBuffer?]
+    private var stockReads: [ByteBuffer?]
 
     init(host: String, skus: [String], tokens: [String], profile: Profile) {
         self.host = host
@@ -38,14 +41,16 @@ final class RequestFactory {
         self.tokens = tokens
         self.profile = profile
         orders = Array(repeating: [], count: tokens.count)
+        productReads = Array(repeating: nil, count: skus.count)
+        stockReads = Array(repeating: nil, count: skus.count)
     }
 
     func make(_ endpoint: Endpoint, profileTime: Double, random: inout SplitMix64) -> PreparedRequest {
         let user = Int(random.next() % UInt64(tokens.count))
         switch endpoint {
-        case .product: return get("/v1/products/\(sku(profileTime, &random))")
+        case .product: return PreparedRequest(method: .GET, bytes: read(&productReads, "/v1/products/", sku: skuIndex(profileTime, &random)))
         case .catalog: return get("/v1/products?limit=20")
-        case .stock: return get("/v1/inventory/\(sku(profileTime, &random))")
+        case .stock: return PreparedRequest(method: .GET, bytes: read(&stockReads, "/v1/inventory/", sku: skuIndex(profileTime, &random)))
         case .order:
             let lines = 1 + Int(random.next() % 3)
             var chosen: [String] = []
@@ -79,10 +84,22 @@ final class RequestFactory {
 
     /// A SKU: from the hot set when a spike with one is under way and the draw says so, otherwise any.
     private func sku(_ profileTime: Double, _ random: inout SplitMix64) -> String {
+        skus[skuIndex(profileTime, &random)]
+    }
+
+    private func skuIndex(_ profileTime: Double, _ random: inout SplitMix64) -> Int {
         if let hot = profile.hotSet(at: profileTime), random.nextUnit() < hot.share {
-            return skus[Int(random.next() % UInt64(min(hot.skus, skus.count)))]
+            return Int(random.next() % UInt64(min(hot.skus, skus.count)))
         }
-        return skus[Int(random.next() % UInt64(skus.count))]
+        return Int(random.next() % UInt64(skus.count))
+    }
+
+    /// The read of `prefix` + a SKU, from `cache` or made and kept there.
+    private func read(_ cache: inout [ByteBuffer?], _ prefix: String, sku index: Int) -> ByteBuffer {
+        if let bytes = cache[index] { return bytes }
+        let bytes = get(prefix + skus[index]).bytes
+        cache[index] = bytes
+        return bytes
     }
 
     // Requests are written as bytes, not as an `HTTPRequestHead` through NIO's encoder: the generator's

@@ -27,6 +27,24 @@ import Testing
         #expect(text.hasSuffix(" HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"), "\(text)")
     }
 
+    /// Reads are made once per SKU and shared: each one still names the SKU drawn, and every SKU is reachable.
+    @Test func sharedReadsNameTheSKUDrawn() throws {
+        let factory = try Self.factory()
+        var paths: Set<String> = []
+        for seed in 0..<64 as Range<UInt64> {
+            for endpoint in [Endpoint.product, .stock] {
+                var random = SplitMix64(seed: seed)
+                var again = SplitMix64(seed: seed)
+                let first = String(buffer: factory.make(endpoint, profileTime: 0, random: &random).bytes)
+                let second = String(buffer: factory.make(endpoint, profileTime: 0, random: &again).bytes)
+                #expect(first == second)
+                paths.insert(String(first.split(separator: " ")[1]))
+            }
+        }
+        let expected = ["SKU-00001", "SKU-00002", "SKU-00003"].flatMap { ["/v1/products/\($0)", "/v1/inventory/\($0)"] }
+        #expect(paths == Set(expected))
+    }
+
     @Test func anOrderCarriesItsTokenKeyTypeAndExactLength() throws {
         var random = SplitMix64(seed: 2)
         let request = try Self.factory().make(.order, profileTime: 0, random: &random)
