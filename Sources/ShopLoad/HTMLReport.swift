@@ -35,7 +35,7 @@ public struct HTMLReport {
             var histogram = LatencyHistogram.make()
             var sent = 0, errors = 0, clientErrors = 0
             for counts in window.endpoints.values {
-                histogram.add(counts.corrected.histogram)
+                counts.corrected.add(to: &histogram)
                 sent += counts.sent
                 errors += counts.errors
                 clientErrors += counts.status[StatusClass.clientError.rawValue] ?? 0

@@ -29,8 +29,27 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
 
     public var histogram: Histogram<UInt64> {
         var histogram = LatencyHistogram.make()
-        for pair in counts where pair.count == 2 { _ = histogram.record(min(pair[0], LatencyHistogram.highest), count: pair[1]) }
+        add(to: &histogram)
         return histogram
+    }
+
+    /// Adds these counts to `histogram`, of the run's one configuration: the same as adding `self.histogram`,
+    /// without making a full histogram for it first.
+    public func add(to histogram: inout Histogram<UInt64>) {
+        for pair in counts where pair.count == 2 { _ = histogram.record(min(pair[0], LatencyHistogram.highest), count: pair[1]) }
+    }
+
+    private enum CodingKeys: String, CodingKey { case counts }
+
+    // The synthesised form, written out: encoding `[[UInt64]]` as nested Encodable values took JSONEncoder's
+    // generic path for every pair, most of the time it took to write a result file.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        var pairs = container.nestedUnkeyedContainer(forKey: .counts)
+        for pair in counts {
+            var values = pairs.nestedUnkeyedContainer()
+            for value in pair { try values.encode(value) }
+        }
     }
 
     public var isEmpty: Bool { counts.isEmpty }

@@ -86,8 +86,8 @@ public struct LoadResult: Codable, Sendable {
 
         mutating func add(_ other: EndpointCounts) {
             addCounts(other)
-            corrected = SparseHistogram(Self.merged(corrected, other.corrected))
-            uncorrected = SparseHistogram(Self.merged(uncorrected, other.uncorrected))
+            corrected = Self.merged(corrected, other.corrected)
+            uncorrected = Self.merged(uncorrected, other.uncorrected)
         }
 
         /// The counters of `other`, not its histograms.
@@ -99,10 +99,13 @@ public struct LoadResult: Codable, Sendable {
             status.merge(other.status, uniquingKeysWith: +)
         }
 
-        static func merged(_ a: SparseHistogram, _ b: SparseHistogram) -> Histogram<UInt64> {
+        /// Two histograms added bucket by bucket (adding to an empty one changes nothing, so it is skipped).
+        static func merged(_ a: SparseHistogram, _ b: SparseHistogram) -> SparseHistogram {
+            if a.isEmpty { return b }
+            if b.isEmpty { return a }
             var histogram = a.histogram
-            histogram.add(b.histogram)
-            return histogram
+            b.add(to: &histogram)
+            return SparseHistogram(histogram)
         }
     }
 
@@ -158,10 +161,9 @@ public struct LoadResult: Codable, Sendable {
             for (endpoint, counts) in window.endpoints {
                 for key in [endpoint, "all"] {
                     totals[key, default: EndpointCounts()].addCounts(counts)
-                    var pair = histograms[key] ?? (LatencyHistogram.make(), LatencyHistogram.make())
-                    pair.corrected.add(counts.corrected.histogram)
-                    pair.uncorrected.add(counts.uncorrected.histogram)
-                    histograms[key] = pair
+                    // Added in place: a copy taken out of the dictionary would copy the whole histogram on write.
+                    counts.corrected.add(to: &histograms[key, default: (LatencyHistogram.make(), LatencyHistogram.make())].corrected)
+                    counts.uncorrected.add(to: &histograms[key, default: (LatencyHistogram.make(), LatencyHistogram.make())].uncorrected)
                 }
             }
         }
@@ -190,7 +192,7 @@ public struct LoadResult: Codable, Sendable {
             case .percentile(let percentile):
                 var histogram = LatencyHistogram.make()
                 for window in windows {
-                    for (endpoint, counts) in window.endpoints where key == nil || endpoint == key { histogram.add(counts.corrected.histogram) }
+                    for (endpoint, counts) in window.endpoints where key == nil || endpoint == key { counts.corrected.add(to: &histogram) }
                 }
                 observed = histogram.totalCount == 0 ? 0 : Double(histogram.valueAtPercentile(percentile)) / 1_000_000
             case .errorRate: observed = row.errorRate

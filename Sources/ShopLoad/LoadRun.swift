@@ -160,7 +160,7 @@ public final class LoadRun: Sendable {
                 thresholds: profile.thresholds.map(\.expression)),
             target: configuration.target.absoluteString, shards: [configuration.shard],
             clocks: .init(
-                startedAt: ISO8601DateFormatter().string(from: startedAt), wallSeconds: wallSeconds, speed: configuration.speed, windowSeconds: windowSeconds,
+                startedAt: startedAt.formatted(.iso8601), wallSeconds: wallSeconds, speed: configuration.speed, windowSeconds: windowSeconds,
                 profileStartSeconds: 0, profileEndSeconds: interrupted ? min(configuration.end, wallSeconds * configuration.speed) : configuration.end),
             interrupted: interrupted, windows: sorted, summary: summary,
             thresholds: LoadResult.evaluate(profile.thresholds, windows: sorted, summary: summary))
