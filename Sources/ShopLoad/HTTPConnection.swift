@@ -13,29 +13,32 @@ struct Answer {
 }
 
 /// The answers on a keep-alive HTTP/1.1 connection, one request at a time: frames each response and hands it
-/// to whoever sent the request. Confined to the connection's event loop.
+/// on. Confined to the connection's event loop.
 final class AnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
+    /// Where every answer goes, set once, before the first request: one closure for the connection's life,
+    /// not one per request.
+    var onAnswer: (Answer) -> Void = { _ in }
     private var parser = ResponseParser()
-    private var onAnswer: ((Answer) -> Void)?
+    private var awaiting = false
 
     /// Waits for the answer to a request of `method` about to be written.
-    func expect(_ method: HTTPMethod, keepBody: Bool, _ onAnswer: @escaping (Answer) -> Void) {
+    func expect(_ method: HTTPMethod, keepBody: Bool) {
         parser.expect(head: method == .HEAD, keepBody: keepBody)
-        self.onAnswer = onAnswer
+        awaiting = true
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        guard let onAnswer else {
+        guard awaiting else {
             // Bytes with no request out: the server broke the framing, so nothing more on it can be trusted.
             context.close(promise: nil)
             return
         }
         do {
             guard let response = try parser.feed(&bytes) else { return }
-            self.onAnswer = nil
+            awaiting = false
             onAnswer(Answer(status: response.status, body: response.body, reusable: response.keepAlive && bytes.readableBytes == 0))
         } catch {
             fail()
@@ -44,8 +47,8 @@ final class AnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let onAnswer, let response = parser.finish() {
-            self.onAnswer = nil
+        if awaiting, let response = parser.finish() {
+            awaiting = false
             onAnswer(Answer(status: response.status, body: response.body, reusable: false))
         }
         fail()
@@ -58,8 +61,8 @@ final class AnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func fail() {
-        guard let onAnswer else { return }
-        self.onAnswer = nil
+        guard awaiting else { return }
+        awaiting = false
         onAnswer(Answer(status: nil, body: nil, reusable: false))
     }
 }
@@ -68,6 +71,8 @@ final class AnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
 final class LoadConnection {
     let channel: any Channel
     let handler: AnswerHandler
+    /// The request on the wire and when it was sent, while there is one.
+    var current: (job: LoadWorker.Job, sent: NIODeadline)?
 
     init(channel: any Channel, handler: AnswerHandler) {
         self.channel = channel
@@ -76,11 +81,12 @@ final class LoadConnection {
 
     var isOpen: Bool { channel.isActive }
 
-    /// Writes `request` in one piece; `onAnswer` runs on the event loop when its answer (or the connection's
-    /// end) comes.
-    func send(_ request: PreparedRequest, keepBody: Bool, _ onAnswer: @escaping (Answer) -> Void) {
-        handler.expect(request.method, keepBody: keepBody, onAnswer)
-        channel.writeAndFlush(request.bytes, promise: nil)
+    /// Writes `job`'s request in one piece; the handler's `onAnswer` runs when its answer (or the
+    /// connection's end) comes.
+    func send(_ job: LoadWorker.Job) {
+        current = (job, NIODeadline.now())
+        handler.expect(job.request.method, keepBody: job.request.keepBody)
+        channel.writeAndFlush(job.request.bytes, promise: nil)
     }
 
     /// Opens a connection to `host:port` on `loop`.

@@ -130,38 +130,37 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
         progress.admitted()
         let job = Job(slot: slot, intended: due, request: factory.make(endpoint, profileTime: arrival.profileTime, random: &random))
         if let connection = idle.popLast() {
-            send(job, on: connection)
+            connection.send(job)
         } else {
             waiting.append(job)
             openIfNeeded()
         }
     }
 
-    private func send(_ job: Job, on connection: LoadConnection) {
-        let sent = NIODeadline.now()
+    private func answered(_ answer: Answer, on connection: LoadConnection) {
+        guard let (job, sent) = connection.current else { return }
+        connection.current = nil
+        let done = NIODeadline.now()
         let late = sent - job.intended > limits.lateTolerance
         let start = min(job.intended, sent)
-        connection.send(job.request, keepBody: job.request.keepBody) { answer in
-            let done = NIODeadline.now()
-            let status = answer.status.map(StatusClass.init(status:)) ?? .error
-            self.recorder.completed(job.slot, status: status, late: late, corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
-            self.progress.completed(status: status, corrected: (done - start).nanoseconds)
-            self.factory.observe(job.request, answer)
-            self.inFlight -= 1
-            if answer.reusable, connection.isOpen, !self.stopping {
-                self.release(connection)
-            } else {
-                self.open -= 1
-                self.connections[ObjectIdentifier(connection)] = nil
-                connection.channel.close(promise: nil)
-                self.openIfNeeded()
-            }
-            self.checkFinished()
+        let status = answer.status.map(StatusClass.init(status:)) ?? .error
+        recorder.completed(job.slot, status: status, late: late, corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
+        progress.completed(status: status, corrected: (done - start).nanoseconds)
+        factory.observe(job.request, answer)
+        inFlight -= 1
+        if answer.reusable, connection.isOpen, !stopping {
+            release(connection)
+        } else {
+            open -= 1
+            connections[ObjectIdentifier(connection)] = nil
+            connection.channel.close(promise: nil)
+            openIfNeeded()
         }
+        checkFinished()
     }
 
     private func release(_ connection: LoadConnection) {
-        if let job = waiting.popFirst() { send(job, on: connection) } else { idle.append(connection) }
+        if let job = waiting.popFirst() { connection.send(job) } else { idle.append(connection) }
     }
 
     /// Opens connections for waiting jobs, up to the pool's size.
@@ -177,6 +176,8 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
                     } else {
                         self.open += 1
                         self.connections[ObjectIdentifier(connection)] = connection
+                        // The worker holds the connection until it closes; the handler goes with the channel.
+                        connection.handler.onAnswer = { [unowned connection] answer in self.answered(answer, on: connection) }
                         self.release(connection)
                     }
                 case .failure:

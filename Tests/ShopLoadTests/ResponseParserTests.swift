@@ -175,11 +175,12 @@ import Testing
         let handler = AnswerHandler()
         let channel = EmbeddedChannel(handler: handler)
         var answers: [Answer] = []
-        handler.expect(.GET, keepBody: false) { answers.append($0) }
+        handler.onAnswer = { answers.append($0) }
+        handler.expect(.GET, keepBody: false)
         try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n"))
         #expect(answers.map(\.status) == [200])
         #expect(answers.map(\.reusable) == [false])
-        handler.expect(.GET, keepBody: false) { answers.append($0) }
+        handler.expect(.GET, keepBody: false)
         try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
         #expect(answers.map(\.reusable) == [false, true])
         _ = try? channel.finish()
