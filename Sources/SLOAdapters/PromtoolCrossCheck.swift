@@ -35,7 +35,8 @@ public enum PromtoolCrossCheck {
             ties += tied
             try text.write(toFile: test, atomically: true, encoding: .utf8)
             let output = directory + "/\(slo.name).promtool.out"
-            FileManager.default.createFile(atPath: output, contents: nil)
+            // A file that cannot be created fails just below, where FileHandle opens it, with the reason.
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: promtool)
             process.arguments = ["test", "rules", test]
