@@ -32,6 +32,25 @@ import Glibc
         }
     }
 
+    /// A database that does not exist is PostgreSQL's own words and exit status 1, not "unreachable": the
+    /// pool only ever says that it got no connection, which sent operators looking for a server that was up.
+    @Test(.enabled(if: TestPostgres.enabled, Comment(rawValue: TestPostgres.skipMessage)))
+    func aMissingDatabaseIsNamedAsPostgreSQLNamesIt() async throws {
+        let executable = TestTools.packageRoot + "/.build/debug/shop-api"
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build shop-api first (swift build)")
+        let admin = try #require(TestPostgres.adminURL)
+        var url = try #require(URLComponents(string: admin))
+        url.path = "/shop_missing_\(UInt32.random(in: 0...UInt32.max))"
+        let port = try TestTools.freePort()
+        let missing = try #require(url.string)
+        try await withTemporaryDirectory { directory in
+            let (status, output) = try await TestTools.run(
+                executable, ["serve", "--port", "\(port)", "--data-dir", directory, "--database-url", missing, "--jwt-secret", String(repeating: "s", count: 32), "--log-level", "critical"])
+            #expect(status == 1)
+            #expect(output.contains("refused the connection: database \"\(url.path.dropFirst())\" does not exist"), "\(output)")
+        }
+    }
+
     @Test(arguments: [
         (["--threads", "0"], "threads must be 1-256"),
         (["--payment-settlement", "later"], "payment settlement must be on or off, not later"),
