@@ -21,6 +21,8 @@ struct ResponseParser {
 
     /// The most a head (status line and headers), a chunk-size line or the trailers may take.
     static let maxHeadBytes = 64 * 1024
+    static let headTooLong = Malformed("a response head longer than \(maxHeadBytes) bytes")
+    private static let versionPrefix = Array("HTTP/1.".utf8)
 
     private enum State: Equatable {
         case statusLine
@@ -86,7 +88,7 @@ struct ResponseParser {
                 case .success(let response?): return response
                 case .success(nil) where state.readsLines:
                     // A line whose end is still to come.
-                    guard input.readableBytes <= Self.maxHeadBytes - headBytes else { throw Malformed("a response head longer than \(Self.maxHeadBytes) bytes") }
+                    guard input.readableBytes <= Self.maxHeadBytes - headBytes else { throw Self.headTooLong }
                     if input.readableBytes > 0 { partial = input.readSlice(length: input.readableBytes) }
                     return nil
                 case .success(nil): continue
@@ -125,7 +127,7 @@ struct ResponseParser {
             if line.last == UInt8(ascii: "\r") { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
             headBytes += newline + 1 - offset
             offset = newline + 1
-            guard headBytes <= Self.maxHeadBytes else { return (offset, .failure(Malformed("a response head longer than \(Self.maxHeadBytes) bytes"))) }
+            guard headBytes <= Self.maxHeadBytes else { return (offset, .failure(Self.headTooLong)) }
             do throws(Malformed) {
                 if let response = try take(line: line) { return (offset, .success(response)) }
             } catch {
@@ -176,8 +178,7 @@ struct ResponseParser {
 
     /// `HTTP/1.x SSS reason`: the version and status code.
     private mutating func takeStatusLine(_ line: UnsafeRawBufferPointer) throws(Malformed) {
-        let prefix = Array("HTTP/1.".utf8)
-        guard line.count >= 12, line.starts(with: prefix), line[7] == UInt8(ascii: "0") || line[7] == UInt8(ascii: "1"),
+        guard line.count >= 12, line.starts(with: Self.versionPrefix), line[7] == UInt8(ascii: "0") || line[7] == UInt8(ascii: "1"),
             line[8] == UInt8(ascii: " "), line.count == 12 || line[12] == UInt8(ascii: " "),
             let code = Self.decimal(UnsafeRawBufferPointer(rebasing: line[9..<12])), code >= 100
         else { throw Malformed("not an HTTP/1.x status line: \(Self.text(line))") }
