@@ -138,23 +138,24 @@ public func buildApplication(
         logger: logger)
     let demoCatalogSize = configuration.resolvedDemoCatalogSize
     let storeName = postgresConfiguration.map { "PostgreSQL at \($0.host ?? "?"):\($0.port ?? 5432)" } ?? configuration.sqlitePath
-    // A pool that never gets a connection cannot say why; one connection's refusal can (a wrong database name
-    // or password is the operator's to fix, not a database to wait for).
-    let refusal: @Sendable () async -> String? = {
-        guard let url = configuration.databaseURL else { return nil }
-        return await PostgresDatabase.refusal(url: url, logger: logger)
-    }
     app.beforeServerStarts {
         do {
             try await withDeadline(configuration.startupTimeout) {
                 try await repository.prepare(demoCatalogSize: demoCatalogSize, at: clock.now())
             }
-        } catch is DeadlineExceeded {
-            if let refusal = await refusal() { throw ConfigurationError("\(storeName) refused the connection: \(refusal)") }
-            throw ConfigurationError("\(storeName) did not answer within \(configuration.startupTimeout): is it running and reachable?")
-        } catch StoreError.unreachable(let reason) {
-            if let refusal = await refusal() { throw ConfigurationError("\(storeName) refused the connection: \(refusal)") }
-            throw ConfigurationError("\(storeName) is unreachable (\(reason)): is it running and reachable?")
+        } catch {
+            let unreachable: String
+            switch error {
+            case is DeadlineExceeded: unreachable = "did not answer within \(configuration.startupTimeout)"
+            case StoreError.unreachable(let reason): unreachable = "is unreachable (\(reason))"
+            default: throw error
+            }
+            // A pool that never gets a connection cannot say why; one connection's refusal can (a wrong database
+            // name or password is the operator's to fix, not a database to wait for).
+            if let url = configuration.databaseURL, let refusal = await PostgresDatabase.refusal(url: url, logger: logger) {
+                throw ConfigurationError("\(storeName) refused the connection: \(refusal)")
+            }
+            throw ConfigurationError("\(storeName) \(unreachable): is it running and reachable?")
         }
         logger.info("store ready", metadata: ["store": "\(storeName)"])
         if let redis, let redisHealth {

@@ -63,17 +63,18 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         var username: String
         var password: String?
         var database: String?
-        var sslMode: String
+        var sslMode: SSLMode
+
+        enum SSLMode: String { case disable, prefer, require }
 
         init(url: String) throws {
             guard let components = URLComponents(string: url),
                 components.scheme == "postgres" || components.scheme == "postgresql",
                 let host = components.host, !host.isEmpty
             else { throw ConfigurationError("database URL must look like postgres://user:password@host:5432/database") }
-            sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
-            guard ["disable", "prefer", "require"].contains(sslMode) else {
-                throw ConfigurationError("sslmode must be disable, prefer or require, not \(sslMode)")
-            }
+            let sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
+            guard let mode = SSLMode(rawValue: sslMode) else { throw ConfigurationError("sslmode must be disable, prefer or require, not \(sslMode)") }
+            self.sslMode = mode
             let database = String(components.path.drop(while: { $0 == "/" }))
             self.host = host
             port = components.port ?? 5432
@@ -88,9 +89,9 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         let address = try Address(url: url)
         let tls: PostgresClient.Configuration.TLS
         switch address.sslMode {
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require": tls = .require(.makeClientConfiguration())
-        default: tls = .disable
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
         }
         var configuration = PostgresClient.Configuration(
             host: address.host, port: address.port, username: address.username, password: address.password, database: address.database, tls: tls)
@@ -108,9 +109,9 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
             let address = try Address(url: url)
             let tls: PostgresConnection.Configuration.TLS
             switch address.sslMode {
-            case "prefer": tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case "require": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            default: tls = .disable
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
             var configuration = PostgresConnection.Configuration(
                 host: address.host, port: address.port, username: address.username, password: address.password, database: address.database, tls: tls)
