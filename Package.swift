@@ -156,11 +156,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The load generator's engine: open-loop workers on NIO event loops with keep-alive connections, HDR
-        // histograms per window and endpoint, the JSON result, the summary and the HTML report.
+        // epoll, eventfd and TCP options for the load generator's socket loop (Linux).
+        .systemLibrary(name: "CSocketLoop"),
+        // The load generator's engine: open-loop workers, each on a socket loop of its own with keep-alive
+        // connections, HDR histograms per window and endpoint, the JSON result, the summary and the HTML report.
         .target(
             name: "ShopLoad",
             dependencies: [
+                "CSocketLoop",
                 "LoadProfile",
                 "ShopDomain",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -1,6 +1,6 @@
+import CSocketLoop
+import Glibc
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 
 /// What became of one request on the wire.
 struct Answer {
@@ -12,96 +12,181 @@ struct Answer {
     var reusable: Bool
 }
 
-/// The answers on a keep-alive HTTP/1.1 connection, one request at a time: frames each response and hands it
-/// on. Confined to the connection's event loop.
-final class AnswerHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
+/// The answers on a keep-alive HTTP/1.1 connection, one request at a time: frames each response from the
+/// bytes read. No I/O: the connection reads and writes.
+struct AnswerReader {
+    enum Outcome {
+        /// More bytes needed.
+        case waiting
+        /// The answer, or a response broken beyond framing (no status, not reusable).
+        case answer(Answer)
+        /// Bytes with no request out: the server broke the framing, so nothing more on it can be trusted.
+        case stray
+    }
 
-    /// Where every answer goes, set once, before the first request: one closure for the connection's life,
-    /// not one per request.
-    var onAnswer: (Answer) -> Void = { _ in }
     private var parser = ResponseParser()
-    private var awaiting = false
+    private(set) var awaiting = false
 
-    /// Waits for the answer to a request of `method` about to be written.
-    func expect(_ method: HTTPMethod, keepBody: Bool) {
-        parser.expect(head: method == .HEAD, keepBody: keepBody)
+    /// Waits for the answer to a request about to be written (a HEAD's answer has no body).
+    mutating func expect(head: Bool, keepBody: Bool) {
+        parser.expect(head: head, keepBody: keepBody)
         awaiting = true
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        guard awaiting else {
-            // Bytes with no request out: the server broke the framing, so nothing more on it can be trusted.
-            context.close(promise: nil)
-            return
-        }
+    mutating func read(_ bytes: inout ByteBuffer) -> Outcome {
+        guard awaiting else { return .stray }
         do {
-            guard let response = try parser.feed(&bytes) else { return }
+            guard let response = try parser.feed(&bytes) else { return .waiting }
             awaiting = false
-            onAnswer(Answer(status: response.status, body: response.body, reusable: response.keepAlive && bytes.readableBytes == 0))
+            return .answer(Answer(status: response.status, body: response.body, reusable: response.keepAlive && bytes.readableBytes == 0))
         } catch {
-            fail()
-            context.close(promise: nil)
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if awaiting, let response = parser.finish() {
             awaiting = false
-            onAnswer(Answer(status: response.status, body: response.body, reusable: false))
+            return .answer(Answer(status: nil, body: nil, reusable: false))
         }
-        fail()
-        context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail()
-        context.close(promise: nil)
-    }
-
-    private func fail() {
-        guard awaiting else { return }
+    /// The connection ended: the answer it owes, if a request was out (complete when its body ran to the close).
+    mutating func closed() -> Answer? {
+        guard awaiting else { return nil }
         awaiting = false
-        onAnswer(Answer(status: nil, body: nil, reusable: false))
+        let response = parser.finish()
+        return Answer(status: response?.status, body: response?.body, reusable: false)
     }
 }
 
-/// One connection of a worker's pool.
-final class LoadConnection {
-    let channel: any Channel
-    let handler: AnswerHandler
+/// One keep-alive connection of a worker's pool, on the worker's socket loop.
+final class LoadConnection: SocketWatcher {
+    private let fd: Int32
+    private unowned let loop: SocketLoop
+    private var reader = AnswerReader()
+    /// The part of a request the socket did not take at once.
+    private var unsent: ByteBuffer?
+    private var connecting: (timer: Int, done: (LoadConnection?) -> Void)?
+    private var watchingWrites = false
+    private(set) var isOpen = true
     /// The request on the wire and when it was sent, while there is one.
     var current: (job: LoadWorker.Job, sent: NIODeadline)?
+    /// Where every answer goes (nil status: the connection ended first), set once when it opens.
+    var onAnswer: (Answer) -> Void = { _ in }
+    /// The connection ended with no request on it (the server closed an idle keep-alive connection).
+    var onIdleClose: () -> Void = {}
 
-    init(channel: any Channel, handler: AnswerHandler) {
-        self.channel = channel
-        self.handler = handler
+    private init(fd: Int32, loop: SocketLoop) {
+        self.fd = fd
+        self.loop = loop
     }
 
-    var isOpen: Bool { channel.isActive }
+    /// Connects to `address` on `loop`; `done` gets the connection, or nil when it could not connect in
+    /// `timeout`. Always called back on a later turn of the loop, never from inside `open`.
+    static func open(to address: TargetAddress, on loop: SocketLoop, timeout: TimeAmount, done: @escaping (LoadConnection?) -> Void) {
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else {
+            loop.after(.now()) { done(nil) }
+            return
+        }
+        var noDelay: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        let connection = LoadConnection(fd: fd, loop: loop)
+        if address.connect(fd) != 0 && errno != EINPROGRESS {
+            Glibc.close(fd)
+            loop.after(.now()) { done(nil) }
+            return
+        }
+        // Connected or under way: either way writable once it is up, with an error if it failed.
+        let timer = loop.after(.now() + timeout) { connection.connected(false) }
+        connection.connecting = (timer, done)
+        connection.watchingWrites = true
+        loop.watch(fd, by: connection, writable: true)
+    }
 
-    /// Writes `job`'s request in one piece; the handler's `onAnswer` runs when its answer (or the
-    /// connection's end) comes.
+    private func connected(_ up: Bool) {
+        guard let (timer, done) = connecting else { return }
+        connecting = nil
+        loop.cancel(timer)
+        if up {
+            watchWrites(false)
+            done(self)
+        } else {
+            shut()
+            done(nil)
+        }
+    }
+
+    /// Writes `job`'s request; `onAnswer` runs when its answer (or the connection's end) comes.
     func send(_ job: LoadWorker.Job) {
         current = (job, NIODeadline.now())
-        handler.expect(job.request.method, keepBody: job.request.keepBody)
-        channel.writeAndFlush(job.request.bytes, promise: nil)
+        reader.expect(head: job.request.head, keepBody: job.request.keepBody)
+        unsent = job.request.bytes
+        flush()
     }
 
-    /// Opens a connection to `host:port` on `loop`.
-    static func open(host: String, port: Int, on loop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<LoadConnection> {
-        ClientBootstrap(group: loop)
-            .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AnswerHandler())
-                }
-            }
-            .connect(host: host, port: port)
-            .flatMapThrowing { channel in
-                LoadConnection(channel: channel, handler: try channel.pipeline.syncOperations.handler(type: AnswerHandler.self))
-            }
+    /// Closes it; a request still out is answered as an error (or with a body that ran to the close), later.
+    func close() {
+        guard isOpen else { return }
+        shut()
+        if let answer = reader.closed() { loop.after(.now()) { self.onAnswer(answer) } }
+    }
+
+    private func shut() {
+        isOpen = false
+        loop.unwatch(fd)
+        Glibc.close(fd)
+    }
+
+    func socketReady(readable: Bool, writable: Bool, failed: Bool) {
+        if connecting != nil {
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            connected(error == 0 && (writable || readable))
+            return
+        }
+        if writable, unsent != nil { flush() }
+        if isOpen, readable || failed { receive() }
+    }
+
+    private func flush() {
+        guard var bytes = unsent else { return }
+        let sent = bytes.withUnsafeReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if sent == bytes.readableBytes {
+            unsent = nil
+            if watchingWrites { watchWrites(false) }
+        } else if sent >= 0 || errno == EAGAIN || errno == EINTR {
+            bytes.moveReaderIndex(forwardBy: max(sent, 0))
+            unsent = bytes
+            if !watchingWrites { watchWrites(true) }
+        } else {
+            // The server closed it under the request: the answer is the connection's end.
+            unsent = nil
+            close()
+        }
+    }
+
+    private func watchWrites(_ on: Bool) {
+        watchingWrites = on
+        loop.watch(fd, writable: on)
+    }
+
+    private func receive() {
+        var count = 0
+        loop.readBuffer.clear()
+        loop.readBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { space in
+            count = Glibc.read(fd, space.baseAddress, space.count)
+            return max(count, 0)
+        }
+        if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
+        guard count > 0 else {
+            // The end (or a reset): the answer it owes, or, idle, just gone from the pool.
+            shut()
+            if let answer = reader.closed() { onAnswer(answer) } else { onIdleClose() }
+            return
+        }
+        switch reader.read(&loop.readBuffer) {
+        case .waiting: break
+        case .answer(let answer): onAnswer(answer)
+        case .stray:
+            shut()
+            onIdleClose()
+        }
     }
 }

@@ -2,8 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import LoadProfile
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 import ShopDomain
 import Synchronization
 
@@ -18,7 +16,7 @@ public struct LoadRunConfiguration: Sendable {
     public var end: Double
     public var seed: UInt64
     public var shard: Shard = .whole
-    /// Event loops sending requests (each with its own connections).
+    /// Threads sending requests (each with its own socket loop and connections).
     public var workers = 1
     public var limits = EngineLimits()
     /// One bearer token per simulated customer.
@@ -55,7 +53,6 @@ public struct LoadRunError: Error, CustomStringConvertible, Sendable {
 public final class LoadRun: Sendable {
     public let configuration: LoadRunConfiguration
     public let progress = ProgressBoard()
-    private let group: MultiThreadedEventLoopGroup
     private let workers = Mutex<[LoadWorker]>([])
     private let stopped = Mutex(false)
     private let start = Mutex<NIODeadline?>(nil)
@@ -63,7 +60,6 @@ public final class LoadRun: Sendable {
 
     public init(_ configuration: LoadRunConfiguration) {
         self.configuration = configuration
-        group = MultiThreadedEventLoopGroup(numberOfThreads: max(configuration.workers, 1))
     }
 
     /// When the run started, once it has.
@@ -77,21 +73,9 @@ public final class LoadRun: Sendable {
         for worker in workers.withLock({ $0 }) { worker.stop(grace: .seconds(5)) }
     }
 
-    /// Runs the replay, then stops the workers' event loops.
+    /// Runs the replay: the workers' threads end with it.
     public func run(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
-        do {
-            let result = try await replay(log: log)
-            try? await shutdown()
-            return result
-        } catch {
-            try? await shutdown()
-            throw error
-        }
-    }
-
-    /// Stops the workers' event loops: for a run that never ran (`run` does it itself).
-    public func shutdown() async throws {
-        try await group.shutdownGracefully()
+        try await replay(log: log)
     }
 
     /// Reads the catalogue: the first contact with the target, so a wrong address fails here, before the run.
@@ -107,6 +91,7 @@ public final class LoadRun: Sendable {
         let skus = self.skus.withLock { $0 } ?? []
         let windowSeconds = configuration.profile.window
         let count = configuration.workers
+        let address = try TargetAddress.resolve(host: configuration.host, port: configuration.port)
         var made: [LoadWorker] = []
         for index in 0..<count {
             // Worker j of shard i/n takes the arrivals k with k mod (n·count) = i + n·j: together, shard i's.
@@ -114,9 +99,9 @@ public final class LoadRun: Sendable {
             let schedule = ArrivalSchedule(profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
             let factory = RequestFactory(host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile)
             made.append(
-                LoadWorker(
-                    loop: group.next(), host: configuration.host, port: configuration.port, limits: configuration.limits, schedule: schedule,
-                    factory: factory, recorder: WindowRecorder(windowSeconds: windowSeconds), progress: progress))
+                try LoadWorker(
+                    address: address, limits: configuration.limits, schedule: schedule, factory: factory,
+                    recorder: WindowRecorder(windowSeconds: windowSeconds), progress: progress))
         }
         workers.withLock { $0 = made }
         let startedAt = Date()
@@ -124,9 +109,8 @@ public final class LoadRun: Sendable {
         self.start.withLock { $0 = start }
         if stopped.withLock({ $0 }) { for worker in made { worker.stop(grace: .zero) } }
         let faults = Task { await self.applyFaults(from: start, log: log) }
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            for worker in made { tasks.addTask { try await worker.run(from: start).get() } }
-            try await tasks.waitForAll()
+        await withTaskGroup(of: Void.self) { tasks in
+            for worker in made { tasks.addTask { await worker.run(from: start) } }
         }
         faults.cancel()
         let wallSeconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
@@ -135,7 +119,8 @@ public final class LoadRun: Sendable {
         var windows: [Int: LoadResult.Window] = [:]
         let interrupted = stopped.withLock { $0 }
         for worker in made {
-            let closed = try await worker.loop.submit { worker.recorder.closed }.get()
+            // The worker's thread has ended: its recorder is no longer touched there.
+            let closed = worker.recorder.closed
             for (index, endpoints) in closed {
                 var window = windows[index] ?? self.window(index, windowSeconds: windowSeconds)
                 for (endpoint, counts) in endpoints {

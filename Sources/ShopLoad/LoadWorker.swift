@@ -1,7 +1,7 @@
 import Histogram
 import LoadProfile
+import Foundation
 import NIOCore
-import NIOPosix
 
 /// Limits of a worker's connection pool and its patience.
 public struct EngineLimits: Sendable {
@@ -23,11 +23,10 @@ public struct EngineLimits: Sendable {
 
 /// Sends one share of a run's arrivals on one event loop, open-loop: each request is due at the time the
 /// schedule says, whether or not earlier ones have been answered. Latency is measured from that intended
-/// start (corrected) and from the actual send (uncorrected). Everything here runs on `loop`; no locks.
-final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
-    let loop: any EventLoop
-    let host: String
-    let port: Int
+/// start (corrected) and from the actual send (uncorrected). Everything here runs on `loop`'s thread; no locks.
+final class LoadWorker: @unchecked Sendable {
+    let loop: SocketLoop
+    let address: TargetAddress
     let limits: EngineLimits
     let recorder: WindowRecorder
     let progress: ProgressBoard
@@ -44,8 +43,7 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
     private var waiting = CircularBuffer<Job>()
     private var inFlight = 0
     private var stopping = false
-    private var finished: EventLoopPromise<Void>?
-    private var timer: NIOScheduledCallback?
+    private var running = false
 
     struct Job {
         /// Where its outcome is counted.
@@ -55,12 +53,11 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
     }
 
     init(
-        loop: any EventLoop, host: String, port: Int, limits: EngineLimits, schedule: ArrivalSchedule, factory: RequestFactory,
-        recorder: WindowRecorder, progress: ProgressBoard
-    ) {
-        self.loop = loop
-        self.host = host
-        self.port = port
+        address: TargetAddress, limits: EngineLimits, schedule: ArrivalSchedule, factory: RequestFactory, recorder: WindowRecorder,
+        progress: ProgressBoard
+    ) throws(LoadRunError) {
+        self.loop = try SocketLoop()
+        self.address = address
         self.limits = limits
         self.schedule = schedule
         self.factory = factory
@@ -69,14 +66,21 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
         self.progress = progress
     }
 
-    /// Runs the schedule from `start`; the future completes when every request has been answered or dropped.
-    func run(from start: NIODeadline) -> EventLoopFuture<Void> {
-        loop.flatSubmit {
-            self.start = start
-            self.finished = self.loop.makePromise()
-            self.next = self.schedule.nextArrival()
-            self.tick()
-            return self.finished!.futureResult
+    /// Runs the schedule from `start` on a thread of its own; returns when every request has been answered or
+    /// dropped.
+    func run(from start: NIODeadline) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                self.start = start
+                self.running = true
+                self.next = self.schedule.nextArrival()
+                self.loop.onAlarm { [unowned self] in self.tick() }
+                self.tick()
+                self.loop.run()
+                done.resume()
+            }
+            thread.name = "shop-load worker"
+            thread.start()
         }
     }
 
@@ -86,28 +90,25 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
             guard !self.stopping else { return }
             self.stopping = true
             self.next = nil
-            self.timer?.cancel()
+            self.loop.setAlarm(nil)
             while let job = self.waiting.popFirst() {
                 self.recorder.dropped(job.slot)
                 self.progress.dropped(wasAdmitted: true)
                 self.inFlight -= 1
             }
             // Whatever is still on the wire then ends as an error (its connection closed under it).
-            self.loop.scheduleTask(in: grace) { for connection in self.connections.values { connection.channel.close(promise: nil) } }
+            self.loop.after(.now() + grace) { for connection in self.connections.values { connection.close() } }
             self.checkFinished()
         }
     }
 
     private func tick() {
-        timer = nil
         let now = NIODeadline.now()
         let horizon = now + limits.sendAhead
         while let arrival = next {
             let due = start + .nanoseconds(Int64(arrival.wallTime * 1e9))
             guard due <= horizon else {
-                // A callback, not a scheduled task: no promise nor closure to allocate for each of a run's many timers.
-                // It fails only when the loop is shutting down, which ends the run anyway.
-                timer = try? loop.assumeIsolated().scheduleCallback(at: due, handler: self)
+                loop.setAlarm(due)
                 break
             }
             dispatch(arrival, due: due)
@@ -151,9 +152,7 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
         if answer.reusable, connection.isOpen, !stopping {
             release(connection)
         } else {
-            open -= 1
-            connections[ObjectIdentifier(connection)] = nil
-            connection.channel.close(promise: nil)
+            forget(connection)
             openIfNeeded()
         }
         checkFinished()
@@ -167,29 +166,32 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
     private func openIfNeeded() {
         while opening < waiting.count, open + opening < limits.connections {
             opening += 1
-            LoadConnection.open(host: host, port: port, on: loop, timeout: limits.connectTimeout).whenComplete { result in
+            LoadConnection.open(to: address, on: loop, timeout: limits.connectTimeout) { connection in
                 self.opening -= 1
-                switch result {
-                case .success(let connection):
+                if let connection {
                     if self.stopping {
-                        connection.channel.close(promise: nil)
+                        connection.close()
                     } else {
                         self.open += 1
                         self.connections[ObjectIdentifier(connection)] = connection
-                        // The worker holds the connection until it closes; the handler goes with the channel.
-                        connection.handler.onAnswer = { [unowned connection] answer in self.answered(answer, on: connection) }
+                        // The worker holds the connection until it closes.
+                        connection.onAnswer = { [unowned connection] answer in self.answered(answer, on: connection) }
+                        connection.onIdleClose = { [unowned connection] in
+                            self.forget(connection)
+                            self.idle.removeAll { $0 === connection }
+                        }
                         self.release(connection)
                     }
-                case .failure:
+                } else if let job = self.waiting.popFirst() {
                     // No connection: the job that waited longest fails as an error, as a client would see it.
-                    if let job = self.waiting.popFirst() {
-                        let now = NIODeadline.now()
-                        self.recorder.completed(
-                            job.slot, status: .error, late: now - job.intended > self.limits.lateTolerance,
-                            corrected: (now - job.intended).nanoseconds, uncorrected: 0, sent: false)
-                        self.progress.completed(status: .error, corrected: (now - job.intended).nanoseconds)
-                        self.inFlight -= 1
-                    }
+                    let now = NIODeadline.now()
+                    self.recorder.completed(
+                        job.slot, status: .error, late: now - job.intended > self.limits.lateTolerance,
+                        corrected: (now - job.intended).nanoseconds, uncorrected: 0, sent: false)
+                    self.progress.completed(status: .error, corrected: (now - job.intended).nanoseconds)
+                    self.inFlight -= 1
+                    self.openIfNeeded()
+                } else {
                     self.openIfNeeded()
                 }
                 self.checkFinished()
@@ -197,17 +199,20 @@ final class LoadWorker: NIOScheduledCallbackHandler, @unchecked Sendable {
         }
     }
 
-    func handleScheduledCallback(eventLoop: some EventLoop) {
-        tick()
+    /// Takes a connection out of the pool for good, and closes it.
+    private func forget(_ connection: LoadConnection) {
+        open -= 1
+        connections[ObjectIdentifier(connection)] = nil
+        connection.close()
     }
 
     private func checkFinished() {
-        guard next == nil, inFlight == 0, let finished else { return }
-        self.finished = nil
+        guard running, next == nil, inFlight == 0 else { return }
+        running = false
         recorder.closeWindows(before: Int.max)
-        for connection in connections.values { connection.channel.close(promise: nil) }
+        for connection in connections.values { connection.close() }
         connections.removeAll()
         idle.removeAll()
-        finished.succeed()
+        loop.finish()
     }
 }

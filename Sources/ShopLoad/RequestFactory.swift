@@ -1,7 +1,6 @@
 import Foundation
 import LoadProfile
 import NIOCore
-import NIOHTTP1
 
 /// A request ready for the wire: its bytes, written in one piece, and what its answer means to the
 /// simulated customer.
@@ -12,12 +11,19 @@ struct PreparedRequest {
         case placed(user: Int)
     }
 
-    /// The response decoder needs each request's method (a HEAD's answer has no body).
-    var method: HTTPMethod
+    let method: String
+    /// Whether its answer has no body whatever its headers say (a HEAD): worked out once, not per answer.
+    let head: Bool
     /// Request line, headers and body, as sent.
     var bytes: ByteBuffer
     var follow: Follow = .none
     var keepBody: Bool { if case .placed = follow { true } else { false } }
+
+    init(method: String, bytes: ByteBuffer) {
+        self.method = method
+        head = method == "HEAD"
+        self.bytes = bytes
+    }
 }
 
 /// Turns an endpoint and an arrival's random numbers into a request on real data: SKUs read from the API at
@@ -48,9 +54,9 @@ final class RequestFactory {
     func make(_ endpoint: Endpoint, profileTime: Double, random: inout SplitMix64) -> PreparedRequest {
         let user = Int(random.next() % UInt64(tokens.count))
         switch endpoint {
-        case .product: return PreparedRequest(method: .GET, bytes: read(&productReads, "/v1/products/", sku: skuIndex(profileTime, &random)))
+        case .product: return PreparedRequest(method: "GET", bytes: read(&productReads, "/v1/products/", sku: skuIndex(profileTime, &random)))
         case .catalog: return get("/v1/products?limit=20")
-        case .stock: return PreparedRequest(method: .GET, bytes: read(&stockReads, "/v1/inventory/", sku: skuIndex(profileTime, &random)))
+        case .stock: return PreparedRequest(method: "GET", bytes: read(&stockReads, "/v1/inventory/", sku: skuIndex(profileTime, &random)))
         case .order:
             let lines = 1 + Int(random.next() % 3)
             var chosen: [String] = []
@@ -60,7 +66,7 @@ final class RequestFactory {
             }
             let items = chosen.map { #"{"sku":"\#($0)","quantity":1}"# }.joined(separator: ",")
             var request = send(
-                .POST, "/v1/orders", user: user, json: #"{"items":[\#(items)]}"#, idempotencyKey: String(random.next(), radix: 16))
+                "POST", "/v1/orders", user: user, json: #"{"items":[\#(items)]}"#, idempotencyKey: String(random.next(), radix: 16))
             request.follow = .placed(user: user)
             return request
         case .orderRead:
@@ -68,7 +74,7 @@ final class RequestFactory {
             return get("/v1/orders/\(id)", user: user)
         case .cancel:
             guard let id = orders[user].popLast() else { return get("/v1/orders", user: user) }
-            return send(.POST, "/v1/orders/\(id)/cancel", user: user, json: nil)
+            return send("POST", "/v1/orders/\(id)/cancel", user: user, json: nil)
         }
     }
 
@@ -109,13 +115,13 @@ final class RequestFactory {
         var bytes = allocator.buffer(capacity: 128 + (user.map { tokens[$0].utf8.count } ?? 0))
         startRequest("GET", uri, user: user, into: &bytes)
         bytes.writeStaticString("\r\n")
-        return PreparedRequest(method: .GET, bytes: bytes)
+        return PreparedRequest(method: "GET", bytes: bytes)
     }
 
-    private func send(_ method: HTTPMethod, _ uri: String, user: Int, json: String?, idempotencyKey: String? = nil) -> PreparedRequest {
+    private func send(_ method: String, _ uri: String, user: Int, json: String?, idempotencyKey: String? = nil) -> PreparedRequest {
         let length = json?.utf8.count ?? 0
         var bytes = allocator.buffer(capacity: 192 + tokens[user].utf8.count + length)
-        startRequest(method.rawValue, uri, user: user, into: &bytes)
+        startRequest(method, uri, user: user, into: &bytes)
         if json != nil { bytes.writeStaticString("Content-Type: application/json\r\n") }
         if let idempotencyKey { bytes.writeString("Idempotency-Key: \(idempotencyKey)\r\n") }
         bytes.writeString("Content-Length: \(length)\r\n\r\n")

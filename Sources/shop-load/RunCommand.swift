@@ -137,12 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.sendAhead = .nanoseconds(Int64(ahead * 1e9))
 
         let run = LoadRun(configuration)
-        do {
-            try await run.prepare()
-        } catch {
-            try? await run.shutdown()
-            throw error
-        }
+        try await run.prepare()
         let output = ProgressOutput(mode: progress, run: run)
         output.line(
             "shop-load: \(profile.name) against \(url.absoluteString): \(DurationText.text(end)) of profile time in \(DurationText.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")

@@ -82,10 +82,7 @@ struct GameDayCommand: AsyncParsableCommand {
         let configuration = LoadRunConfiguration(
             target: url, profile: profile, profileFile: file, speed: speed, end: profile.duration, seed: seed, customerTokens: customers, adminToken: admin)
         let run = LoadRun(configuration)
-        do { try await run.prepare() } catch {
-            try? await run.shutdown()
-            throw CommandFailure("\(error)")
-        }
+        do { try await run.prepare() } catch { throw CommandFailure("\(error)") }
         let base = url.absoluteString.hasSuffix("/") ? String(url.absoluteString.dropLast()) : url.absoluteString
         let recorder = ServiceRecorder(baseURL: base, slos: slos, step: profile.window, speed: speed, duration: profile.duration)
         say("game day: \(profile.name), \(DurationText.text(profile.duration)) of profile time in \(DurationText.text(wall)) (speed \(SummaryTable.short(speed))×), \(profile.incidents.count) incidents, steps of \(DurationText.text(profile.window))")
@@ -114,7 +111,6 @@ struct GameDayCommand: AsyncParsableCommand {
         await recording.value
         // Requests in flight at the last boundary have finished: read it again.
         await recorder.scrape(recorder.recording.boundaries - 1)
-        try? await run.shutdown()
         let data = recorder.recording
 
         let incidents = profile.incidents.map { incident in

@@ -100,6 +100,46 @@ struct LoadEngineTests {
         #expect(added == sum, "adding the pairs is adding the histograms")
     }
 
+    /// A server closes keep-alive connections left idle (here after 100 ms, with 400 ms between requests): the
+    /// generator notices each close, leaves that connection and opens another, so no request meets a closed one.
+    @Test func connectionsTheServerClosesWhileIdleAreReplaced() async throws {
+        let profile = try Self.profile("""
+            name: idle
+            duration: 4s
+            rate: {base: 2.5}
+            arrivals: uniform
+            mix: {product: 1}
+            window: 1s
+            """)
+        try await StubShop(period: .seconds(1_000), stall: .zero, idleTimeout: .milliseconds(100)).application().test(.live) { client in
+            var configuration = Self.configuration(profile, port: try #require(client.port))
+            configuration.limits.connections = 1
+            let result = try await LoadRun(configuration).run { _ in }
+            let all = try #require(result.summary.first { $0.endpoint == "all" })
+            #expect(all.completed == 10 && all.errors == 0, "\(all.completed) answered, \(all.errors) errors")
+        }
+    }
+
+    /// Nothing listens at the target once the run has started: every request is an error, and the run ends.
+    @Test func aTargetThatRefusesConnectionsGivesErrorsNotAHang() async throws {
+        let profile = try Self.profile("""
+            name: refused
+            duration: 2s
+            rate: {base: 50}
+            arrivals: uniform
+            mix: {product: 1}
+            window: 1s
+            """)
+        let run = try await StubShop(period: .seconds(1_000), stall: .zero).application().test(.live) { client in
+            let run = LoadRun(Self.configuration(profile, port: try #require(client.port)))
+            try await run.prepare()
+            return run
+        }
+        let result = try await run.run { _ in }
+        let all = try #require(result.summary.first { $0.endpoint == "all" })
+        #expect(all.completed == 100 && all.errors == 100, "\(all.completed) answered, \(all.errors) errors")
+    }
+
     @Test func arrivalsBeyondTheInFlightCapAreDroppedAndCounted() async throws {
         let profile = try Self.profile("""
             name: cap

@@ -164,25 +164,58 @@ import Testing
     }
 
     /// On a connection: an answer nobody asked for, or bytes after the answer, end the connection's use.
-    @Test func bytesNobodyAskedForCloseTheConnection() throws {
-        let channel = EmbeddedChannel(handler: AnswerHandler())
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
-        #expect(!channel.isActive)
+    @Test func bytesNobodyAskedForAreStray() {
+        var reader = AnswerReader()
+        var bytes = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        guard case .stray = reader.read(&bytes) else { Issue.record("an answer with no request out was taken"); return }
     }
 
     @Test func anAnswerFollowedByStrayBytesLeavesItsConnectionUnused() throws {
-        let handler = AnswerHandler()
-        let channel = EmbeddedChannel(handler: handler)
-        var answers: [Answer] = []
-        handler.onAnswer = { answers.append($0) }
-        handler.expect(.GET, keepBody: false)
-        try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n"))
-        #expect(answers.map(\.status) == [200])
-        #expect(answers.map(\.reusable) == [false])
-        handler.expect(.GET, keepBody: false)
-        try channel.writeInbound(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
-        #expect(answers.map(\.reusable) == [false, true])
-        _ = try? channel.finish()
+        var reader = AnswerReader()
+        reader.expect(head: false, keepBody: false)
+        var bytes = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n")
+        let firstOutcome = reader.read(&bytes)
+        let first = try #require(Self.answer(firstOutcome))
+        #expect(first.status == 200 && !first.reusable)
+        reader.expect(head: false, keepBody: false)
+        var clean = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        let secondOutcome = reader.read(&clean)
+        let second = try #require(Self.answer(secondOutcome))
+        #expect(second.status == 200 && second.reusable)
+    }
+
+    /// A response that cannot be framed is the request's error, and its connection is not used again.
+    @Test func aBrokenResponseIsAnErrorAnswer() throws {
+        var reader = AnswerReader()
+        reader.expect(head: false, keepBody: false)
+        var bytes = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: nine\r\n\r\n")
+        let outcome = reader.read(&bytes)
+        let answer = try #require(Self.answer(outcome))
+        #expect(answer.status == nil && !answer.reusable)
+        #expect(!reader.awaiting)
+    }
+
+    /// The connection's end: a body that runs to the close completes its answer; a request cut short is an
+    /// error; with no request out nothing is owed.
+    @Test func theEndOfAConnectionAnswersWhatWasOut() throws {
+        var reader = AnswerReader()
+        let idle = reader.closed()
+        #expect(idle == nil, "nothing is owed with no request out")
+        reader.expect(head: false, keepBody: true)
+        var toClose = ByteBuffer(string: "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it")
+        guard case .waiting = reader.read(&toClose) else { Issue.record("a body up to the close ended early"); return }
+        let atClose = reader.closed()
+        let whole = try #require(atClose)
+        #expect(whole.status == 200 && whole.body.map { String(buffer: $0) } == "all of it")
+        reader.expect(head: false, keepBody: false)
+        var cut = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")
+        guard case .waiting = reader.read(&cut) else { Issue.record("a short body was taken whole"); return }
+        let cutShort = reader.closed()
+        let error = try #require(cutShort)
+        #expect(error.status == nil && !error.reusable)
+    }
+
+    static func answer(_ outcome: AnswerReader.Outcome) -> Answer? {
+        if case .answer(let answer) = outcome { answer } else { nil }
     }
 }

@@ -7,6 +7,8 @@ import NIOCore
 struct StubShop {
     let period: Duration
     let stall: Duration
+    /// How long the server keeps an idle keep-alive connection before closing it, if it closes them at all.
+    var idleTimeout: TimeAmount?
 
     func application(port: Int = 0) -> some ApplicationProtocol {
         let start = ContinuousClock.now
@@ -20,6 +22,8 @@ struct StubShop {
             if phase >= period - stall { try await Task.sleep(for: period - phase) }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
-        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        return Application(
+            router: router, server: .http1(configuration: .init(idleTimeout: idleTimeout)),
+            configuration: .init(address: .hostname("127.0.0.1", port: port)))
     }
 }
