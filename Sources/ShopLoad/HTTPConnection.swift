@@ -61,10 +61,10 @@ final class LoadConnection: SocketWatcher {
     private var reader = AnswerReader()
     /// The part of a request the socket did not take at once.
     private var unsent: ByteBuffer?
-    private var connecting: (timer: Int, done: (LoadConnection?) -> Void)?
+    private var connecting: (timer: Int, done: (Result<LoadConnection, LoadRunError>) -> Void)?
     private var watchingWrites = false
     private(set) var isOpen = true
-    /// The request on the wire and when it was sent, while there is one.
+    /// The worker's request on the wire and when it was sent, while there is one.
     var current: (job: LoadWorker.Job, sent: NIODeadline)?
     /// Where every answer goes (nil status: the connection ended first), set once when it opens.
     var onAnswer: (Answer) -> Void = { _ in }
@@ -76,47 +76,51 @@ final class LoadConnection: SocketWatcher {
         self.loop = loop
     }
 
-    /// Connects to `address` on `loop`; `done` gets the connection, or nil when it could not connect in
-    /// `timeout`. Always called back on a later turn of the loop, never from inside `open`.
-    static func open(to address: TargetAddress, on loop: SocketLoop, timeout: TimeAmount, done: @escaping (LoadConnection?) -> Void) {
+    /// Connects to `address` on `loop`; `done` gets the connection, or why there is none (refused, or not up
+    /// in `timeout`). Always called back on a later turn of the loop, never from inside `open`.
+    static func open(
+        to address: TargetAddress, on loop: SocketLoop, timeout: TimeAmount, done: @escaping (Result<LoadConnection, LoadRunError>) -> Void
+    ) {
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
-            loop.after(.now()) { done(nil) }
+            let failure = LoadRunError.system("no socket")
+            loop.after(.now()) { done(.failure(failure)) }
             return
         }
         var noDelay: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
-        let connection = LoadConnection(fd: fd, loop: loop)
         if address.connect(fd) != 0 && errno != EINPROGRESS {
+            let failure = LoadRunError.system("no connection")
             Glibc.close(fd)
-            loop.after(.now()) { done(nil) }
+            loop.after(.now()) { done(.failure(failure)) }
             return
         }
         // Connected or under way: either way writable once it is up, with an error if it failed.
-        let timer = loop.after(.now() + timeout) { connection.connected(false) }
+        let connection = LoadConnection(fd: fd, loop: loop)
+        let timer = loop.after(.now() + timeout) { connection.connected(error: ETIMEDOUT) }
         connection.connecting = (timer, done)
         connection.watchingWrites = true
         loop.watch(fd, by: connection, writable: true)
     }
 
-    private func connected(_ up: Bool) {
+    private func connected(error: Int32) {
         guard let (timer, done) = connecting else { return }
         connecting = nil
         loop.cancel(timer)
-        if up {
+        if error == 0 {
             watchWrites(false)
-            done(self)
+            done(.success(self))
         } else {
             shut()
-            done(nil)
+            errno = error
+            done(.failure(.system("no connection")))
         }
     }
 
-    /// Writes `job`'s request; `onAnswer` runs when its answer (or the connection's end) comes.
-    func send(_ job: LoadWorker.Job) {
-        current = (job, NIODeadline.now())
-        reader.expect(head: job.request.head, keepBody: job.request.keepBody)
-        unsent = job.request.bytes
+    /// Writes a request; `onAnswer` runs when its answer (or the connection's end) comes.
+    func send(_ request: ByteBuffer, head: Bool, keepBody: Bool) {
+        reader.expect(head: head, keepBody: keepBody)
+        unsent = request
         flush()
     }
 
@@ -138,7 +142,8 @@ final class LoadConnection: SocketWatcher {
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            connected(error == 0 && (writable || readable))
+            // Up once writable with no error pending; a hang-up alone is a failed connect too.
+            connected(error: error != 0 ? error : writable ? 0 : ECONNREFUSED)
             return
         }
         if writable, unsent != nil { flush() }

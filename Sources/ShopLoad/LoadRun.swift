@@ -46,6 +46,9 @@ public struct LoadRunConfiguration: Sendable {
 public struct LoadRunError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    /// `what`, and why in the system's words (errno).
+    static func system(_ what: String) -> LoadRunError { LoadRunError("\(what): \(String(cString: strerror(errno)))") }
 }
 
 /// One replay of a profile against the API: reads the catalogue, starts the workers on the schedule,
@@ -56,7 +59,8 @@ public final class LoadRun: Sendable {
     private let workers = Mutex<[LoadWorker]>([])
     private let stopped = Mutex(false)
     private let start = Mutex<NIODeadline?>(nil)
-    private let skus = Mutex<[String]?>(nil)
+    /// The target's address and the SKUs it sells, once read.
+    private let target = Mutex<(address: TargetAddress, skus: [String])?>(nil)
 
     public init(_ configuration: LoadRunConfiguration) {
         self.configuration = configuration
@@ -80,18 +84,23 @@ public final class LoadRun: Sendable {
 
     /// Reads the catalogue: the first contact with the target, so a wrong address fails here, before the run.
     public func prepare() async throws {
-        guard skus.withLock({ $0 }) == nil else { return }
-        let catalogue = try await Self.catalogue(configuration)
-        skus.withLock { $0 = catalogue }
+        _ = try await prepared()
+    }
+
+    private func prepared() async throws(LoadRunError) -> (address: TargetAddress, skus: [String]) {
+        if let target = target.withLock({ $0 }) { return target }
+        let address = try TargetAddress.resolve(host: configuration.host, port: configuration.port)
+        let skus = try await CatalogueRead.skus(of: configuration, at: address)
+        guard !skus.isEmpty else { throw LoadRunError("the catalogue at \(configuration.target) is empty: nothing to order") }
+        target.withLock { $0 = (address, skus) }
+        return (address, skus)
     }
 
     private func replay(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
         let configuration = configuration
-        try await prepare()
-        let skus = self.skus.withLock { $0 } ?? []
+        let (address, skus) = try await prepared()
         let windowSeconds = configuration.profile.window
         let count = configuration.workers
-        let address = try TargetAddress.resolve(host: configuration.host, port: configuration.port)
         var made: [LoadWorker] = []
         for index in 0..<count {
             // Worker j of shard i/n takes the arrivals k with k mod (n·count) = i + n·j: together, shard i's.
@@ -156,30 +165,6 @@ public final class LoadRun: Sendable {
         let to = min(from + windowSeconds, configuration.end)
         let target = configuration.profile.expectedRequests(from: from, to: to, speed: configuration.speed) / Double(configuration.shard.count)
         return LoadResult.Window(index: index, profileStartSeconds: from, wallStartSeconds: from / configuration.speed, targetRequests: target, endpoints: [:])
-    }
-
-    /// The SKUs the API sells, read page by page (up to 2,000): orders use real ones.
-    static func catalogue(_ configuration: LoadRunConfiguration) async throws -> [String] {
-        var skus: [String] = []
-        var cursor: String?
-        repeat {
-            var url = configuration.baseURL + "/v1/products?limit=100"
-            if let cursor { url += "&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor) }
-            let response: HTTPClient.Response
-            do {
-                // AsyncHTTPClient retries a refused connection until the deadline: keep it short.
-                response = try await HTTPClient.shared.get(url: url, deadline: .now() + .seconds(3)).get()
-            } catch {
-                throw LoadRunError("cannot read the catalogue at \(url): \(error)")
-            }
-            guard response.status == .ok, let body = response.body,
-                let page = try? JSONSerialization.jsonObject(with: Data(body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [])) as? [String: Any], let items = page["items"] as? [[String: Any]]
-            else { throw LoadRunError("cannot read the catalogue at \(url): HTTP \(response.status.code)") }
-            skus += items.compactMap { $0["sku"] as? String }
-            cursor = page["next_cursor"] as? String
-        } while cursor != nil && skus.count < 2_000
-        guard !skus.isEmpty else { throw LoadRunError("the catalogue at \(configuration.target) is empty: nothing to order") }
-        return skus
     }
 
     /// Sets the switchboard at each step's profile time, on the wall clock of this run.

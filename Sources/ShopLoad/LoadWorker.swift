@@ -1,6 +1,5 @@
 import Histogram
 import LoadProfile
-import Foundation
 import NIOCore
 
 /// Limits of a worker's connection pool and its patience.
@@ -69,18 +68,12 @@ final class LoadWorker: @unchecked Sendable {
     /// Runs the schedule from `start` on a thread of its own; returns when every request has been answered or
     /// dropped.
     func run(from start: NIODeadline) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                self.start = start
-                self.running = true
-                self.next = self.schedule.nextArrival()
-                self.loop.onAlarm { [unowned self] in self.tick() }
-                self.tick()
-                self.loop.run()
-                done.resume()
-            }
-            thread.name = "shop-load worker"
-            thread.start()
+        await loop.runOnThread {
+            self.start = start
+            self.running = true
+            self.next = self.schedule.nextArrival()
+            self.loop.onAlarm { [unowned self] in self.tick() }
+            self.tick()
         }
     }
 
@@ -131,7 +124,7 @@ final class LoadWorker: @unchecked Sendable {
         progress.admitted()
         let job = Job(slot: slot, intended: due, request: factory.make(endpoint, profileTime: arrival.profileTime, random: &random))
         if let connection = idle.popLast() {
-            connection.send(job)
+            send(job, on: connection)
         } else {
             waiting.append(job)
             openIfNeeded()
@@ -159,16 +152,21 @@ final class LoadWorker: @unchecked Sendable {
     }
 
     private func release(_ connection: LoadConnection) {
-        if let job = waiting.popFirst() { connection.send(job) } else { idle.append(connection) }
+        if let job = waiting.popFirst() { send(job, on: connection) } else { idle.append(connection) }
+    }
+
+    private func send(_ job: Job, on connection: LoadConnection) {
+        connection.current = (job, NIODeadline.now())
+        connection.send(job.request.bytes, head: job.request.head, keepBody: job.request.keepBody)
     }
 
     /// Opens connections for waiting jobs, up to the pool's size.
     private func openIfNeeded() {
         while opening < waiting.count, open + opening < limits.connections {
             opening += 1
-            LoadConnection.open(to: address, on: loop, timeout: limits.connectTimeout) { connection in
+            LoadConnection.open(to: address, on: loop, timeout: limits.connectTimeout) { opened in
                 self.opening -= 1
-                if let connection {
+                if case .success(let connection) = opened {
                     if self.stopping {
                         connection.close()
                     } else {

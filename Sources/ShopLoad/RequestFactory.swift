@@ -112,16 +112,21 @@ final class RequestFactory {
     // headers are its own and few, and building and encoding a head per request was a sizeable share of its
     // CPU per request.
     private func get(_ uri: String, user: Int? = nil) -> PreparedRequest {
-        var bytes = allocator.buffer(capacity: 128 + (user.map { tokens[$0].utf8.count } ?? 0))
-        startRequest("GET", uri, user: user, into: &bytes)
+        PreparedRequest(method: "GET", bytes: Self.get(uri, host: host, token: user.map { tokens[$0] }, allocator: allocator))
+    }
+
+    /// A GET's bytes: the request line, `Host` and, for a customer, `Authorization`.
+    static func get(_ uri: String, host: String, token: String?, allocator: ByteBufferAllocator = .init()) -> ByteBuffer {
+        var bytes = allocator.buffer(capacity: 128 + (token?.utf8.count ?? 0))
+        startRequest("GET", uri, host: host, token: token, into: &bytes)
         bytes.writeStaticString("\r\n")
-        return PreparedRequest(method: "GET", bytes: bytes)
+        return bytes
     }
 
     private func send(_ method: String, _ uri: String, user: Int, json: String?, idempotencyKey: String? = nil) -> PreparedRequest {
         let length = json?.utf8.count ?? 0
         var bytes = allocator.buffer(capacity: 192 + tokens[user].utf8.count + length)
-        startRequest(method, uri, user: user, into: &bytes)
+        Self.startRequest(method, uri, host: host, token: tokens[user], into: &bytes)
         if json != nil { bytes.writeStaticString("Content-Type: application/json\r\n") }
         if let idempotencyKey { bytes.writeString("Idempotency-Key: \(idempotencyKey)\r\n") }
         bytes.writeString("Content-Length: \(length)\r\n\r\n")
@@ -130,16 +135,16 @@ final class RequestFactory {
     }
 
     /// The request line, `Host` and, for a customer, `Authorization`.
-    private func startRequest(_ method: String, _ uri: String, user: Int?, into bytes: inout ByteBuffer) {
+    private static func startRequest(_ method: String, _ uri: String, host: String, token: String?, into bytes: inout ByteBuffer) {
         bytes.writeString(method)
         bytes.writeStaticString(" ")
         bytes.writeString(uri)
         bytes.writeStaticString(" HTTP/1.1\r\nHost: ")
         bytes.writeString(host)
         bytes.writeStaticString("\r\n")
-        if let user {
+        if let token {
             bytes.writeStaticString("Authorization: Bearer ")
-            bytes.writeString(tokens[user])
+            bytes.writeString(token)
             bytes.writeStaticString("\r\n")
         }
     }

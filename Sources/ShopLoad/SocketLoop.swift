@@ -1,4 +1,5 @@
 import CSocketLoop
+import Foundation
 import Glibc
 import NIOCore
 import Synchronization
@@ -36,7 +37,7 @@ final class SocketLoop: @unchecked Sendable {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeUp = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
         events = .allocate(capacity: Int(Self.eventCapacity))
-        guard epoll >= 0, wakeUp >= 0 else { throw LoadRunError("cannot create an event loop: \(String(cString: strerror(errno)))") }
+        guard epoll >= 0, wakeUp >= 0 else { throw .system("cannot create an event loop") }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.fd = wakeUp
@@ -103,8 +104,20 @@ final class SocketLoop: @unchecked Sendable {
     /// Ends `run` after the current turn.
     func finish() { finished = true }
 
+    /// Runs `begin`, then the loop, on a thread of its own until `finish()`.
+    func runOnThread(_ begin: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                begin()
+                self.run()
+                done.resume()
+            }
+            thread.start()
+        }
+    }
+
     /// Waits for sockets and timers and runs their handlers on the calling thread until `finish()`.
-    func run() {
+    private func run() {
         while !finished {
             let deadline = nextDeadline()
             var timeout = timespec()

@@ -100,6 +100,22 @@ struct LoadEngineTests {
         #expect(added == sum, "adding the pairs is adding the histograms")
     }
 
+    /// The catalogue comes in pages: every SKU of both is read, so every one is asked for during the run.
+    @Test func theCatalogueIsReadPageByPage() async throws {
+        let profile = try Self.profile("""
+            name: pages
+            duration: 2s
+            rate: {base: 100}
+            mix: {product: 1}
+            window: 1s
+            """)
+        let shop = StubShop(period: .seconds(1_000), stall: .zero)
+        try await shop.application().test(.live) { client in
+            _ = try await LoadRun(Self.configuration(profile, port: try #require(client.port))).run { _ in }
+        }
+        #expect(shop.read.withLock { $0 } == ["SKU-1", "SKU-2", "SKU-3", "SKU-4", "SKU-5"])
+    }
+
     /// A server closes keep-alive connections left idle (here after 100 ms, with 400 ms between requests): the
     /// generator notices each close, leaves that connection and opens another, so no request meets a closed one.
     @Test func connectionsTheServerClosesWhileIdleAreReplaced() async throws {

@@ -1,0 +1,79 @@
+import Foundation
+import NIOCore
+
+/// The SKUs the API sells, read before a run page by page (up to 2,000) on a socket loop of its own: orders
+/// use real ones. Not through AsyncHTTPClient: its set-up and NIO's threads were about a third of
+/// shop-load's start-up CPU, paid in every run, for a few GETs one of the engine's connections does as well.
+final class CatalogueRead: @unchecked Sendable {
+    static let most = 2_000
+    /// For a connection, and then for each page's answer.
+    static let patience: TimeAmount = .seconds(3)
+
+    private let loop: SocketLoop
+    private let address: TargetAddress
+    private let host: String
+    private let target: String
+    private var uri = "/v1/products?limit=100"
+    private var skus: [String] = []
+    private var connection: LoadConnection?
+    private var timer: Int?
+    private var outcome: Result<[String], LoadRunError>?
+
+    private init(_ configuration: LoadRunConfiguration, address: TargetAddress) throws(LoadRunError) {
+        loop = try SocketLoop()
+        self.address = address
+        host = configuration.hostHeader
+        target = configuration.baseURL
+    }
+
+    static func skus(of configuration: LoadRunConfiguration, at address: TargetAddress) async throws(LoadRunError) -> [String] {
+        let read = try CatalogueRead(configuration, address: address)
+        await read.loop.runOnThread { read.ask() }
+        return try read.outcome?.get() ?? []
+    }
+
+    /// Sends the request for the next page, on a new connection if the last one ended.
+    private func ask() {
+        guard let connection, connection.isOpen else {
+            LoadConnection.open(to: address, on: loop, timeout: Self.patience) { opened in
+                switch opened {
+                case .success(let connection):
+                    connection.onAnswer = { [unowned self] in self.answered($0) }
+                    self.connection = connection
+                    self.ask()
+                case .failure(let failure): self.fail(failure.description)
+                }
+            }
+            return
+        }
+        timer = loop.after(.now() + Self.patience) { self.fail("no answer in \(Self.patience.nanoseconds / 1_000_000_000) s") }
+        connection.send(RequestFactory.get(uri, host: host, token: nil), head: false, keepBody: true)
+    }
+
+    private func answered(_ answer: Answer) {
+        guard outcome == nil else { return }
+        if let timer { loop.cancel(timer) }
+        guard let status = answer.status else { return fail("the connection ended before the answer") }
+        guard status == 200, let body = answer.body,
+            let page = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+            let items = page["items"] as? [[String: Any]]
+        else { return fail("HTTP \(status)") }
+        skus += items.compactMap { $0["sku"] as? String }
+        if !answer.reusable { connection?.close() }
+        guard let cursor = page["next_cursor"] as? String, skus.count < Self.most else { return end(.success(skus)) }
+        uri = "/v1/products?limit=100&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor)
+        ask()
+    }
+
+    private func fail(_ why: String) {
+        end(.failure(LoadRunError("cannot read the catalogue at \(target)\(uri): \(why)")))
+    }
+
+    private func end(_ outcome: Result<[String], LoadRunError>) {
+        guard self.outcome == nil else { return }
+        self.outcome = outcome
+        connection?.close()
+        connection = nil
+        loop.finish()
+    }
+}
