@@ -112,8 +112,7 @@ final class LoadConnection: SocketWatcher {
             done(.success(self))
         } else {
             shut()
-            errno = error
-            done(.failure(.system("no connection")))
+            done(.failure(.system("no connection", code: error)))
         }
     }
 

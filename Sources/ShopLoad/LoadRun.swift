@@ -47,8 +47,8 @@ public struct LoadRunError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 
-    /// `what`, and why in the system's words (errno).
-    static func system(_ what: String) -> LoadRunError { LoadRunError("\(what): \(String(cString: strerror(errno)))") }
+    /// `what`, and why in the system's words (`code`, errno by default).
+    static func system(_ what: String, code: Int32 = errno) -> LoadRunError { LoadRunError("\(what): \(String(cString: strerror(code)))") }
 }
 
 /// One replay of a profile against the API: reads the catalogue, starts the workers on the schedule,

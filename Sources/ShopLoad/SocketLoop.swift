@@ -144,6 +144,10 @@ final class SocketLoop: @unchecked Sendable {
             }
             fireDueTimers()
         }
+        // What is left holds its owner (timers, handlers); the loop is done with them.
+        timers.removeAll()
+        watchers.removeAll()
+        onAlarm = {}
     }
 
     private func nextDeadline() -> NIODeadline? {
