@@ -168,8 +168,7 @@ let package = Package(
                 "ShopDomain",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                // For the fault schedule's few calls to the switchboard.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

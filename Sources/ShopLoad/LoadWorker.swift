@@ -20,7 +20,7 @@ public struct EngineLimits: Sendable {
     public init() {}
 }
 
-/// Sends one share of a run's arrivals on one event loop, open-loop: each request is due at the time the
+/// Sends one share of a run's arrivals on a socket loop of its own, open-loop: each request is due at the time the
 /// schedule says, whether or not earlier ones have been answered. Latency is measured from that intended
 /// start (corrected) and from the actual send (uncorrected). Everything here runs on `loop`'s thread; no locks.
 final class LoadWorker: @unchecked Sendable {

@@ -37,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "This generator's part of a run split over several: i/n.")
     var shard: String?
 
-    @Option(help: "Event loops sending requests.")
+    @Option(help: "Threads sending requests, each with its own socket loop and connections.")
     var workers = 1
 
     @Option(help: "Keep-alive connections per worker.")
