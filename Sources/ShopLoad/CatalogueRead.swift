@@ -54,15 +54,24 @@ final class CatalogueRead: @unchecked Sendable {
         guard outcome == nil else { return }
         if let timer { loop.cancel(timer) }
         guard let status = answer.status else { return fail("the connection ended before the answer") }
-        guard status == 200, let body = answer.body,
-            let page = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
-            let items = page["items"] as? [[String: Any]]
+        guard status == 200, let body = answer.body, let page = try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView))
         else { return fail("HTTP \(status)") }
-        skus += items.compactMap { $0["sku"] as? String }
+        skus += page.items.map(\.sku)
         if !answer.reusable { connection?.close() }
-        guard let cursor = page["next_cursor"] as? String, skus.count < Self.most else { return end(.success(skus)) }
+        guard let cursor = page.nextCursor, skus.count < Self.most else { return end(.success(skus)) }
         uri = "/v1/products?limit=100&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor)
         ask()
+    }
+
+    /// A page of `GET /v1/products`, as much of it as this needs.
+    private struct Page: Decodable {
+        struct Item: Decodable { let sku: String }
+        let items: [Item]
+        let nextCursor: String?
+        enum CodingKeys: String, CodingKey {
+            case items
+            case nextCursor = "next_cursor"
+        }
     }
 
     private func fail(_ why: String) {

@@ -78,13 +78,16 @@ final class RequestFactory {
         }
     }
 
+    /// An order as its 201 describes it, as much of it as a customer needs again.
+    private struct Placed: Decodable { let id: String }
+    private let decoder = JSONDecoder()
+
     /// What an answer tells the customer: the id of an order placed.
     func observe(_ request: PreparedRequest, _ answer: Answer) {
-        guard case .placed(let user) = request.follow, answer.status == 201, var body = answer.body,
-            let bytes = body.readBytes(length: body.readableBytes),
-            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let id = object["id"] as? String
+        guard case .placed(let user) = request.follow, answer.status == 201, let body = answer.body,
+            let order = try? decoder.decode(Placed.self, from: Data(body.readableBytesView))
         else { return }
-        orders[user].append(id)
+        orders[user].append(order.id)
         if orders[user].count > 5 { orders[user].removeFirst() }
     }
 

@@ -6,9 +6,9 @@ import Testing
 
 /// Requests go out as bytes the generator writes itself: they must be well-formed HTTP/1.1.
 @Suite struct RequestBytesTests {
-    static func factory() throws -> RequestFactory {
+    static func factory(tokens: [String] = ["t0", "t1"]) throws -> RequestFactory {
         let profile = try Profile(yaml: "name: bytes\nduration: 1m\nrate: {base: 1}\nmix: {product: 1}\n", file: "test.yaml")
-        return RequestFactory(host: "127.0.0.1:8080", skus: ["SKU-00001", "SKU-00002", "SKU-00003"], tokens: ["t0", "t1"], profile: profile)
+        return RequestFactory(host: "127.0.0.1:8080", skus: ["SKU-00001", "SKU-00002", "SKU-00003"], tokens: tokens, profile: profile)
     }
 
     /// Head and body of a request, split at the blank line.
@@ -66,5 +66,16 @@ import Testing
         let (lines, body) = try Self.parts(request)
         #expect(lines.first == "GET /v1/orders HTTP/1.1" && body.isEmpty)
         #expect(lines.contains { $0.hasPrefix("Authorization: Bearer t") })
+    }
+
+    /// The id in an order's 201 is the customer's: their next cancel is of that order.
+    @Test func anOrderPlacedIsTheOneTheCustomerCancels() throws {
+        let factory = try Self.factory(tokens: ["t0"])
+        var random = SplitMix64(seed: 5)
+        let order = factory.make(.order, profileTime: 0, random: &random)
+        let placed = #"{"id":"ord_7f3a","status":"pending","total":{"amount_minor":2278,"currency":"EUR"},"items":[]}"#
+        factory.observe(order, Answer(status: 201, body: ByteBuffer(string: placed), reusable: true))
+        let (lines, _) = try Self.parts(factory.make(.cancel, profileTime: 1, random: &random))
+        #expect(lines.first == "POST /v1/orders/ord_7f3a/cancel HTTP/1.1")
     }
 }
