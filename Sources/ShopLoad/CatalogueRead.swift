@@ -10,7 +10,8 @@ final class CatalogueRead: @unchecked Sendable {
     static let patience: TimeAmount = .seconds(3)
 
     private let loop: SocketLoop
-    private let address: TargetAddress
+    /// The target's addresses not yet refused; the first is the one in use.
+    private var addresses: [TargetAddress]
     private let host: String
     private let target: String
     private var uri = "/v1/products?limit=100"
@@ -19,27 +20,35 @@ final class CatalogueRead: @unchecked Sendable {
     private var timer: Int?
     private var outcome: Result<[String], LoadRunError>?
 
-    private init(_ configuration: LoadRunConfiguration, address: TargetAddress) throws(LoadRunError) {
+    private init(_ configuration: LoadRunConfiguration, addresses: [TargetAddress]) throws(LoadRunError) {
         loop = try SocketLoop()
-        self.address = address
+        self.addresses = addresses
         host = configuration.hostHeader
         target = configuration.baseURL
     }
 
-    static func skus(of configuration: LoadRunConfiguration, at address: TargetAddress) async throws(LoadRunError) -> [String] {
-        let read = try CatalogueRead(configuration, address: address)
+    /// The SKUs, and the first of the target's `addresses` that took a connection (the one the run then uses).
+    static func skus(of configuration: LoadRunConfiguration, at addresses: [TargetAddress]) async throws(LoadRunError)
+        -> (address: TargetAddress, skus: [String])
+    {
+        let read = try CatalogueRead(configuration, addresses: addresses)
         await read.loop.runOnThread { read.ask() }
-        return try read.outcome?.get() ?? []
+        guard let outcome = read.outcome, let address = read.addresses.first else { throw LoadRunError("cannot read the catalogue") }
+        return (address, try outcome.get())
     }
 
     /// Sends the request for the next page, on a new connection if the last one ended.
     private func ask() {
         guard let connection, connection.isOpen else {
-            LoadConnection.open(to: address, on: loop, timeout: Self.patience) { opened in
+            LoadConnection.open(to: addresses[0], on: loop, timeout: Self.patience) { opened in
                 switch opened {
                 case .success(let connection):
                     connection.onAnswer = { [unowned self] in self.answered($0) }
                     self.connection = connection
+                    self.ask()
+                case .failure where self.addresses.count > 1 && self.skus.isEmpty:
+                    // `localhost` may name ::1 first where the server listens on 127.0.0.1 only: try the next.
+                    self.addresses.removeFirst()
                     self.ask()
                 case .failure(let failure): self.fail(failure.description)
                 }

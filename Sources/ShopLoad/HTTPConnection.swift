@@ -138,6 +138,7 @@ final class LoadConnection: SocketWatcher {
 
     func socketReady(readable: Bool, writable: Bool, failed: Bool) {
         if connecting != nil {
+            guard writable || failed else { return }
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)

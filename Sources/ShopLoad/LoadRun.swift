@@ -89,8 +89,8 @@ public final class LoadRun: Sendable {
 
     private func prepared() async throws(LoadRunError) -> (address: TargetAddress, skus: [String]) {
         if let target = target.withLock({ $0 }) { return target }
-        let address = try TargetAddress.resolve(host: configuration.host, port: configuration.port)
-        let skus = try await CatalogueRead.skus(of: configuration, at: address)
+        let addresses = try TargetAddress.resolve(host: configuration.host, port: configuration.port)
+        let (address, skus) = try await CatalogueRead.skus(of: configuration, at: addresses)
         guard !skus.isEmpty else { throw LoadRunError("the catalogue at \(configuration.target) is empty: nothing to order") }
         target.withLock { $0 = (address, skus) }
         return (address, skus)

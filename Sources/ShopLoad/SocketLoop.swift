@@ -180,23 +180,36 @@ final class SocketLoop: @unchecked Sendable {
 }
 
 /// The target's socket address, resolved once for the run.
-struct TargetAddress: Sendable {
+struct TargetAddress: Sendable, Equatable {
     private let storage: sockaddr_storage
     private let length: socklen_t
     let family: Int32
 
-    static func resolve(host: String, port: Int) throws(LoadRunError) -> TargetAddress {
+    /// Every address `host` has, in the resolver's order (for `localhost`, often IPv6's `::1` first).
+    static func resolve(host: String, port: Int) throws(LoadRunError) -> [TargetAddress] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var found: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &found)
-        guard status == 0, let first = found, let address = first.pointee.ai_addr else {
-            throw LoadRunError("cannot resolve \(host): \(String(cString: gai_strerror(status)))")
-        }
+        guard status == 0, found != nil else { throw LoadRunError("cannot resolve \(host): \(String(cString: gai_strerror(status)))") }
         defer { freeaddrinfo(found) }
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(first.pointee.ai_addrlen))) }
-        return TargetAddress(storage: storage, length: first.pointee.ai_addrlen, family: first.pointee.ai_family)
+        var addresses: [TargetAddress] = []
+        var entry = found
+        while let info = entry?.pointee {
+            if let address = info.ai_addr {
+                var storage = sockaddr_storage()
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(info.ai_addrlen))) }
+                addresses.append(TargetAddress(storage: storage, length: info.ai_addrlen, family: info.ai_family))
+            }
+            entry = info.ai_next
+        }
+        guard !addresses.isEmpty else { throw LoadRunError("cannot resolve \(host): no address") }
+        return addresses
+    }
+
+    static func == (a: TargetAddress, b: TargetAddress) -> Bool {
+        a.family == b.family && a.length == b.length
+            && withUnsafeBytes(of: a.storage) { x in withUnsafeBytes(of: b.storage) { y in x.prefix(Int(a.length)).elementsEqual(y.prefix(Int(b.length))) } }
     }
 
     /// `connect(2)` on `fd` to this address.

@@ -3,7 +3,7 @@ import Histogram
 import Hummingbird
 import HummingbirdTesting
 import LoadProfile
-import ShopLoad
+@testable import ShopLoad
 import Testing
 
 @Suite("Load engine")
@@ -114,6 +114,20 @@ struct LoadEngineTests {
             _ = try await LoadRun(Self.configuration(profile, port: try #require(client.port))).run { _ in }
         }
         #expect(shop.read.withLock { $0 } == ["SKU-1", "SKU-2", "SKU-3", "SKU-4", "SKU-5"])
+    }
+
+    /// A name with several addresses (`localhost`: often ::1, then 127.0.0.1) where the first refuses: the
+    /// catalogue is read from the next, and the run uses the address that answered.
+    @Test func aRefusingAddressGivesWayToTheNext() async throws {
+        let profile = try Self.profile("name: next\nduration: 1s\nrate: {base: 1}\nmix: {product: 1}\n")
+        try await StubShop(period: .seconds(1_000), stall: .zero).application().test(.live) { client in
+            let port = try #require(client.port)
+            let refusing = try TargetAddress.resolve(host: "127.0.0.1", port: 9)
+            let answering = try TargetAddress.resolve(host: "127.0.0.1", port: port)
+            let (address, skus) = try await CatalogueRead.skus(of: Self.configuration(profile, port: port), at: refusing + answering)
+            #expect(skus == ["SKU-1", "SKU-2", "SKU-3", "SKU-4", "SKU-5"])
+            #expect(address == answering[0])
+        }
     }
 
     /// A server closes keep-alive connections left idle (here after 100 ms, with 400 ms between requests): the
