@@ -16,6 +16,11 @@ struct LoadEngineTests {
             customerTokens: ["token"], adminToken: nil)
     }
 
+    /// The summary over every endpoint.
+    static func all(_ result: LoadResult) throws -> LoadResult.EndpointSummary {
+        try #require(result.summary.first { $0.endpoint == "all" })
+    }
+
     /// The server stops answering for 1 s every 10 s. Requests due meanwhile wait for the one connection:
     /// from their intended start they took up to a second, from their actual send almost nothing. Only the
     /// corrected p99 shows the stall.
@@ -32,7 +37,7 @@ struct LoadEngineTests {
             var configuration = Self.configuration(profile, port: try #require(client.port))
             configuration.limits.connections = 1
             let result = try await LoadRun(configuration).run { _ in }
-            let all = try #require(result.summary.first { $0.endpoint == "all" })
+            let all = try Self.all(result)
             #expect(all.completed == 2_000 && all.errors == 0)
             #expect(all.corrected.p99 > 0.5, "corrected p99 \(all.corrected.p99) s")
             #expect(all.uncorrected.p99 < 0.25, "uncorrected p99 \(all.uncorrected.p99) s")
@@ -145,7 +150,7 @@ struct LoadEngineTests {
             var configuration = Self.configuration(profile, port: try #require(client.port))
             configuration.limits.connections = 1
             let result = try await LoadRun(configuration).run { _ in }
-            let all = try #require(result.summary.first { $0.endpoint == "all" })
+            let all = try Self.all(result)
             #expect(all.completed == 10 && all.errors == 0, "\(all.completed) answered, \(all.errors) errors")
         }
     }
@@ -166,7 +171,7 @@ struct LoadEngineTests {
             return run
         }
         let result = try await run.run { _ in }
-        let all = try #require(result.summary.first { $0.endpoint == "all" })
+        let all = try Self.all(result)
         #expect(all.completed == 100 && all.errors == 100, "\(all.completed) answered, \(all.errors) errors")
     }
 
@@ -190,7 +195,7 @@ struct LoadEngineTests {
                 run.stop()
             }
             let result = try await run.run { _ in }
-            let all = try #require(result.summary.first { $0.endpoint == "all" })
+            let all = try Self.all(result)
             #expect(all.scheduled == 300)
             #expect(all.dropped >= 290, "\(all.dropped) dropped")
             #expect(all.dropped + all.completed == all.scheduled, "every arrival accounted for")
