@@ -10,6 +10,9 @@ struct Answer {
     var body: ByteBuffer?
     /// Whether the connection may carry the next request.
     var reusable: Bool
+    /// When its last byte reached the socket, by the kernel's stamp; nil when unstamped (take the time it is
+    /// handled).
+    var received: NIODeadline? = nil
 }
 
 /// The answers on a keep-alive HTTP/1.1 connection, one request at a time: frames each response from the
@@ -89,6 +92,8 @@ final class LoadConnection: SocketWatcher {
         }
         var noDelay: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        // An answer's time is when it reached the socket, not when the loop got round to reading it.
+        _ = shim_stamp_receipts(fd)
         if address.connect(fd) != 0 && errno != EINPROGRESS {
             let failure = LoadRunError.system("no connection")
             Glibc.close(fd)
@@ -174,9 +179,10 @@ final class LoadConnection: SocketWatcher {
 
     private func receive() {
         var count = 0
+        var stamp: Int64 = 0
         loop.readBuffer.clear()
         loop.readBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { space in
-            count = Glibc.read(fd, space.baseAddress, space.count)
+            count = shim_read_stamped(fd, space.baseAddress, space.count, &stamp)
             return max(count, 0)
         }
         if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
@@ -186,9 +192,12 @@ final class LoadConnection: SocketWatcher {
             if let answer = reader.closed() { onAnswer(answer) } else { onIdleClose() }
             return
         }
+        let received = loop.received(stamp: stamp)
         switch reader.read(&loop.readBuffer) {
         case .waiting: break
-        case .answer(let answer): onAnswer(answer)
+        case .answer(var answer):
+            answer.received = received
+            onAnswer(answer)
         case .stray:
             shut()
             onIdleClose()

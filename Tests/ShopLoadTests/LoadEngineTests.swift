@@ -3,6 +3,7 @@ import Histogram
 import Hummingbird
 import HummingbirdTesting
 import LoadProfile
+import NIOCore
 @testable import ShopLoad
 import Testing
 
@@ -42,6 +43,36 @@ struct LoadEngineTests {
             #expect(all.corrected.p99 > 0.5, "corrected p99 \(all.corrected.p99) s")
             #expect(all.uncorrected.p99 < 0.25, "uncorrected p99 \(all.uncorrected.p99) s")
             #expect(all.late > 100, "the requests due during the stall started late: \(all.late)")
+        }
+    }
+
+    /// Two requests, at 0.5 s and 1 s, answered at once. The last answer may wait half a second to be read
+    /// (nothing else is due; the first answer showed the kernel stamps reads): the run lasts until it is read,
+    /// yet its latency is the moment the answer arrived, by the kernel's stamp. Read as it comes (interval
+    /// zero), the run ends with the answer.
+    @Test func anAnswerReadLateCountsFromWhenItArrived() async throws {
+        let profile = try Self.profile("""
+            name: two
+            duration: 1s
+            rate: {base: 2}
+            arrivals: uniform
+            mix: {product: 1}
+            window: 1s
+            """)
+        try await StubShop(period: .seconds(1_000), stall: .zero).application().test(.live) { client in
+            var configuration = Self.configuration(profile, port: try #require(client.port))
+            for hold in [TimeAmount.milliseconds(500), .zero] {
+                configuration.limits.collectInterval = hold
+                let result = try await LoadRun(configuration).run { _ in }
+                let all = try Self.all(result)
+                #expect(all.completed == 2 && all.errors == 0)
+                #expect(all.corrected.max < 0.25 && all.uncorrected.max < 0.25, "latency \(all.corrected.max) s with answers held \(hold)")
+                if hold > .zero {
+                    #expect(result.clocks.wallSeconds >= 1.45, "the answer was read after \(result.clocks.wallSeconds) s")
+                } else {
+                    #expect(result.clocks.wallSeconds < 1.25, "the answer was read after \(result.clocks.wallSeconds) s")
+                }
+            }
         }
     }
 
