@@ -52,6 +52,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("send-ahead"), help: "Arrivals due within this much of a timer's wake-up are sent with it, early by at most this much (measured from their actual send); more saves CPU at high rates.")
     var sendAhead = "2ms"
 
+    @Option(name: .customLong("collect-interval"), help: "While no request waits for a connection, answers are read at most this often, several per wake-up (latency is still from the kernel's receive time); 0 reads each as it comes.")
+    var collectInterval = "5ms"
+
     @Option(name: .customLong("jwt-secret"), help: "The API's HS256 secret, to mint customer and admin tokens (env SHOP_JWT_SECRET; default: the embedded one in --data-dir).")
     var jwtSecret: String?
 
@@ -122,7 +125,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard workers >= 1, connections >= 1, maxInFlight >= 1 else { throw LoadRunError("--workers, --connections and --max-in-flight must be at least 1") }
         guard let tolerance = DurationText.seconds(lateTolerance) else { throw LoadRunError("--late-tolerance \(lateTolerance) is not a duration") }
-        guard let ahead = DurationText.seconds(sendAhead), (0...0.1).contains(ahead) else { throw LoadRunError("--send-ahead \(sendAhead) must be a duration of at most 100ms") }
+        let ahead = try Self.engineDelay(sendAhead, flag: "--send-ahead")
+        let collect = try Self.engineDelay(collectInterval, flag: "--collect-interval")
 
         let lifetime = end / speed + 3_600
         let (customers, admin) = try await tokens(users: profile.users, lifetime: lifetime, environment: environment)
@@ -135,6 +139,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.maxInFlight = maxInFlight
         configuration.limits.lateTolerance = .nanoseconds(Int64(tolerance * 1e9))
         configuration.limits.sendAhead = .nanoseconds(Int64(ahead * 1e9))
+        configuration.limits.collectInterval = .nanoseconds(Int64(collect * 1e9))
 
         let run = LoadRun(configuration)
         try await run.prepare()
@@ -158,6 +163,12 @@ struct RunCommand: AsyncParsableCommand {
         try ResultFile.write(result, to: out, report: report)
         if result.interrupted { return ExitStatus.interrupted }
         return result.passed ? ExitStatus.passed : ExitStatus.thresholdFailed
+    }
+
+    /// An engine delay flag's value in seconds: a duration of at most 100 ms.
+    private static func engineDelay(_ text: String, flag: String) throws(LoadRunError) -> Double {
+        guard let seconds = DurationText.seconds(text), (0...0.1).contains(seconds) else { throw LoadRunError("\(flag) \(text) must be a duration of at most 100ms") }
+        return seconds
     }
 
     /// Tokens for the simulated customers, and an admin one for the fault schedule.

@@ -34,6 +34,7 @@ struct CommandLineTests {
         (["run", "smoke", "--target", "ftp://example"], "--target must be an http:// URL"),
         (["run", "smoke", "--shard", "2/2"], "--shard must be i/n"),
         (["run", "smoke", "--send-ahead", "1s"], "--send-ahead 1s must be a duration of at most 100ms"),
+        (["run", "smoke", "--collect-interval", "soon"], "--collect-interval soon must be a duration of at most 100ms"),
         (["run", "smoke", "--target", "http://127.0.0.1:9", "--jwt-secret", String(repeating: "s", count: 32)], "cannot read the catalogue"),
         (["run", "smoke", "--jwt-secret", "short"], "at least 32 bytes"),
         (["report", "/nonexistent.json"], "cannot read the file"),
