@@ -11,6 +11,11 @@ import Testing
 struct LoadEngineTests {
     static func profile(_ yaml: String) throws -> Profile { try Profile(yaml: yaml, file: "test.yaml") }
 
+    /// Product reads only, arriving evenly at `rate` per second for `duration` (such as "4s"), in 1 s windows.
+    static func productReads(_ name: String, for duration: String, at rate: Double) throws -> Profile {
+        try profile("name: \(name)\nduration: \(duration)\nrate: {base: \(rate)}\narrivals: uniform\nmix: {product: 1}\nwindow: 1s\n")
+    }
+
     static func configuration(_ profile: Profile, port: Int, seed: UInt64 = 11) -> LoadRunConfiguration {
         LoadRunConfiguration(
             target: URL(string: "http://127.0.0.1:\(port)")!, profile: profile, profileFile: "test.yaml", speed: 1, end: profile.duration, seed: seed,
@@ -26,14 +31,7 @@ struct LoadEngineTests {
     /// from their intended start they took up to a second, from their actual send almost nothing. Only the
     /// corrected p99 shows the stall.
     @Test func aStallShowsInTheCorrectedP99AndNotInTheUncorrected() async throws {
-        let profile = try Self.profile("""
-            name: stall
-            duration: 20s
-            rate: {base: 100}
-            arrivals: uniform
-            mix: {product: 1}
-            window: 1s
-            """)
+        let profile = try Self.productReads("stall", for: "20s", at: 100)
         try await StubShop(period: .seconds(10), stall: .seconds(1)).application().test(.live) { client in
             var configuration = Self.configuration(profile, port: try #require(client.port))
             configuration.limits.connections = 1
@@ -46,31 +44,25 @@ struct LoadEngineTests {
         }
     }
 
-    /// Two requests, at 0.5 s and 1 s, answered at once. The last answer may wait half a second to be read
+    /// Two requests, at 0.5 s and 1 s, answered at once. The last answer may wait two seconds to be read
     /// (nothing else is due; the first answer showed the kernel stamps reads): the run lasts until it is read,
     /// yet its latency is the moment the answer arrived, by the kernel's stamp. Read as it comes (interval
-    /// zero), the run ends with the answer.
+    /// zero), the run ends with the answer. The hold is long so that a stub slowed by the suites beside it
+    /// (0.3 s once) cannot blur the two.
     @Test func anAnswerReadLateCountsFromWhenItArrived() async throws {
-        let profile = try Self.profile("""
-            name: two
-            duration: 1s
-            rate: {base: 2}
-            arrivals: uniform
-            mix: {product: 1}
-            window: 1s
-            """)
+        let profile = try Self.productReads("two", for: "1s", at: 2)
         try await StubShop(period: .seconds(1_000), stall: .zero).application().test(.live) { client in
             var configuration = Self.configuration(profile, port: try #require(client.port))
-            for hold in [TimeAmount.milliseconds(500), .zero] {
+            for hold in [TimeAmount.seconds(2), .zero] {
                 configuration.limits.collectInterval = hold
                 let result = try await LoadRun(configuration).run { _ in }
                 let all = try Self.all(result)
                 #expect(all.completed == 2 && all.errors == 0)
-                #expect(all.corrected.max < 0.25 && all.uncorrected.max < 0.25, "latency \(all.corrected.max) s with answers held \(hold)")
+                #expect(all.corrected.max < 1 && all.uncorrected.max < 1, "latency \(all.corrected.max) s with answers held \(hold)")
                 if hold > .zero {
-                    #expect(result.clocks.wallSeconds >= 1.45, "the answer was read after \(result.clocks.wallSeconds) s")
+                    #expect(result.clocks.wallSeconds >= 2.95, "the answer was read after \(result.clocks.wallSeconds) s")
                 } else {
-                    #expect(result.clocks.wallSeconds < 1.25, "the answer was read after \(result.clocks.wallSeconds) s")
+                    #expect(result.clocks.wallSeconds < 2.5, "the answer was read after \(result.clocks.wallSeconds) s")
                 }
             }
         }
@@ -169,14 +161,7 @@ struct LoadEngineTests {
     /// A server closes keep-alive connections left idle (here after 100 ms, with 400 ms between requests): the
     /// generator notices each close, leaves that connection and opens another, so no request meets a closed one.
     @Test func connectionsTheServerClosesWhileIdleAreReplaced() async throws {
-        let profile = try Self.profile("""
-            name: idle
-            duration: 4s
-            rate: {base: 2.5}
-            arrivals: uniform
-            mix: {product: 1}
-            window: 1s
-            """)
+        let profile = try Self.productReads("idle", for: "4s", at: 2.5)
         try await StubShop(period: .seconds(1_000), stall: .zero, idleTimeout: .milliseconds(100)).application().test(.live) { client in
             var configuration = Self.configuration(profile, port: try #require(client.port))
             configuration.limits.connections = 1
@@ -188,14 +173,7 @@ struct LoadEngineTests {
 
     /// Nothing listens at the target once the run has started: every request is an error, and the run ends.
     @Test func aTargetThatRefusesConnectionsGivesErrorsNotAHang() async throws {
-        let profile = try Self.profile("""
-            name: refused
-            duration: 2s
-            rate: {base: 50}
-            arrivals: uniform
-            mix: {product: 1}
-            window: 1s
-            """)
+        let profile = try Self.productReads("refused", for: "2s", at: 50)
         let run = try await StubShop(period: .seconds(1_000), stall: .zero).application().test(.live) { client in
             let run = LoadRun(Self.configuration(profile, port: try #require(client.port)))
             try await run.prepare()
@@ -207,14 +185,7 @@ struct LoadEngineTests {
     }
 
     @Test func arrivalsBeyondTheInFlightCapAreDroppedAndCounted() async throws {
-        let profile = try Self.profile("""
-            name: cap
-            duration: 3s
-            rate: {base: 100}
-            arrivals: uniform
-            mix: {product: 1}
-            window: 1s
-            """)
+        let profile = try Self.productReads("cap", for: "3s", at: 100)
         // Stalled the whole time: nothing comes back, so only the first few are admitted.
         try await StubShop(period: .seconds(10), stall: .seconds(10)).application().test(.live) { client in
             var configuration = Self.configuration(profile, port: try #require(client.port))
