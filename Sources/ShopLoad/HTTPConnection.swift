@@ -67,8 +67,13 @@ final class LoadConnection: SocketWatcher {
     private var connecting: (timer: Int, done: (Result<LoadConnection, LoadRunError>) -> Void)?
     private var watchingWrites = false
     private(set) var isOpen = true
-    /// The worker's request on the wire and when it was sent, while there is one.
-    var current: (job: LoadWorker.Job, sent: NIODeadline)?
+    /// A worker's request on the wire, and when it was sent.
+    struct Sent {
+        var job: LoadWorker.Job
+        let sent: NIODeadline
+    }
+    /// The worker's request on the wire, while there is one.
+    var current: Sent?
     /// Where every answer goes (nil status: the connection ended first), set once when it opens.
     var onAnswer: (Answer) -> Void = { _ in }
     /// The connection ended with no request on it (the server closed an idle keep-alive connection).
@@ -124,8 +129,7 @@ final class LoadConnection: SocketWatcher {
     /// Writes a request; `onAnswer` runs when its answer (or the connection's end) comes.
     func send(_ request: ByteBuffer, head: Bool, keepBody: Bool) {
         reader.expect(head: head, keepBody: keepBody)
-        unsent = request
-        flush()
+        write(request)
     }
 
     /// Closes it; a request still out is answered as an error (or with a body that ran to the close), later.
@@ -156,14 +160,20 @@ final class LoadConnection: SocketWatcher {
     }
 
     private func flush() {
-        guard var bytes = unsent else { return }
+        if let bytes = unsent { write(bytes) }
+    }
+
+    /// Writes what the socket takes of `bytes` (borrowed: a request sent whole is never copied) and keeps the
+    /// rest as `unsent`.
+    private func write(_ bytes: ByteBuffer) {
         let sent = bytes.withUnsafeReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         if sent == bytes.readableBytes {
             unsent = nil
             if watchingWrites { watchWrites(false) }
         } else if sent >= 0 || errno == EAGAIN || errno == EINTR {
-            bytes.moveReaderIndex(forwardBy: max(sent, 0))
-            unsent = bytes
+            var rest = bytes
+            rest.moveReaderIndex(forwardBy: max(sent, 0))
+            unsent = rest
             if !watchingWrites { watchWrites(true) }
         } else {
             // The server closed it under the request: the answer is the connection's end.

@@ -51,7 +51,7 @@ final class LoadWorker: @unchecked Sendable {
 
     struct Job {
         /// Where its outcome is counted.
-        let slot: (window: WindowRecorder.Window, stats: WindowRecorder.Live)
+        let slot: WindowRecorder.Live
         let intended: NIODeadline
         let request: PreparedRequest
     }
@@ -81,6 +81,12 @@ final class LoadWorker: @unchecked Sendable {
             self.loop.onAlarm { [unowned self] in self.tick() }
             self.loop.answersMayWait = { [unowned self] in
                 self.inFlight > 0 && self.waiting.isEmpty && self.opening == 0 && !self.stopping
+            }
+            // With every connection busy and requests already waiting, an arrival can only join the queue: it
+            // is taken up at the next wake-up, before the answers that woke the loop, so it is admitted or
+            // dropped just as at its time, and no send is later for it.
+            self.loop.alarmMayWait = { [unowned self] in
+                !self.waiting.isEmpty && self.open + self.opening >= self.limits.connections
             }
             self.tick()
         }
@@ -141,8 +147,8 @@ final class LoadWorker: @unchecked Sendable {
     }
 
     private func answered(_ answer: Answer, on connection: LoadConnection) {
-        guard let (job, sent) = connection.current else { return }
-        connection.current = nil
+        guard let current = connection.current.take() else { return }
+        let job = current.job, sent = current.sent
         // Read late, an answer still counts from when it arrived; never before its request left.
         let done = max(answer.received ?? .now(), sent)
         let late = sent - job.intended > limits.lateTolerance
@@ -165,9 +171,10 @@ final class LoadWorker: @unchecked Sendable {
         if let job = waiting.popFirst() { send(job, on: connection) } else { idle.append(connection) }
     }
 
-    private func send(_ job: Job, on connection: LoadConnection) {
-        connection.current = (job, NIODeadline.now())
-        connection.send(job.request.bytes, head: job.request.head, keepBody: job.request.keepBody)
+    private func send(_ job: consuming Job, on connection: LoadConnection) {
+        let request = job.request
+        connection.current = LoadConnection.Sent(job: job, sent: .now())
+        connection.send(request.bytes, head: request.head, keepBody: request.keepBody)
     }
 
     /// Opens connections for waiting jobs, up to the pool's size.

@@ -38,9 +38,13 @@ final class SocketLoop: @unchecked Sendable {
     private var nextTimerID = 0
     private let handedIn = Mutex<[@Sendable () -> Void]>([])
     private var finished = false
-    /// At most how long sockets wait to be read while `answersMayWait()`; zero: read as soon as ready.
+    /// At most how long sockets wait to be read while `answersMayWait()`, and the alarm while
+    /// `alarmMayWait()`; zero: neither waits.
     var collectInterval = TimeAmount.zero
     var answersMayWait: () -> Bool = { false }
+    /// While true, the loop does not wake for the alarm alone: it runs it first thing at its next wake-up
+    /// (before any socket), or `collectInterval` after it was due.
+    var alarmMayWait: () -> Bool = { false }
     /// When the loop last woke, and CLOCK_REALTIME minus that (receipt stamps are on the realtime clock).
     private var woke = NIODeadline.now()
     private var realtimeOffset: Int64 = 0
@@ -146,7 +150,8 @@ final class SocketLoop: @unchecked Sendable {
     /// Waits for sockets and timers and runs their handlers on the calling thread until `finish()`.
     private func run() {
         while !finished {
-            let deadline = nextDeadline()
+            let alarmWaits = collectInterval > .zero && alarm != nil && alarmMayWait()
+            let deadline = nextDeadline(alarmSlack: alarmWaits ? collectInterval : .zero)
             if collectInterval > .zero, readsAreStamped, answersMayWait() {
                 // Only work handed in cuts this short; the wait on the sockets below then returns at once
                 // if any has bytes.
@@ -156,6 +161,7 @@ final class SocketLoop: @unchecked Sendable {
             let ready = wait(on: epoll, until: deadline)
             woke = .now()
             realtimeOffset = shim_realtime_nanoseconds() - Int64(woke.uptimeNanoseconds)
+            if alarmWaits { fireAlarmIfDue() }
             for index in 0..<Int(max(ready, 0)) {
                 let event = events[index]
                 let fd = event.data.fd
@@ -175,6 +181,7 @@ final class SocketLoop: @unchecked Sendable {
         watchers.removeAll()
         onAlarm = {}
         answersMayWait = { false }
+        alarmMayWait = { false }
     }
 
     /// epoll_pwait2 on `set` until `deadline` (nil: no limit): how many events it gave.
@@ -185,18 +192,21 @@ final class SocketLoop: @unchecked Sendable {
         return epoll_pwait2(set, events, Self.eventCapacity, &timeout, nil)
     }
 
-    private func nextDeadline() -> NIODeadline? {
-        var earliest = alarm
+    private func nextDeadline(alarmSlack: TimeAmount) -> NIODeadline? {
+        var earliest = alarm.map { $0 + alarmSlack }
         for timer in timers where earliest.map({ timer.deadline < $0 }) ?? true { earliest = timer.deadline }
         return earliest
     }
 
+    private func fireAlarmIfDue(now: NIODeadline = .now()) {
+        guard let alarm, alarm <= now else { return }
+        self.alarm = nil
+        onAlarm()
+    }
+
     private func fireDueTimers() {
         let now = NIODeadline.now()
-        if let alarm, alarm <= now {
-            self.alarm = nil
-            onAlarm()
-        }
+        fireAlarmIfDue(now: now)
         guard !timers.isEmpty, timers.contains(where: { $0.deadline <= now }) else { return }
         let due = timers.filter { $0.deadline <= now }
         timers.removeAll { $0.deadline <= now }

@@ -6,12 +6,16 @@ import LoadProfile
 /// day replayed in minutes holds a handful of live windows, not a day's worth. Confined to its worker's
 /// event loop.
 final class WindowRecorder {
+    /// One endpoint's figures in one window, and the window (so a request holds one reference, not two).
     final class Live {
+        let window: Window
         var counts = LoadResult.EndpointCounts()
         /// By `StatusClass.allCases` order; into `counts.status` when the window closes.
         var statuses = [Int](repeating: 0, count: StatusClass.allCases.count)
         var corrected = LatencyHistogram.make()
         var uncorrected = LatencyHistogram.make()
+
+        init(window: Window) { self.window = window }
     }
 
     /// A window's live figures: one `Live` per endpoint, and how many of its requests are unanswered.
@@ -22,7 +26,7 @@ final class WindowRecorder {
         func stats(_ endpoint: Endpoint) -> Live {
             let index = endpoint.ordinal
             if let stats = endpoints[index] { return stats }
-            let stats = Live()
+            let stats = Live(window: self)
             endpoints[index] = stats
             return stats
         }
@@ -47,27 +51,26 @@ final class WindowRecorder {
     }
 
     /// An arrival due in `window`: the figures its outcome goes to, held by the request until it ends.
-    func scheduled(window index: Int, endpoint: Endpoint) -> (window: Window, stats: Live) {
+    func scheduled(window index: Int, endpoint: Endpoint) -> Live {
         let window = window(index)
         let stats = window.stats(endpoint)
         stats.counts.scheduled += 1
         window.outstanding += 1
-        return (window, stats)
+        return stats
     }
 
-    func dropped(_ slot: (window: Window, stats: Live)) {
-        slot.stats.counts.dropped += 1
-        slot.window.outstanding -= 1
+    func dropped(_ stats: Live) {
+        stats.counts.dropped += 1
+        stats.window.outstanding -= 1
     }
 
-    func completed(_ slot: (window: Window, stats: Live), status: StatusClass, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true) {
-        let stats = slot.stats
+    func completed(_ stats: Live, status: StatusClass, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true) {
         if sent { stats.counts.sent += 1 }
         if late { stats.counts.late += 1 }
         stats.statuses[status.ordinal] += 1
         LatencyHistogram.record(corrected, in: &stats.corrected)
         if sent { LatencyHistogram.record(uncorrected, in: &stats.uncorrected) }
-        slot.window.outstanding -= 1
+        stats.window.outstanding -= 1
     }
 
     /// Writes out every window before `window` with nothing left unanswered.
@@ -83,6 +86,8 @@ final class WindowRecorder {
                 endpoints[Endpoint.allCases[ordinal].rawValue] = counts
             }
             closed[key] = endpoints
+            // Its figures point back at it: let both go.
+            window.endpoints.removeAll()
             live[key] = nil
             if latest?.index == key { latest = nil }
         }
