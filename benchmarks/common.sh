@@ -84,12 +84,13 @@ bench_wrk() { # wrk arguments...
   bench_errors=${bench_errors:-0}
 }
 
-# A shop-load result's totals over every endpoint: prints "completed errors".
+# A shop-load result's totals over every endpoint: prints "completed errors late%" (late: the share of
+# requests sent after their intended start, by more than the tolerance: they waited for a connection).
 bench_load_totals() { # result.json
   python3 -c '
 import json, sys
 a = [s for s in json.load(open(sys.argv[1]))["summary"] if s["endpoint"] == "all"][0]
-print(a["completed"], a["errors"])' "$1"
+print(a["completed"], a["errors"], "%.1f" % (100 * a["late"] / max(a["completed"], 1)))' "$1"
 }
 
 # FastAPI, uvicorn, asyncpg, PyJWT and Locust from PyPI, in a virtualenv under .build-bench (kept between
