@@ -44,4 +44,17 @@ struct CommandLineTests {
         #expect(status == 1, "\(output)")
         #expect(output.split(separator: "\n").count == 1 && output.contains(expected), "\(output)")
     }
+
+    /// A flag whose value is not even of its type is the argument parser's usage error, as in shop-api and
+    /// shop-slo: its one error line first, then the usage, exit status 64 (EX_USAGE).
+    @Test(arguments: [
+        (["run", "smoke", "--speed", "zero"], "Error: The value 'zero' is invalid for '--speed <speed>'"),
+        (["run", "smoke", "--peak-rps"], "Error: Missing value for '--peak-rps <peak-rps>'"),
+        (["run", "smoke", "--no-such-flag"], "Error: Unknown option '--no-such-flag'"),
+    ])
+    func aFlagThatDoesNotParseIsAUsageError(arguments: [String], expected: String) async throws {
+        let (status, output) = try await run(arguments)
+        #expect(status == 64, "\(output)")
+        #expect(output.hasPrefix(expected + "\n"), "\(output)")
+    }
 }
