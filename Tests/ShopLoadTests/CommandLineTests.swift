@@ -45,8 +45,8 @@ struct CommandLineTests {
         #expect(output.split(separator: "\n").count == 1 && output.contains(expected), "\(output)")
     }
 
-    /// A flag whose value is not even of its type is the argument parser's usage error, as in shop-api and
-    /// shop-slo: its one error line first, then the usage, exit status 64 (EX_USAGE).
+    /// A flag that does not parse (unknown, missing its value, or not of its type) is the argument parser's
+    /// usage error, as in shop-api and shop-slo: its one error line first, then the usage, exit 64 (EX_USAGE).
     @Test(arguments: [
         (["run", "smoke", "--speed", "zero"], "Error: The value 'zero' is invalid for '--speed <speed>'"),
         (["run", "smoke", "--peak-rps"], "Error: Missing value for '--peak-rps <peak-rps>'"),
