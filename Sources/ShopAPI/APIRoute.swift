@@ -78,15 +78,17 @@ public enum APIRoute: String, CaseIterable, Sendable {
         return map
     }()
 
-    /// Methods `served` serves at a concrete `path`, for the `Allow` header of a 405.
+    /// Methods `served` serves at a concrete `path`, for the `Allow` header of a 405: HEAD wherever GET
+    /// (RFC 9110 §9.3.2; the router answers it from the GET handler, without the body).
     public static func methods(servingPath path: String, among served: [APIRoute] = allCases) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return served.filter { $0.serves(segments) }.map(\.method)
+        return served.filter { $0.serves(segments) }.flatMap { $0.method == .get ? [.get, .head] : [$0.method] }
     }
 
-    /// The route serving `method` at a concrete `path`, before the router has matched it.
+    /// The route serving `method` at a concrete `path`, before the router has matched it (HEAD is its GET).
     public static func route(_ method: HTTPRequest.Method, path: String) -> APIRoute? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let method = method == .head ? .get : method
         return allCases.first { $0.method == method && $0.serves(segments) }
     }
 

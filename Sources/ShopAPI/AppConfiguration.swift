@@ -52,6 +52,7 @@ public struct AppConfiguration: Sendable {
     public var threads: Int?
 
     public var rateLimits = RateLimitSettings()
+    public var connections = ConnectionLimits()
     /// On SIGTERM, how long to stay up but unready (so a load balancer stops sending) before closing the listener.
     public var shutdownDelay = Duration.seconds(2)
 
@@ -71,6 +72,33 @@ public struct AppConfiguration: Sendable {
     }
 
     public var resolvedDemoCatalogSize: Int { demoCatalogSize ?? (usesPostgres ? 0 : DemoCatalog.defaultCount) }
+}
+
+/// How long a client may take, and how many connections the server holds at once.
+public struct ConnectionLimits: Sendable, Equatable {
+    /// From the first byte of a request to the end of its head (nginx's client_header_timeout, Go's
+    /// ReadHeaderTimeout): a slowloris that trickles its headers is answered 408 and closed.
+    public var headTimeout = Duration.seconds(10)
+    /// Longest pause between two parts of a request body: a stalled upload is answered 408.
+    public var bodyTimeout = Duration.seconds(10)
+    /// How long a kept-alive connection may wait for its next request; longer than the 60 s idle timeout of
+    /// common load balancers, so the balancer, not the server, closes first (nginx's keepalive_timeout).
+    public var idleTimeout = Duration.seconds(75)
+    /// Connections held at once; nil: as many as the process's file-descriptor limit leaves after
+    /// `reservedDescriptors`. At the cap a new connection replaces the one that has waited or stalled
+    /// longest; with every one busy it is refused.
+    public var maximumConnections: Int?
+    /// Descriptors kept for everything that is not a client: database and Redis pools, the gateway client,
+    /// the log file, the span exporter, the metrics listener.
+    public static let reservedDescriptors = 128
+
+    public init() {}
+
+    /// The cap in force: the configured one, never more than the descriptors allow.
+    public func resolvedMaximumConnections(descriptorLimit: Int, pools: Int) -> Int {
+        let fitting = max(1, descriptorLimit - Self.reservedDescriptors - pools)
+        return min(maximumConnections ?? fitting, fitting)
+    }
 }
 
 /// Which rate limits apply (nil: that limit is off). Defaults from the design: 1,000 requests a minute

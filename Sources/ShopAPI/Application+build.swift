@@ -100,23 +100,29 @@ public func buildApplication(
         logger.notice("payment settlement is off: payments stay pending until an instance that settles takes them")
     }
 
-    let router = Router(context: ShopRequestContext.self)
-    if configuration.requestTelemetry {
-        router.add(middleware: RequestTelemetryMiddleware(metrics: HTTPServerMetrics(registry: metrics)))
+    // HEAD on every GET route: the GET's status and headers, no body.
+    let router = Router(context: ShopRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let requestMetrics = configuration.requestTelemetry ? HTTPServerMetrics(registry: metrics) : nil
+    if let requestMetrics {
+        router.add(middleware: RequestTelemetryMiddleware(metrics: requestMetrics))
     }
     let publicRoutes = APIRoute.allCases.filter { $0 != .metrics || configuration.metricsPort == nil }
     router.add(middleware: DrainMiddleware(drain: drain))
     router.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: publicRoutes))
-    router.add(middleware: AuthMiddleware(tokens: tokens))
+    // Every request counts against its address before its token is checked, so bad tokens are limited too.
+    let limiter = RateLimiter(redis: redis, health: redisHealth, metrics: shopMetrics, clock: clock)
     if configuration.rateLimits != .off {
-        router.add(middleware: RateLimitMiddleware(
-            limiter: RateLimiter(redis: redis, health: redisHealth, metrics: shopMetrics, clock: clock), settings: configuration.rateLimits))
+        router.add(middleware: RateLimitMiddleware(limiter: limiter, settings: configuration.rateLimits, stage: .address))
+    }
+    router.add(middleware: AuthMiddleware(tokens: tokens, metrics: shopMetrics))
+    if configuration.rateLimits != .off {
+        router.add(middleware: RateLimitMiddleware(limiter: limiter, settings: configuration.rateLimits, stage: .caller))
     }
     router.add(middleware: RouteFaultMiddleware(faults: faults))
     let metricsRoutes = MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes
     if let metricsPort = configuration.metricsPort {
         // An admin listener of its own, so the scrape endpoint can stay off the public port.
-        let adminRouter = Router(context: ShopRequestContext.self)
+        let adminRouter = Router(context: ShopRequestContext.self, options: .autoGenerateHeadEndpoints)
         adminRouter.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: [.metrics]))
         adminRouter.addRoutes(metricsRoutes)
         services.append(Application(
@@ -131,10 +137,19 @@ public func buildApplication(
     router.addRoutes(FaultsController(switchboard: faults, metrics: shopMetrics).routes)
     router.addRoutes(OrdersController(repository: repository, clock: clock, payments: processor, metrics: shopMetrics).routes)
 
+    let connectionEvents = ConnectionEvents(requests: requestMetrics, metrics: shopMetrics, logger: logger)
+    let connectionCap = configuration.connections.resolvedMaximumConnections(
+        descriptorLimit: DescriptorLimit.current() ?? 1_048_576,
+        pools: (postgresConfiguration == nil ? 0 : configuration.databasePoolSize) + (redisConfiguration == nil ? 0 : configuration.redisPoolSize))
     var app = Application(
         router: router,
+        server: .guardedHTTP1(limits: configuration.connections, registry: ConnectionRegistry(capacity: connectionCap), events: connectionEvents),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shop-api"),
         services: services,
+        onServerRunning: { listener in
+            logger.info("accepting connections", metadata: ["max_connections": "\(connectionCap)"])
+            try? await listener.pipeline.addHandler(AcceptErrorReporter(events: connectionEvents), position: .first).get()
+        },
         logger: logger)
     let demoCatalogSize = configuration.resolvedDemoCatalogSize
     let storeName = postgresConfiguration.map { "PostgreSQL at \($0.host ?? "?"):\($0.port ?? 5432)" } ?? configuration.sqlitePath

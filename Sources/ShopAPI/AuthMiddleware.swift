@@ -1,20 +1,31 @@
 import Hummingbird
 import ShopDomain
+import ShopMetrics
 
 /// Reads `Authorization: Bearer …` into `context.principal`. A request without the header goes on as
-/// anonymous (the route decides whether that is enough); a bad token is refused with 401 here.
+/// anonymous (the route decides whether that is enough); a bad token is refused with 401 here and counted
+/// in `shop_auth_failures_total` by reason (per address, the address rate limit in front of this counts it).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ShopRequestContext
     let tokens: TokenAuthority
+    let metrics: ShopMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            metrics.authFailed(.malformed)
             throw HTTPProblem.unauthorized("Authorization must be a Bearer token")
         }
         var context = context
-        let principal = try await tokens.verify(String(parts[1]))
+        let principal: Principal
+        do {
+            principal = try await tokens.verify(String(parts[1]))
+        } catch {
+            metrics.authFailed(error.reason)
+            context.logger.notice("authentication failed", metadata: ["reason": "\(error.reason.rawValue)"])
+            throw HTTPProblem.unauthorized(error.detail)
+        }
         context.principal = principal
         context.facts.subject = principal.subject
         return try await next(request, context)

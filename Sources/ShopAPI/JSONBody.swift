@@ -10,11 +10,23 @@ extension Request {
         guard let mediaType, mediaType.isType(.applicationJson) else {
             throw HTTPProblem.unsupportedMediaType("send the body as application/json")
         }
-        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        let buffer = try await collectBody(context: context)
         do {
             return try JSONDecoder().decode(Body.self, from: buffer)
         } catch let error as DecodingError {
             throw Self.problem(for: error)
+        }
+    }
+
+    /// The whole body, up to the limit. A client that breaks off, stalls or garbles the body mid-upload
+    /// gets a 4xx for it (499 when it is gone and nobody reads the answer), never a 500.
+    func collectBody(context: ShopRequestContext) async throws -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: context.maxUploadSize)
+        } catch let error as any HTTPResponseError {
+            throw error  // 413 over the limit
+        } catch {
+            throw HTTPProblem(bodyReadError: error)
         }
     }
 
@@ -34,16 +46,31 @@ extension Request {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return HTTPProblem.malformedJSON("the body is not valid JSON")
         case .dataCorrupted(let context):
-            return ShopError.validation([FieldIssue(field: path(context.codingPath), message: context.debugDescription)])
+            // Our own decoders say what is wrong in the API's words; Foundation's own words name Swift types.
+            let own = context.underlyingError == nil && (context.debugDescription.hasPrefix("must ") || context.debugDescription.hasPrefix("not "))
+            let message = own ? context.debugDescription : "has an invalid value"
+            return ShopError.validation([FieldIssue(field: path(context.codingPath), message: message)])
         case .keyNotFound(let key, let context):
             return ShopError.validation([FieldIssue(field: path(context.codingPath + [key]), message: "is required")])
         case .valueNotFound(_, let context):
             return ShopError.validation([FieldIssue(field: path(context.codingPath), message: "must not be null")])
         case .typeMismatch(let type, let context):
-            let expected = type == String.self ? "a string" : (type == Int64.self || type == Int.self || type == Decimal.self) ? "an integer" : "of another type (\(type))"
-            return ShopError.validation([FieldIssue(field: path(context.codingPath), message: "must be \(expected)")])
+            return ShopError.validation([FieldIssue(field: path(context.codingPath), message: "must be " + jsonKind(of: type))])
         @unknown default:
             return HTTPProblem.malformedJSON("the body could not be read")
+        }
+    }
+
+    /// The JSON kind a decoder wanted, in the API's words rather than Swift's type names.
+    static func jsonKind(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type, is Decimal.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is [String: Any].Type, is [String: any Decodable].Type: "an object"
+        case is [Any].Type, is [any Decodable].Type: "an array"
+        default: "of another type"
         }
     }
 

@@ -3,14 +3,25 @@ import Hummingbird
 import ShopCache
 import ShopDomain
 
-/// Applies the rate limits after authentication: per user (the token's subject), per client address, and
-/// per route where one is configured. Allowed responses carry `RateLimit-Limit`, `RateLimit-Remaining` and
-/// `RateLimit-Reset` (seconds) for the limit closest to running out; a refusal is a 429 problem with
-/// `Retry-After` as well. Probes and `/metrics` are never limited.
+/// Applies the rate limits in two stages around authentication. The address stage runs before it, so every
+/// request counts against its client address, a forged or missing token included, before any signature
+/// work: a flood of bad tokens from one address turns into 429s. The caller stage runs after it, per user
+/// (the token's subject). Per-route limits are counted per user, or per address for anonymous callers.
+/// Allowed responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds) for the
+/// limit closest to running out across both stages; a refusal is a 429 problem with `Retry-After` as well.
+/// Probes and `/metrics` are never limited.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = ShopRequestContext
+    enum Stage {
+        /// Before authentication: the client address, and per-route limits of anonymous requests.
+        case address
+        /// After authentication: the user, and per-route limits of authenticated requests.
+        case caller
+    }
+
     let limiter: RateLimiter
     let settings: RateLimitSettings
+    let stage: Stage
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let route = APIRoute.route(request.method, path: request.uri.path)
@@ -18,9 +29,15 @@ struct RateLimitMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         switch decision {
-        case .allowed(let limit, let remaining, let reset):
+        case .allowed:
+            var context = context
+            // The tighter of this stage's decision and the address stage's, for the response's headers.
+            let binding = context.rateLimitDecision.map { RateLimiter.precedes($0, decision) ? $0 : decision } ?? decision
+            context.rateLimitDecision = binding
             var response = try await next(request, context)
-            response.headers.append(contentsOf: Self.headers(limit, remaining: remaining, resetMicroseconds: reset))
+            if response.headers[.rateLimitLimit] == nil, case .allowed(let limit, let remaining, let reset) = binding {
+                response.headers.append(contentsOf: Self.headers(limit, remaining: remaining, resetMicroseconds: reset))
+            }
             return response
         case .limited(let limit, let retryAfter, let reset):
             context.logger.notice("rate limited", metadata: ["scope": "\(rule.scope)", "limit": "\(limit)"])
@@ -31,13 +48,19 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     private func rules(_ request: Request, _ context: Context, _ route: APIRoute?) -> [RateLimitRule] {
         var rules: [RateLimitRule] = []
-        let subject = context.principal?.subject
-        if let limit = settings.perUser, let subject { rules.append(RateLimitRule(scope: "user", key: "user:" + subject, limit: limit)) }
-        if let limit = settings.perAddress, let address = context.clientAddress {
-            rules.append(RateLimitRule(scope: "ip", key: "ip:" + address, limit: limit))
-        }
-        if let route, let limit = settings.perRoute[route], let caller = subject.map({ "user:" + $0 }) ?? context.clientAddress.map({ "ip:" + $0 }) {
-            rules.append(RateLimitRule(scope: "route", key: "route:\(route.rawValue):" + caller, limit: limit))
+        switch stage {
+        case .address:
+            guard let address = context.clientAddress else { return [] }
+            if let limit = settings.perAddress { rules.append(RateLimitRule(scope: "ip", key: "ip:" + address, limit: limit)) }
+            if request.headers[.authorization] == nil, let route, let limit = settings.perRoute[route] {
+                rules.append(RateLimitRule(scope: "route", key: "route:\(route.rawValue):ip:" + address, limit: limit))
+            }
+        case .caller:
+            guard let subject = context.principal?.subject else { return [] }
+            if let limit = settings.perUser { rules.append(RateLimitRule(scope: "user", key: "user:" + subject, limit: limit)) }
+            if let route, let limit = settings.perRoute[route] {
+                rules.append(RateLimitRule(scope: "route", key: "route:\(route.rawValue):user:" + subject, limit: limit))
+            }
         }
         return rules
     }

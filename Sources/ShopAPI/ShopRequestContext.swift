@@ -8,6 +8,8 @@ public struct ShopRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` from a valid bearer token.
     public var principal: Principal?
+    /// The tightest rate-limit decision so far (the address stage's, then the caller stage's), for the headers.
+    public var rateLimitDecision: RateLimitDecision?
     /// Refuse larger bodies with 413 (set from `AppConfiguration.maxBodyBytes` by the middleware).
     public var bodyLimit = 64 * 1024
     /// What inner middleware learns that the outermost one logs (the context itself is a value).

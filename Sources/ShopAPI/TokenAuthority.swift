@@ -3,6 +3,7 @@ import ShopStore
 import JWTKit
 import ShopAuth
 import ShopDomain
+import ShopMetrics
 
 /// Mints and verifies HS256 access tokens. Verification is by signature and expiry alone: no database.
 public final class TokenAuthority: Sendable {
@@ -28,19 +29,35 @@ public final class TokenAuthority: Sendable {
         try await keys.mint(subject: subject, role: role, lifetime: lifetime, now: now)
     }
 
-    /// The caller named by a valid token, or `HTTPProblem.unauthorized` saying what is wrong with it.
-    func verify(_ token: String) async throws -> Principal {
+    /// Why a token was refused: the reason for metrics, and what the 401 says.
+    struct Refusal: Error {
+        let reason: ShopMetrics.AuthFailureReason
+        let detail: String
+    }
+
+    /// The caller named by a valid token, or a `Refusal` saying what is wrong with it.
+    func verify(_ token: String) async throws(Refusal) -> Principal {
         if let principal = verified[token] { return principal }
         let claims: AccessClaims
         do {
             claims = try await keys.keys.verify(token, as: AccessClaims.self)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
-            throw HTTPProblem.unauthorized("the token has expired")
+            throw error.failedClaim is ExpirationClaim
+                ? Refusal(reason: .expired, detail: "the token has expired")
+                : Refusal(reason: .notYetValid, detail: "the token is not valid yet (nbf or iat in the future)")
         } catch {
-            throw HTTPProblem.unauthorized("the token is not valid")
+            throw Refusal(reason: token.split(separator: ".", omittingEmptySubsequences: false).count == 3 ? .invalid : .malformed,
+                detail: "the token is not valid")
+        }
+        // RFC 7515 §4.1.11: a critical extension this server does not understand (it understands none) voids the token.
+        // Any `crit` at all, well-formed or not, is refused; the signature was checked first, so this costs
+        // a forger nothing extra to provoke.
+        if let header = try? DefaultJWTParser().parse(Array(token.utf8), as: AccessClaims.self).header, header.fields["crit"] != nil {
+            let names = header.crit?.joined(separator: ", ") ?? "(not a list of names)"
+            throw Refusal(reason: .invalid, detail: "the token requires extensions this server does not support: \(names)")
         }
         guard let role = Role(rawValue: claims.role), !claims.sub.value.isEmpty else {
-            throw HTTPProblem.unauthorized("the token names no known role")
+            throw Refusal(reason: .unknownRole, detail: "the token names no known role")
         }
         let principal = Principal(subject: claims.sub.value, role: role)
         let expiry = Timestamp(millisecondsSinceEpoch: Int64(claims.exp.value.timeIntervalSince1970 * 1000))

@@ -2,15 +2,34 @@ import Foundation
 import JWTKit
 import ShopDomain
 
-/// The claims of an access token: subject, role, issue and expiry times.
+/// The claims of an access token: subject, role, issue and expiry times, and an optional start (`nbf`).
+/// `exp` and `iat` are required (a token without them does not decode). Times are checked with
+/// `clockSkewLeeway` either way, so servers whose clocks differ by a few seconds agree (RFC 7519 §4.1.4-5).
 public struct AccessClaims: JWTPayload {
     public var sub: SubjectClaim
     public var role: String
     public var iat: IssuedAtClaim
     public var exp: ExpirationClaim
+    public var nbf: NotBeforeClaim?
+
+    /// How far apart the minting and the verifying clocks may be.
+    public static let clockSkewLeeway: TimeInterval = 30
+
+    public init(sub: SubjectClaim, role: String, iat: IssuedAtClaim, exp: ExpirationClaim, nbf: NotBeforeClaim? = nil) {
+        (self.sub, self.role, self.iat, self.exp, self.nbf) = (sub, role, iat, exp, nbf)
+    }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
+        try verifyTimes(at: Date())
+    }
+
+    /// Expired, not yet valid (`nbf`), or issued in the future (`iat`): a `claimVerificationFailure` naming the claim.
+    public func verifyTimes(at now: Date) throws {
+        try exp.verifyNotExpired(currentDate: now.addingTimeInterval(-Self.clockSkewLeeway))
+        try nbf?.verifyNotBefore(currentDate: now.addingTimeInterval(Self.clockSkewLeeway))
+        guard iat.value <= now.addingTimeInterval(Self.clockSkewLeeway) else {
+            throw JWTError.claimVerificationFailure(failedClaim: iat, reason: "issued in the future")
+        }
     }
 }
 

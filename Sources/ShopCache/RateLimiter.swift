@@ -47,7 +47,7 @@ public final class RateLimiter: Sendable {
     }
 
     /// Whether `a` binds before `b`.
-    private static func precedes(_ a: RateLimitDecision, _ b: RateLimitDecision) -> Bool {
+    public static func precedes(_ a: RateLimitDecision, _ b: RateLimitDecision) -> Bool {
         switch (a, b) {
         case (.limited(_, let x, _), .limited(_, let y, _)): x > y
         case (.limited, .allowed): true

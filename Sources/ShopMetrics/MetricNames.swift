@@ -19,6 +19,12 @@ public struct MetricName: Sendable, CustomStringConvertible {
 public enum MetricNames {
     public static let requestDuration = MetricName("http_server_request_duration_seconds", "Duration of HTTP server requests")
     public static let activeRequests = MetricName("http_server_active_requests", "HTTP requests being served")
+    public static let openConnections = MetricName("shop_http_connections_open", "Client connections open now")
+    public static let connectionsClosed = MetricName(
+        "shop_http_connections_closed_total",
+        "Client connections the server closed or refused, by reason (idle_timeout, head_timeout, body_timeout, evicted, refused)")
+    public static let acceptErrors = MetricName("shop_http_accept_errors_total", "Failures to accept a connection (out of file descriptors), each followed by a pause")
+    public static let authFailures = MetricName("shop_auth_failures_total", "Requests refused for their credentials, by reason")
 
     public static let ordersPlaced = MetricName("shop_orders_placed_total", "Order placements by outcome")
     public static let ordersClosed = MetricName("shop_orders_closed_total", "Cancellations and refunds by outcome")

@@ -11,13 +11,59 @@ public final class ShopMetrics: Sendable {
     private let connectionWait: ValueHistogram
     private let statements = Mutex<[String: ValueHistogram]>([:])
     private let cacheCounters = Mutex<[String: Counter]>([:])
+    private let openConnections: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         connectionsUsed = registry.makeGauge(descriptor: MetricNames.databaseConnections.descriptor, labels: [("state", "used")])
         connectionsPending = registry.makeGauge(descriptor: MetricNames.databasePending.descriptor)
         connectionWait = registry.makeValueHistogram(descriptor: MetricNames.databaseWait.descriptor, buckets: MetricNames.databaseBuckets)
+        openConnections = registry.makeGauge(descriptor: MetricNames.openConnections.descriptor)
         circuitState(.closed)
+        // Every reason exists at zero from the start, so a rate over it has a series before the first event.
+        for reason in ConnectionCloseReason.allCases { _ = registry.makeCounter(descriptor: MetricNames.connectionsClosed.descriptor, labels: [("reason", reason.rawValue)]) }
+        for reason in AuthFailureReason.allCases { _ = registry.makeCounter(descriptor: MetricNames.authFailures.descriptor, labels: [("reason", reason.rawValue)]) }
+        _ = registry.makeCounter(descriptor: MetricNames.acceptErrors.descriptor)
+    }
+
+    /// Why the server let go of a client's connection.
+    public enum ConnectionCloseReason: String, Sendable, CaseIterable {
+        /// Kept alive with no request for the idle timeout.
+        case idleTimeout = "idle_timeout"
+        /// Its request head did not arrive whole in time (slowloris).
+        case headTimeout = "head_timeout"
+        /// Its request body paused longer than allowed.
+        case bodyTimeout = "body_timeout"
+        /// Closed, while it waited or stalled, to make room for a new connection at the cap.
+        case evicted
+        /// A new connection refused at the cap, every open one busy with a request.
+        case refused
+    }
+
+    /// Why a request's credentials were refused.
+    public enum AuthFailureReason: String, Sendable, CaseIterable {
+        /// Not a Bearer token, or not a JWT at all.
+        case malformed
+        /// A signature that does not verify, an unknown algorithm or critical extension, missing claims.
+        case invalid
+        case expired
+        /// Its `nbf` or `iat` lies in the future.
+        case notYetValid = "not_yet_valid"
+        /// A role the API does not know, or no subject.
+        case unknownRole = "unknown_role"
+    }
+
+    public func connectionOpened() { openConnections.increment() }
+    public func connectionClosed() { openConnections.decrement() }
+
+    public func connectionClosed(_ reason: ConnectionCloseReason) {
+        count(MetricNames.connectionsClosed, [("reason", reason.rawValue)])
+    }
+
+    public func acceptFailed() { count(MetricNames.acceptErrors) }
+
+    public func authFailed(_ reason: AuthFailureReason) {
+        count(MetricNames.authFailures, [("reason", reason.rawValue)])
     }
 
     public enum OrderOutcome: String, Sendable, CaseIterable {

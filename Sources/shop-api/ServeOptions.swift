@@ -48,6 +48,15 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "off leaves out request metrics, access logs and spans, a baseline for benchmarks (env SHOP_TELEMETRY, default on).")
     var telemetry: String?
 
+    @Option(help: "Seconds a client may take to send a request's head, from its first byte (env SHOP_REQUEST_HEAD_TIMEOUT, default 10).")
+    var requestHeadTimeout: Double?
+    @Option(help: "Longest pause in seconds between parts of a request body (env SHOP_REQUEST_BODY_TIMEOUT, default 10).")
+    var requestBodyTimeout: Double?
+    @Option(help: "Seconds a kept-alive connection may wait for its next request (env SHOP_IDLE_TIMEOUT, default 75).")
+    var idleTimeout: Double?
+    @Option(help: "Client connections held at once (env SHOP_MAX_CONNECTIONS; default and ceiling: what the descriptor limit allows).")
+    var maxConnections: Int?
+
     @Option(help: "Event-loop threads, which also run the handlers (env SHOP_THREADS, default: the CPUs this process may use).")
     var threads: Int?
 
@@ -114,6 +123,16 @@ struct ServeOptions: ParsableArguments {
         guard (0...65535).contains(configuration.port), (0...65535).contains(configuration.sandboxPort) else {
             throw ValidationError("ports must be 0-65535")
         }
+        func seconds(_ flag: Double?, _ name: String, default fallback: Duration) throws -> Duration {
+            guard let seconds = try value(flag, name, { Double($0) }) else { return fallback }
+            guard seconds.isFinite, (0.1...3600).contains(seconds) else { throw ValidationError("\(name) must be 0.1-3600 seconds, not \(seconds)") }
+            return .milliseconds(Int64(seconds * 1000))
+        }
+        configuration.connections.headTimeout = try seconds(requestHeadTimeout, "SHOP_REQUEST_HEAD_TIMEOUT", default: configuration.connections.headTimeout)
+        configuration.connections.bodyTimeout = try seconds(requestBodyTimeout, "SHOP_REQUEST_BODY_TIMEOUT", default: configuration.connections.bodyTimeout)
+        configuration.connections.idleTimeout = try seconds(idleTimeout, "SHOP_IDLE_TIMEOUT", default: configuration.connections.idleTimeout)
+        configuration.connections.maximumConnections = try value(maxConnections, "SHOP_MAX_CONNECTIONS") { Int($0) }
+        guard (1...10_000_000).contains(configuration.connections.maximumConnections ?? 1) else { throw ValidationError("the connection cap must be 1-10000000") }
         configuration.threads = try value(threads, "SHOP_THREADS") { Int($0) }
         guard (1...256).contains(configuration.threads ?? 1) else { throw ValidationError("threads must be 1-256") }
         guard (1...1000).contains(configuration.databasePoolSize) else { throw ValidationError("the pool size must be 1-1000") }

@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
         // on a socket (the client's, PostgreSQL's, the exporter's) hops between the two pools' threads, and
         // those switches cost more than a cached read's own work. Both must be set before NIO first starts.
         // Should the takeover fail, handlers stay in the default pool: slower, and just as correct.
+        // One descriptor per connection: the soft limit (often 1,024) would cap clients far below what epoll serves.
+        DescriptorLimit.raiseToHardLimit()
         NIOSingletons.groupLoopCountSuggestion = configuration.threads ?? AppConfiguration.usableCPUs()
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let tracing = try Telemetry.bootstrap(

@@ -17,6 +17,8 @@ struct BadInputTests {
         let status: HTTPResponse.Status
         /// The field a 422 must name, if any.
         var field: String?
+        /// What the 422 must say of that field, if checked.
+        var message: String?
 
         var testDescription: String { name }
     }
@@ -28,6 +30,11 @@ struct BadInputTests {
         Case(name: "body over the limit", method: .post, path: "/v1/orders", role: .customer, body: "{\"items\":[" + String(repeating: " ", count: 70_000) + "]}", status: .contentTooLarge),
         Case(name: "no items key", method: .post, path: "/v1/orders", role: .customer, body: "{}", status: .unprocessableContent, field: "items"),
         Case(name: "items not an array", method: .post, path: "/v1/orders", role: .customer, body: "{\"items\":\"SKU-00001\"}", status: .unprocessableContent, field: "items"),
+        Case(name: "a JSON array for a body", method: .post, path: "/v1/orders", role: .customer, body: "[]", status: .unprocessableContent, field: "body", message: "must be an object"),
+        Case(name: "items an object", method: .post, path: "/v1/orders", role: .customer, body: "{\"items\":{}}", status: .unprocessableContent, field: "items", message: "must be an array"),
+        Case(name: "items a boolean", method: .post, path: "/v1/orders", role: .customer, body: "{\"items\":true}", status: .unprocessableContent, field: "items", message: "must be an array"),
+        Case(name: "a line a number", method: .post, path: "/v1/orders", role: .customer, body: "{\"items\":[7]}", status: .unprocessableContent, field: "items[0]", message: "must be an object"),
+        Case(name: "reason a number", method: .put, path: "/v1/inventory/SKU-00001", role: .warehouse, body: "{\"quantity\":1,\"reason\":5}", status: .unprocessableContent, field: "reason", message: "must be a string"),
         Case(name: "empty items", method: .post, path: "/v1/orders", role: .customer, body: "{\"items\":[]}", status: .unprocessableContent, field: "items"),
         Case(name: "quantity zero", method: .post, path: "/v1/orders", role: .customer, body: orderJSON(("SKU-00001", 0)), status: .unprocessableContent, field: "items[0].quantity"),
         Case(name: "quantity negative", method: .post, path: "/v1/orders", role: .customer, body: orderJSON(("SKU-00001", -5)), status: .unprocessableContent, field: "items[0].quantity"),
@@ -74,6 +81,14 @@ struct BadInputTests {
             let problem = try response.expectProblem(input.status)
             if let field = input.field {
                 #expect(problem["errors"]?.array.contains { $0["field"]?.string == field } == true, "errors: \(String(describing: problem["errors"]?.value))")
+            }
+            if let message = input.message {
+                #expect(problem["errors"]?.array.contains { $0["message"]?.string == message } == true, "errors: \(String(describing: problem["errors"]?.value))")
+            }
+            // The API's own words: never a Swift type's name.
+            let text = String(buffer: response.body)
+            for swiftName in ["Dictionary", "Array<", "Swift.", "Optional", "Int64", "CodingKeys"] {
+                #expect(!text.contains(swiftName), "\(text)")
             }
             if input.status == .methodNotAllowed {
                 #expect(response.headers[.allow]?.isEmpty == false)

@@ -34,7 +34,10 @@ struct OpenAPIContractTests {
 
     @Test func everyRouteIsInTheSpecAndEveryOperationIsRouted() throws {
         let specified = Set(try Self.specOperations().keys)
-        let routed = Set(APIRoute.allCases.map { Operation(method: $0.method.rawValue, path: $0.template) })
+        // The router answers HEAD on every GET route (from the GET's handler), and the spec says so.
+        let routed = Set(APIRoute.allCases.flatMap { route in
+            APIRoute.methods(servingPath: route.template, among: [route]).map { Operation(method: $0.rawValue, path: route.template) }
+        })
         #expect(routed.subtracting(specified).isEmpty, "routed but not in openapi.yaml: \(routed.subtracting(specified))")
         #expect(specified.subtracting(routed).isEmpty, "in openapi.yaml but not routed: \(specified.subtracting(routed))")
     }
@@ -56,6 +59,17 @@ struct OpenAPIContractTests {
             }
             let responses = try #require(operation["responses"] as? [String: Any])
             #expect((responses["429"] != nil) == route.isRateLimited, "\(route) documents 429 exactly when it is rate limited")
+        }
+    }
+
+    @Test func headMirrorsEachGetsAccess() throws {
+        let operations = try Self.specOperations()
+        for route in APIRoute.allCases where route.method == .get {
+            let get = try #require(operations[Operation(method: "GET", path: route.template)])
+            let head = try #require(operations[Operation(method: "HEAD", path: route.template)], "\(route) has no HEAD in the spec")
+            #expect(head["operationId"] as? String == route.rawValue + "Head")
+            #expect((head["security"] as? [Any])?.isEmpty == (get["security"] as? [Any])?.isEmpty)
+            #expect(head["x-roles"] as? [String] == get["x-roles"] as? [String])
         }
     }
 

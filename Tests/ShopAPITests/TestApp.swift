@@ -29,6 +29,7 @@ enum TestApp {
 
     static func run(
         _ kind: StoreKind = .sqlite,
+        _ setup: TestingSetup = .router,
         logger: Logger? = nil,
         configure: @Sendable (inout AppConfiguration) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
@@ -38,12 +39,12 @@ enum TestApp {
             configure(&configuration)
             switch kind {
             case .sqlite:
-                try await buildApplication(configuration, logger: logger).test(.router, test)
+                try await buildApplication(configuration, logger: logger).test(setup, test)
             case .postgres:
                 try await TestPostgres.withFreshDatabase { url in
                     var configuration = configuration
                     configuration.databaseURL = url
-                    try await buildApplication(configuration, logger: logger).test(.router, test)
+                    try await buildApplication(configuration, logger: logger).test(setup, test)
                 }
             }
         }

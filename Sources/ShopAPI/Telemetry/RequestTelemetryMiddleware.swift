@@ -100,18 +100,10 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
     private static func accessLine(
         _ request: Request, _ context: Context, route: String, status: Int, seconds: Double, bytesOut: Int?
     ) -> Logger.Metadata {
-        var line: Logger.Metadata = [
-            "method": "\(request.method.rawValue)",
-            "route": "\(route)",
-            "path": "\(request.uri.path)",
-            "status": .stringConvertible(status),
-            "duration_ms": .stringConvertible((seconds * 1000 * 1000).rounded() / 1000),
-            "bytes_in": .stringConvertible(request.headers[.contentLength].flatMap { Int($0) } ?? 0),
-            "bytes_out": .stringConvertible(bytesOut ?? 0),
-        ]
-        if let client = context.clientAddress { line["client_address"] = "\(client)" }
-        if let subject = context.facts.subject { line["user"] = "\(subject)" }
-        return line
+        AccessLine.metadata(
+            method: request.method.rawValue, route: route, path: request.uri.path, status: status, seconds: seconds,
+            bytesIn: request.headers[.contentLength].flatMap { Int($0) } ?? 0, bytesOut: bytesOut ?? 0,
+            client: context.clientAddress, user: context.facts.subject)
     }
 }
 

@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import JWTKit
+@testable import ShopAPI
+import ShopAuth
+import ShopDomain
+import ShopMetrics
+import Testing
+
+/// Each claim of an access token, checked as RFC 7519 and RFC 7515 say, with the leeway
+/// `AccessClaims.clockSkewLeeway` (30 s) either way.
+@Suite("Access token claims")
+struct AccessTokenClaimTests {
+    /// Claims as a forger or another issuer might write them: any of them may be missing.
+    struct LooseClaims: JWTPayload {
+        var sub: SubjectClaim? = .init(value: "alice")
+        var role: String? = "customer"
+        var iat: IssuedAtClaim? = .init(value: Date())
+        var exp: ExpirationClaim? = .init(value: Date().addingTimeInterval(900))
+        var nbf: NotBeforeClaim?
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let claims: @Sendable (inout LooseClaims) -> Void
+        var header: [String: JWTHeaderField] = [:]
+        /// Nil: accepted.
+        let refused: ShopMetrics.AuthFailureReason?
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "a fresh token", claims: { _ in }, refused: nil),
+        Case(name: "nbf an hour ahead", claims: { $0.nbf = .init(value: Date().addingTimeInterval(3600)) }, refused: .notYetValid),
+        Case(name: "nbf within the leeway", claims: { $0.nbf = .init(value: Date().addingTimeInterval(10)) }, refused: nil),
+        Case(name: "nbf in the past", claims: { $0.nbf = .init(value: Date().addingTimeInterval(-60)) }, refused: nil),
+        Case(name: "iat an hour ahead", claims: { $0.iat = .init(value: Date().addingTimeInterval(3600)) }, refused: .notYetValid),
+        Case(name: "iat within the leeway", claims: { $0.iat = .init(value: Date().addingTimeInterval(10)) }, refused: nil),
+        Case(name: "expired a minute ago", claims: { $0.exp = .init(value: Date().addingTimeInterval(-60)) }, refused: .expired),
+        Case(name: "expired within the leeway", claims: { $0.exp = .init(value: Date().addingTimeInterval(-10)) }, refused: nil),
+        Case(name: "no exp", claims: { $0.exp = nil }, refused: .invalid),
+        Case(name: "no iat", claims: { $0.iat = nil }, refused: .invalid),
+        Case(name: "no role", claims: { $0.role = nil }, refused: .invalid),
+        Case(name: "an unknown role", claims: { $0.role = "root" }, refused: .unknownRole),
+        Case(name: "an empty subject", claims: { $0.sub = .init(value: "") }, refused: .unknownRole),
+        Case(name: "an unknown critical extension", claims: { _ in }, header: ["crit": .array([.string("foo")])], refused: .invalid),
+        Case(name: "crit not a list", claims: { _ in }, header: ["crit": .string("foo")], refused: .invalid),
+    ]
+
+    static func sign(_ input: Case) async throws -> String {
+        var claims = LooseClaims()
+        input.claims(&claims)
+        var header = JWTHeader(fields: input.header)
+        header.alg = "HS256"
+        header.typ = "JWT"
+        return try await AccessTokenKeys(secret: TestApp.secret).keys.sign(claims, header: header)
+    }
+
+    @Test(arguments: cases)
+    func eachClaimIsHonoured(_ input: Case) async throws {
+        let token = try await Self.sign(input)
+        try await TestApp.run { client in
+            let response = try await client.send(.get, "/v1/orders", token: token)
+            let samples = try await MetricsTests.scrape(client)
+            if let reason = input.refused {
+                let problem = try response.expectProblem(.unauthorized)
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+                #expect(problem["detail"]?.string?.isEmpty == false)
+                #expect(samples["\(MetricNames.authFailures){reason=\"\(reason.rawValue)\"}"] == 1)
+            } else {
+                #expect(response.status == .ok)
+                #expect(ShopMetrics.AuthFailureReason.allCases.allSatisfy { samples["\(MetricNames.authFailures){reason=\"\($0.rawValue)\"}"] == 0 })
+            }
+        }
+    }
+
+    @Test func notABearerTokenIsMalformed() async throws {
+        try await TestApp.run { client in
+            try await client.send(.get, "/v1/orders", headers: [.authorization: "Basic YWxpY2U6c2VjcmV0"]).expectProblem(.unauthorized)
+            try await client.send(.get, "/v1/orders", token: "not-a-jwt").expectProblem(.unauthorized)
+            let samples = try await MetricsTests.scrape(client)
+            #expect(samples["\(MetricNames.authFailures){reason=\"malformed\"}"] == 2)
+        }
+    }
+}

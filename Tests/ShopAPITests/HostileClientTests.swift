@@ -1,0 +1,200 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+@testable import ShopAPI
+import ShopDomain
+import ShopMetrics
+import ShopTestSupport
+import Testing
+
+/// Clients that break HTTP on purpose or by accident, on raw sockets against a live server: none may cause
+/// a 5xx, hold a connection past its deadline, or leave no trace in the metrics and the access log.
+@Suite("Hostile clients")
+struct HostileClientTests {
+    /// A write a client breaks off: what it sends and how it leaves, and what it must get back.
+    struct BrokenUpload: Sendable, CustomTestStringConvertible {
+        let name: String
+        /// Everything after the request line and the authorisation.
+        let rest: String
+        let ending: RawHTTPConnection.Ending
+        /// Nil: no answer can reach the client; the request is recorded as `recorded` instead.
+        let status: Int?
+        let recorded: Int
+        var testDescription: String { name }
+    }
+
+    static let brokenUploads: [BrokenUpload] = [
+        BrokenUpload(name: "body shorter than Content-Length, then FIN",
+            rest: "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"items\":[", ending: .halfClose, status: 400, recorded: 400),
+        BrokenUpload(name: "body shorter than Content-Length, then silence",
+            rest: "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"items\":[", ending: .stay, status: 408, recorded: 408),
+        BrokenUpload(name: "chunk size not hexadecimal",
+            rest: "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", ending: .stay, status: 400, recorded: 400),
+        BrokenUpload(name: "chunk size past 64 bits",
+            rest: "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n{}\r\n0\r\n\r\n", ending: .stay, status: 400, recorded: 400),
+        BrokenUpload(name: "reset mid-upload",
+            rest: "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"items\":[", ending: .reset, status: nil, recorded: 499),
+    ]
+
+    /// The three routes with a body that the probe found answering 500, with a caller allowed on each.
+    static let uploadRoutes: [(method: String, path: String, role: Role)] = [
+        ("POST", "/v1/orders", .customer), ("PUT", "/v1/inventory/SKU-00001", .warehouse), ("PUT", "/v1/admin/faults", .admin),
+    ]
+
+    static func liveApp(
+        _ kind: StoreKind = .sqlite, configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
+        _ test: @escaping @Sendable (any TestClientProtocol, Int) async throws -> Void
+    ) async throws {
+        try await TestApp.run(kind, .live, configure: {
+            $0.connections.bodyTimeout = .milliseconds(500)
+            $0.connections.headTimeout = .seconds(1)
+            configure(&$0)
+        }) { client in
+            try await test(client, try #require(client.port))
+        }
+    }
+
+    static func serverErrors(_ samples: [String: Double]) -> Double {
+        samples.filter { $0.key.hasPrefix("\(MetricNames.requestDuration)_count") && $0.key.contains("http_response_status_code=\"5") }.values.reduce(0, +)
+    }
+
+    @Test(arguments: StoreKind.tested, brokenUploads)
+    func aBrokenUploadIsTheClientsFaultNeverA5xx(_ kind: StoreKind, _ upload: BrokenUpload) async throws {
+        try await Self.liveApp(kind) { client, port in
+            for route in Self.uploadRoutes {
+                let token = try await TestApp.token("hostile", route.role)
+                let head = "\(route.method) \(route.path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+                let reply = try await RawHTTPConnection.exchange(port: port, [head + upload.rest], ending: upload.ending)
+                if let status = upload.status {
+                    #expect(reply.status == status, "\(route.method) \(route.path): \(reply.raw)")
+                    #expect(reply.headers["content-type"] == "application/problem+json")
+                    #expect(reply.json?["status"] as? Int == status)
+                    #expect(reply.closedByServer || status != 408, "a 408 closes the connection")
+                }
+            }
+            // The reset's request is recorded once its handler notices; give it a moment.
+            var samples: [String: Double] = [:]
+            for _ in 0..<50 {
+                samples = try await RawHTTPConnection.scrape(port: port)
+                let recorded = Self.uploadRoutes.map { route in
+                    samples[MetricsTests.count(route.method, APIRoute.route(.init(route.method)!, path: route.path)!.template, upload.recorded)] ?? 0
+                }
+                if recorded.allSatisfy({ $0 == 1 }) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            for route in Self.uploadRoutes {
+                let template = APIRoute.route(.init(route.method)!, path: route.path)!.template
+                #expect(samples[MetricsTests.count(route.method, template, upload.recorded)] == 1, "\(route.method) \(template) recorded as \(upload.recorded)")
+            }
+            #expect(Self.serverErrors(samples) == 0)
+        }
+    }
+
+    /// What NIO's parser refuses before there is a request: a problem body, and a trace in the metrics.
+    struct Unparseable: Sendable, CustomTestStringConvertible {
+        let name: String
+        let bytes: String
+        let status: Int
+        var testDescription: String { name }
+    }
+
+    static let unparseable: [Unparseable] = [
+        Unparseable(name: "a 100 KB header", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n", status: 431),
+        Unparseable(name: "1,001 headers", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\n" + (0...1000).map { "X-\($0): 1\r\n" }.joined() + "\r\n", status: 431),
+        Unparseable(name: "a control character in a header value", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u{01}b\r\n\r\n", status: 400),
+        Unparseable(name: "an unknown method", bytes: "FOOBAR /healthz HTTP/1.1\r\nHost: x\r\n\r\n", status: 400),
+        Unparseable(name: "bare LF line ends", bytes: "GET /healthz HTTP/1.1\nHost: x\n\n", status: 400),
+        Unparseable(name: "HTTP/1.1 without Host", bytes: "GET /healthz HTTP/1.1\r\n\r\n", status: 400),
+        Unparseable(name: "HTTP/1.1 with two Hosts", bytes: "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", status: 400),
+    ]
+
+    @Test(arguments: unparseable)
+    func whatTheParserRefusesIsAnsweredAndRecorded(_ input: Unparseable) async throws {
+        try await Self.liveApp { client, port in
+            let reply = try await RawHTTPConnection.exchange(port: port, [input.bytes])
+            #expect(reply.status == input.status, "\(reply.raw.prefix(300))")
+            #expect(reply.headers["content-type"] == "application/problem+json")
+            #expect(reply.json?["status"] as? Int == input.status)
+            #expect(reply.headers["connection"] == "close")
+            #expect(reply.closedByServer)
+            let samples = try await RawHTTPConnection.scrape(port: port)
+            let method = input.name.contains("Host") ? "GET" : MetricNames.otherMethod
+            #expect(samples[MetricsTests.count(method, MetricNames.unmatchedRoute, input.status)] == 1)
+        }
+    }
+
+    @Test func http10NeedsNoHostAndClosesAfterItsAnswer() async throws {
+        try await Self.liveApp { _, port in
+            let start = ContinuousClock.now
+            let reply = try await RawHTTPConnection.exchange(port: port, ["GET /healthz HTTP/1.0\r\n\r\n"], readTimeout: .seconds(10))
+            #expect(reply.status == 200, "\(reply.raw)")
+            #expect(reply.closedByServer && ContinuousClock.now - start < .seconds(5), "HTTP/1.0 without keep-alive is closed after its answer")
+        }
+    }
+
+    @Test func aHeadTrickledByteByByteTimesOutWith408() async throws {
+        try await Self.liveApp { client, port in
+            let start = ContinuousClock.now
+            // A header line every 200 ms never completes the head; the head timeout is 1 s.
+            let lines = ["GET /healthz HTTP/1.1\r\nHost: x\r\n"] + (0..<20).map { "X-\($0): 1\r\n" }
+            let reply = try await RawHTTPConnection.exchange(port: port, lines, pause: .milliseconds(200))
+            #expect(reply.status == 408, "\(reply.raw)")
+            #expect(reply.json?["type"] as? String == "urn:shop:problem:request-timeout")
+            #expect(reply.closedByServer)
+            #expect(ContinuousClock.now - start < .seconds(3), "closed at the head timeout, not when the client gave up")
+            let samples = try await RawHTTPConnection.scrape(port: port)
+            #expect(samples["\(MetricNames.connectionsClosed){reason=\"head_timeout\"}"] == 1)
+        }
+    }
+
+    @Test func anIdleKeptAliveConnectionIsClosedQuietly() async throws {
+        try await Self.liveApp(configure: { $0.connections.idleTimeout = .milliseconds(300) }) { client, port in
+            // One request, then nothing: the server closes after the idle timeout, with nothing more to say.
+            let reply = try await RawHTTPConnection.exchange(port: port, ["GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"], readTimeout: .seconds(5))
+            #expect(reply.status == 200)
+            #expect(reply.closedByServer)
+            #expect(reply.raw.components(separatedBy: "HTTP/1.1 ").count == 2, "exactly one answer: \(reply.raw)")
+            let samples = try await RawHTTPConnection.scrape(port: port)
+            #expect(samples["\(MetricNames.connectionsClosed){reason=\"idle_timeout\"}"] ?? 0 >= 1)
+        }
+    }
+
+    @Test func headIsAnsweredOnEveryGetRouteWithTheGetsHeadersAndNoBody() async throws {
+        let admin = try await TestApp.token("boss", .admin)
+        try await Self.liveApp { _, port in
+            for route in APIRoute.allCases where route.method == .get {
+                let path = route.template.replacingOccurrences(of: "{sku}", with: "SKU-00001")
+                    .replacingOccurrences(of: "{id}", with: "018bcfe5-6800-7000-8000-000000000000")
+                func ask(_ method: String) async throws -> RawHTTPConnection.Reply {
+                    try await RawHTTPConnection.exchange(
+                        port: port, ["\(method) \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(admin)\r\nConnection: close\r\n\r\n"])
+                }
+                let get = try await ask("GET")
+                let head = try await ask("HEAD")
+                #expect(head.status == get.status, "\(route)")
+                #expect(head.status != 405, "\(route)")
+                #expect(head.body.isEmpty, "\(route): HEAD has no body")
+                #expect(head.headers["content-type"] == get.headers["content-type"], "\(route)")
+                if route != .metrics, route != .health, route != .readiness {
+                    #expect(head.headers["content-length"] == get.headers["content-length"], "\(route)")
+                }
+            }
+        }
+    }
+
+    @Test func aFloodOfForgedTokensFromOneAddressIsRateLimited() async throws {
+        try await TestApp.run(.sqlite, .live, configure: { $0.rateLimits.perAddress = RateLimit(parsing: "20/min") }) { client in
+            let forged = try await TestApp.token("mallory", .customer) + "x"
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<30 {
+                statuses.append(try await client.send(.get, "/v1/orders", token: forged).status)
+            }
+            #expect(statuses.prefix(20).allSatisfy { $0 == .unauthorized })
+            #expect(statuses.suffix(10).allSatisfy { $0 == .tooManyRequests })
+            let limited = try await client.send(.get, "/v1/orders", token: forged)
+            #expect(limited.headers[.retryAfter].flatMap { Int($0) } ?? 0 > 0)
+            let samples = try await MetricsTests.scrape(client)
+            #expect(samples["\(MetricNames.authFailures){reason=\"invalid\"}"] == 20, "refused before signature work once limited")
+        }
+    }
+}
