@@ -88,6 +88,9 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// `reservedDescriptors`. At the cap a new connection replaces the one that has waited or stalled
     /// longest; with every one busy it is refused.
     public var maximumConnections: Int?
+    /// Connections one client address may hold; nil: a quarter of the cap. A flood from one host is refused
+    /// at the door instead of churning everyone else's connections through the cap.
+    public var maximumConnectionsPerAddress: Int?
     /// Descriptors kept for everything that is not a client: database and Redis pools, the gateway client,
     /// the log file, the span exporter, the metrics listener.
     public static let reservedDescriptors = 128

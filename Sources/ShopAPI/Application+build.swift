@@ -143,8 +143,10 @@ public func buildApplication(
         pools: (postgresConfiguration == nil ? 0 : configuration.databasePoolSize) + (redisConfiguration == nil ? 0 : configuration.redisPoolSize))
     var app = Application(
         router: router,
-        server: .guardedHTTP1(limits: configuration.connections, registry: ConnectionRegistry(capacity: connectionCap), events: connectionEvents),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shop-api"),
+        server: .guardedHTTP1(limits: configuration.connections, registry: ConnectionRegistry(capacity: connectionCap, perAddress: configuration.connections.maximumConnectionsPerAddress), events: connectionEvents),
+        // A deep accept queue (the kernel caps it at net.core.somaxconn): while a flood of connections churns
+        // through the cap, a full queue would drop a normal client's SYN and cost it a 1 s retransmission.
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shop-api", backlog: 4096),
         services: services,
         onServerRunning: { listener in
             logger.info("accepting connections", metadata: ["max_connections": "\(connectionCap)"])

@@ -36,6 +36,13 @@ public enum ShopDashboards {
         board.panel("p99 by route", unit: "s", [Query(quantile(0.99, requests, by: "http_request_method, http_route"), legend: "{{http_request_method}} {{http_route}}")])
         board.panel("p50 by route", unit: "s", [Query(quantile(0.5, requests, by: "http_request_method, http_route"), legend: "{{http_request_method}} {{http_route}}")])
         board.panel("In flight", unit: "short", [Query("sum(\(MetricNames.activeRequests.name))", legend: "requests")])
+        board.row("Clients: connections and credentials")
+        board.panel("Open connections", unit: "short", width: 6, [Query("sum(\(MetricNames.openConnections.name))", legend: "open")])
+        board.panel("Connections closed or refused, by reason", unit: "cps", width: 6, description: "Slow heads and bodies, idle keep-alives, evictions at the cap, refusals.",
+                    [Query("sum by (reason) (rate(\(MetricNames.connectionsClosed.name)[\(rate)]))", legend: "{{reason}}")])
+        board.panel("Refused credentials, by reason", unit: "reqps", width: 6, [Query("sum by (reason) (rate(\(MetricNames.authFailures.name)[\(rate)]))", legend: "{{reason}}")])
+        board.panel("Accept failures", unit: "cps", width: 6, description: "Out of file descriptors: each pauses accepting for a second.",
+                    [Query("sum(rate(\(MetricNames.acceptErrors.name)[\(rate)]))", legend: "failures")])
         board.row("Saturation")
         board.panel("CPU", unit: "percentunit", width: 6, [Query("rate(\(MetricNames.processCPU.name)[\(rate)])", legend: "{{instance}}")])
         board.panel("Resident memory", unit: "bytes", width: 6, [Query(MetricNames.processResidentMemory.name, legend: "{{instance}}")])

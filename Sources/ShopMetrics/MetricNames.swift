@@ -22,7 +22,7 @@ public enum MetricNames {
     public static let openConnections = MetricName("shop_http_connections_open", "Client connections open now")
     public static let connectionsClosed = MetricName(
         "shop_http_connections_closed_total",
-        "Client connections the server closed or refused, by reason (idle_timeout, head_timeout, body_timeout, evicted, refused)")
+        "Client connections the server closed or refused, by reason (idle_timeout, head_timeout, body_timeout, evicted, refused, address_limit)")
     public static let acceptErrors = MetricName("shop_http_accept_errors_total", "Failures to accept a connection (out of file descriptors), each followed by a pause")
     public static let authFailures = MetricName("shop_auth_failures_total", "Requests refused for their credentials, by reason")
 

@@ -38,6 +38,8 @@ public final class ShopMetrics: Sendable {
         case evicted
         /// A new connection refused at the cap, every open one busy with a request.
         case refused
+        /// A new connection refused because its address holds its share of the cap already.
+        case addressLimit = "address_limit"
     }
 
     /// Why a request's credentials were refused.

@@ -56,6 +56,8 @@ struct ServeOptions: ParsableArguments {
     var idleTimeout: Double?
     @Option(help: "Client connections held at once (env SHOP_MAX_CONNECTIONS; default and ceiling: what the descriptor limit allows).")
     var maxConnections: Int?
+    @Option(help: "Connections one client address may hold (env SHOP_MAX_CONNECTIONS_PER_ADDRESS; default: a quarter of the cap).")
+    var maxConnectionsPerAddress: Int?
 
     @Option(help: "Event-loop threads, which also run the handlers (env SHOP_THREADS, default: the CPUs this process may use).")
     var threads: Int?
@@ -132,7 +134,10 @@ struct ServeOptions: ParsableArguments {
         configuration.connections.bodyTimeout = try seconds(requestBodyTimeout, "SHOP_REQUEST_BODY_TIMEOUT", default: configuration.connections.bodyTimeout)
         configuration.connections.idleTimeout = try seconds(idleTimeout, "SHOP_IDLE_TIMEOUT", default: configuration.connections.idleTimeout)
         configuration.connections.maximumConnections = try value(maxConnections, "SHOP_MAX_CONNECTIONS") { Int($0) }
-        guard (1...10_000_000).contains(configuration.connections.maximumConnections ?? 1) else { throw ValidationError("the connection cap must be 1-10000000") }
+        configuration.connections.maximumConnectionsPerAddress = try value(maxConnectionsPerAddress, "SHOP_MAX_CONNECTIONS_PER_ADDRESS") { Int($0) }
+        guard (1...10_000_000).contains(configuration.connections.maximumConnections ?? 1),
+            (1...10_000_000).contains(configuration.connections.maximumConnectionsPerAddress ?? 1)
+        else { throw ValidationError("connection caps must be 1-10000000") }
         configuration.threads = try value(threads, "SHOP_THREADS") { Int($0) }
         guard (1...256).contains(configuration.threads ?? 1) else { throw ValidationError("threads must be 1-256") }
         guard (1...1000).contains(configuration.databasePoolSize) else { throw ValidationError("the pool size must be 1-1000") }

@@ -183,7 +183,7 @@ struct HostileClientTests {
     }
 
     @Test func aFloodOfForgedTokensFromOneAddressIsRateLimited() async throws {
-        try await TestApp.run(.sqlite, .live, configure: { $0.rateLimits.perAddress = RateLimit(parsing: "20/min") }) { client in
+        try await TestApp.run(.sqlite, .live, configure: { $0.rateLimits.perAddress = RateLimit(parsing: "20/h") }) { client in
             let forged = try await TestApp.token("mallory", .customer) + "x"
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<30 {

@@ -41,8 +41,11 @@ struct RawHTTPConnection {
         let closedByServer: Bool
     }
 
-    static func connect(port: Int) async throws -> RawHTTPConnection {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    /// A connection to 127.0.0.1:`port`, from `source` (another loopback address stands for another host).
+    static func connect(port: Int, from source: String? = nil) async throws -> RawHTTPConnection {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .channelOption(.allowRemoteHalfClosure, value: true)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -55,9 +58,10 @@ struct RawHTTPConnection {
 
     /// Sends `parts` in order, pausing `pause` between them, ends as told, and reads what comes back.
     static func exchange(
-        port: Int, _ parts: [String], pause: Duration = .zero, ending: Ending = .stay, readTimeout: Duration = .seconds(5)
+        port: Int, _ parts: [String], from source: String? = nil, pause: Duration = .zero, ending: Ending = .stay,
+        readTimeout: Duration = .seconds(5)
     ) async throws -> Reply {
-        let connection = try await connect(port: port)
+        let connection = try await connect(port: port, from: source)
         return try await connection.channel.executeThenClose { inbound, outbound in
             for (index, part) in parts.enumerated() {
                 if index > 0, pause > .zero { try await Task.sleep(for: pause) }

@@ -21,7 +21,8 @@ final class ShopAPIProcess: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `serve` with `arguments` (database, Redis, limits…) and waits until `/readyz` answers 200.
-    init(_ arguments: [String]) async throws {
+    /// With `descriptorLimit`, the process runs under `ulimit -n` of that many (soft and hard).
+    init(_ arguments: [String], descriptorLimit: Int? = nil) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw TestSupportError("\(Self.executable) is missing: run swift build (scripts/test does) before these tests")
         }
@@ -30,8 +31,15 @@ final class ShopAPIProcess: Sendable {
         FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--port", "\(port)", "--jwt-secret", Self.secret, "--log-level", "warning"] + arguments
+        let serve = ["serve", "--port", "\(port)", "--jwt-secret", Self.secret, "--log-level", "warning"] + arguments
+        if let descriptorLimit {
+            // exec keeps the process id, so signals reach shop-api itself.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Self.executable] + serve
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = serve
+        }
         process.standardOutput = output
         process.standardError = output
         exit = try ProcessExit.launch(process)

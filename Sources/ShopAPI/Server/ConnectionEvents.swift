@@ -41,6 +41,7 @@ final class ConnectionEvents: Sendable {
         case .bodyTimeout: "closed connections whose request body stalled"
         case .evicted: "at the connection cap: closed waiting or stalled connections to admit new ones"
         case .refused: "at the connection cap with every connection busy: refused new ones"
+        case .addressLimit: "refused connections from an address that holds its share of the cap"
         case .idleTimeout: ""
         }
         warnOncePerInterval(reason.rawValue, message, metadata: client.map { ["client_address": "\($0)"] } ?? [:])

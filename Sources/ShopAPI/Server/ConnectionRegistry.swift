@@ -29,43 +29,67 @@ final class ConnectionActivity: Sendable {
 
 /// The open client connections and the cap on them. At the cap a new connection is admitted by closing
 /// the one that has waited or stalled longest (an idle kept-alive connection, or one whose head or body
-/// has been arriving for at least `minimumStall`); when every one is busy answering, the new one is
-/// refused. So slow clients cannot hold every descriptor: a flood of them recycles itself while a normal
-/// client's connection, whose head arrives at once, gets in and is served.
+/// has been arriving for the longest time); when every one is busy answering, the new one is refused. So
+/// slow clients cannot hold every descriptor: a flood of them recycles itself while a normal client's
+/// connection, the newest when it arrives and busy as soon as its head is read, gets in and is served.
+/// (A minimum stall before eviction would backfire: a flood churning faster than it would leave only fresh
+/// connections, and every newcomer, the normal client's too, would be refused.)
+///
+/// One address may hold at most `perAddress` of them (nginx's limit_conn): a flood from one host is refused
+/// at the door, cheaply, and cannot churn everyone else's connections through the cap.
 final class ConnectionRegistry: Sendable {
     let capacity: Int
+    let perAddress: Int
     let minimumStall: TimeAmount
-    private let open = Mutex<[ObjectIdentifier: (channel: any Channel, activity: ConnectionActivity)]>([:])
+    private let state = Mutex(State())
+
+    fileprivate struct State {
+        var open: [ObjectIdentifier: (channel: any Channel, address: String?, activity: ConnectionActivity)] = [:]
+        var perAddress: [String: Int] = [:]
+    }
 
     enum Admission {
         case admitted
         /// Admitted in place of this connection, which the caller closes.
         case admittedInPlaceOf(any Channel)
+        /// Every connection is busy answering a request.
         case refused
+        /// Its address holds its share of the connections already.
+        case refusedForAddress
     }
 
-    init(capacity: Int, minimumStall: TimeAmount = .milliseconds(250)) {
+    init(capacity: Int, perAddress: Int? = nil, minimumStall: TimeAmount = .zero) {
         self.capacity = capacity
+        self.perAddress = perAddress ?? max(1, capacity / 4)
         self.minimumStall = minimumStall
     }
 
-    var count: Int { open.withLock { $0.count } }
+    var count: Int { state.withLock { $0.open.count } }
 
-    func admit(_ channel: any Channel, activity: ConnectionActivity) -> Admission {
+    /// Whether a connection from `address` would be over its address's share: checked before anything is
+    /// built for it.
+    func addressIsFull(_ address: String?) -> Bool {
+        guard let address else { return false }
+        return state.withLock { ($0.perAddress[address] ?? 0) >= perAddress }
+    }
+
+    func admit(_ channel: any Channel, address: String?, activity: ConnectionActivity) -> Admission {
         let now = NIODeadline.now()
-        return open.withLock { open in
+        return state.withLock { state in
+            if let address, state.perAddress[address] ?? 0 >= perAddress { return .refusedForAddress }
             var admission = Admission.admitted
-            if open.count >= capacity {
+            if state.open.count >= capacity {
                 // The longest-waiting connection that is not answering a request and has stalled long enough.
                 var victim: (key: ObjectIdentifier, since: NIODeadline)?
-                for (key, entry) in open where entry.activity.phase != .busy {
+                for (key, entry) in state.open where entry.activity.phase != .busy {
                     let since = entry.activity.since
                     if now - since >= minimumStall, since < victim?.since ?? .distantFuture { victim = (key, since) }
                 }
-                guard let victim, let evicted = open.removeValue(forKey: victim.key) else { return .refused }
-                admission = .admittedInPlaceOf(evicted.channel)
+                guard let victim, let evicted = state.remove(victim.key) else { return .refused }
+                admission = .admittedInPlaceOf(evicted)
             }
-            open[ObjectIdentifier(channel)] = (channel, activity)
+            state.open[ObjectIdentifier(channel)] = (channel, address, activity)
+            if let address { state.perAddress[address, default: 0] += 1 }
             return admission
         }
     }
@@ -73,6 +97,17 @@ final class ConnectionRegistry: Sendable {
     /// Forgets a closed connection; false if it was not held (refused, or already evicted).
     @discardableResult
     func remove(_ channel: any Channel) -> Bool {
-        open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) != nil }
+        state.withLock { $0.remove(ObjectIdentifier(channel)) != nil }
     }
+}
+
+extension ConnectionRegistry.State {
+    mutating func remove(_ key: ObjectIdentifier) -> (any Channel)? {
+        guard let entry = open.removeValue(forKey: key) else { return nil }
+        if let address = entry.address {
+            let left = (perAddress[address] ?? 1) - 1
+            perAddress[address] = left > 0 ? left : nil
+        }
+        return entry.channel
+}
 }

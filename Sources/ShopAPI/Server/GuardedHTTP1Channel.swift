@@ -18,15 +18,21 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     var responder: Responder { base.responder }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        let client = channel.remoteAddress?.ipAddress
+        // Over its address's share: closed before anything is built for it (the cheapest refusal there is).
+        if registry.addressIsFull(client) {
+            events.closed(.addressLimit, client: client)
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ConnectionRefused())
+        }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let activity = ConnectionActivity()
-            let client = channel.remoteAddress?.ipAddress
             let deadlines = ConnectionDeadlines(limits: limits, activity: activity, events: events, client: client)
             let pipeline = channel.pipeline.syncOperations
             try pipeline.addHandler(deadlines, position: .first)
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(RequestGuard(deadlines: deadlines), position: .after(decoder))
-            switch registry.admit(channel, activity: activity) {
+            switch registry.admit(channel, address: client, activity: activity) {
             case .admitted:
                 break
             case .admittedInPlaceOf(let evicted):
@@ -34,6 +40,10 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 evicted.close(promise: nil)
             case .refused:
                 events.closed(.refused, client: client)
+                channel.close(promise: nil)
+                return value
+            case .refusedForAddress:
+                events.closed(.addressLimit, client: client)
                 channel.close(promise: nil)
                 return value
             }
@@ -50,6 +60,9 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         await base.handle(value: value, logger: logger)
     }
 }
+
+/// A connection the registry turned away before its pipeline was built.
+struct ConnectionRefused: Error {}
 
 extension HTTPServerBuilder {
     /// HTTP/1 behind the connection layer.

@@ -33,7 +33,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !refused else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if head.version.major == 1, head.version.minor >= 1, head.headers["host"].count != 1 {
+            if head.version.major == 1, head.version.minor >= 1, Self.hostFields(head.headers) != 1 {
                 refuse(.malformedRequest("an HTTP/1.1 request needs exactly one Host header"), method: head.method.rawValue, path: head.uri)
                 return
             }
@@ -72,6 +72,13 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             self.pending = nil
             deadlines.answerAndClose(pending.problem, method: pending.method, path: pending.path, startedAt: pending.at)
         }
+    }
+
+    /// How many `Host` fields a head has, without building the array `headers["host"]` would.
+    static func hostFields(_ headers: HTTPHeaders) -> Int {
+        var count = 0
+        for (name, _) in headers where name.utf8.count == 4 && name.lowercased() == "host" { count += 1 }
+        return count
     }
 
     private func refuse(_ problem: HTTPProblem, method: String, path: String?) {
