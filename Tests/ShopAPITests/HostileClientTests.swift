@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import JSONLogging
+import Logging
 @testable import ShopAPI
 import ShopDomain
 import ShopMetrics
@@ -42,10 +44,10 @@ struct HostileClientTests {
     ]
 
     static func liveApp(
-        _ kind: StoreKind = .sqlite, configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
+        _ kind: StoreKind = .sqlite, logger: Logger? = nil, configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
         _ test: @escaping @Sendable (any TestClientProtocol, Int) async throws -> Void
     ) async throws {
-        try await TestApp.run(kind, .live, configure: {
+        try await TestApp.run(kind, .live, logger: logger, configure: {
             $0.connections.bodyTimeout = .milliseconds(500)
             $0.connections.headTimeout = .seconds(1)
             configure(&$0)
@@ -145,6 +147,29 @@ struct HostileClientTests {
             let samples = try await RawHTTPConnection.scrape(port: port)
             #expect(samples["\(MetricNames.connectionsClosed){reason=\"head_timeout\"}"] == 1)
         }
+    }
+
+    @Test func refusalsLeaveAnAccessLineAndSlowSocketsOneWarningNotOnePerSocket() async throws {
+        let sink = LogSink.memory()
+        let logger = Logger(label: "shop-api") { JSONLogHandler(label: $0, service: "shop-api", level: .info, sink: sink) }
+        try await Self.liveApp(logger: logger, configure: { $0.logLevel = .info }) { _, port in
+            _ = try await RawHTTPConnection.exchange(port: port, ["FOOBAR / HTTP/1.1\r\nHost: x\r\n\r\n"])
+            // Five slowloris sockets at once: their head timeouts make one warning line, not five.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<5 {
+                    group.addTask { _ = try await RawHTTPConnection.exchange(port: port, ["GET / HTTP/1.1\r\nHost: x\r\n"]) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let lines = try LoggingTests.objects(sink)
+        let refused = lines.filter { $0["message"] as? String == "request" && $0["status"] as? Int == 400 }
+        #expect(refused.count == 1)
+        #expect(refused.first?["route"] as? String == MetricNames.unmatchedRoute && refused.first?["method"] as? String == MetricNames.otherMethod)
+        #expect(refused.first?["client_address"] as? String == "127.0.0.1")
+        let warnings = lines.filter { $0["level"] as? String == "warning" && $0["cause"] as? String == "head_timeout" }
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(lines.filter { $0["message"] as? String == "request" && $0["status"] as? Int == 408 }.count == 5, "each 408 has its access line")
     }
 
     @Test func anIdleKeptAliveConnectionIsClosedQuietly() async throws {
