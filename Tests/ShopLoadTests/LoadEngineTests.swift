@@ -193,7 +193,9 @@ struct LoadEngineTests {
             configuration.limits.maxInFlight = 5
             let run = LoadRun(configuration)
             Task {
-                try await Task.sleep(for: .seconds(4))
+                // The 3 s schedule plus start-up, which a full parallel suite slowed by over a second (288 of
+                // 300 scheduled at 4 s); still well before the 10 s stall lets any answer through.
+                try await Task.sleep(for: .seconds(6))
                 run.stop()
             }
             let result = try await run.run { _ in }
