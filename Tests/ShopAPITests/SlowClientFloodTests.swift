@@ -1,8 +1,11 @@
 import Foundation
+import JSONLogging
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOPosix
 @testable import ShopAPI
+import Prometheus
 import ShopMetrics
 import ShopTestSupport
 import Synchronization
@@ -137,6 +140,23 @@ struct SlowClientFloodTests {
         #expect(isAdmitted(registry.admit(Self.channel(), address: "10.0.0.10", activity: ConnectionActivity())))
         registry.remove(first)
         #expect(!registry.addressIsFull("10.0.0.9"))
+    }
+
+    /// Out of descriptors, accept fails: NIO pauses accepting for a second (its back-off handler, which this one
+    /// stands in front of); the failure is counted, and logged once however many follow within 10 s.
+    @Test func acceptFailuresAreCountedAndLoggedOncePerInterval() throws {
+        let registry = PrometheusCollectorRegistry()
+        let sink = LogSink.memory()
+        let logger = Logger(label: "shop-api") { JSONLogHandler(label: $0, service: "shop-api", level: .info, sink: sink) }
+        let events = ConnectionEvents(requests: nil, metrics: ShopMetrics(registry: registry), logger: logger)
+        let listener = EmbeddedChannel(handler: AcceptErrorReporter(events: events))
+        for _ in 0..<3 { listener.pipeline.fireErrorCaught(IOError(errnoCode: EMFILE, reason: "accept")) }
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        #expect(MetricsTests.samples(String(decoding: bytes, as: UTF8.self))["\(MetricNames.acceptErrors)"] == 3)
+        let warnings = try LoggingTests.objects(sink).filter { $0["cause"] as? String == "accept" }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?["level"] as? String == "warning")
     }
 
     func isAdmitted(_ admission: ConnectionRegistry.Admission) -> Bool {
