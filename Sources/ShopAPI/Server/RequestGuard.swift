@@ -77,7 +77,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// How many `Host` fields a head has, without building the array `headers["host"]` would.
     static func hostFields(_ headers: HTTPHeaders) -> Int {
         var count = 0
-        for (name, _) in headers where name.utf8.count == 4 && name.lowercased() == "host" { count += 1 }
+        for (name, _) in headers where name.utf8.count == 4 && name.utf8.elementsEqual("host".utf8, by: { $0 | 0x20 == $1 }) { count += 1 }
         return count
     }
 
