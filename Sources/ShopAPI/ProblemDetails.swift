@@ -180,7 +180,8 @@ enum ProblemMapping {
         var (problem, headers) = problem(for: error, path: path ?? "", logger: logger)
         if path == nil { problem.instance = nil }
         let body = (try? ShopRequestContext.encoder.encode(problem)) ?? Data()
-        let status = HTTPResponse.Status(code: problem.status)
+        // NIO's status knows every registered reason phrase; HTTPTypes' `Status(code:)` leaves it empty.
+        let status = HTTPResponseStatus(statusCode: problem.status)
         headers[.contentType] = problemContentType
         headers[.contentLength] = String(body.count)
         headers[.connection] = "close"

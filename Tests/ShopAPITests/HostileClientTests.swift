@@ -118,6 +118,8 @@ struct HostileClientTests {
                 let before = try await RawHTTPConnection.scrape(port: port)
                 let reply = try await RawHTTPConnection.exchange(port: port, [input.bytes])
                 #expect(reply.status == input.status, "\(input.name): \(reply.raw.prefix(300))")
+                let statusLine = reply.raw.prefix { $0 != "\r" }
+                #expect(statusLine.split(separator: " ", maxSplits: 2).count == 3, "\(input.name): a reason phrase in \(statusLine)")
                 #expect(reply.headers["content-type"] == "application/problem+json", "\(input.name)")
                 #expect(reply.json?["status"] as? Int == input.status, "\(input.name)")
                 #expect(reply.headers["connection"] == "close", "\(input.name)")
