@@ -240,7 +240,10 @@ let package = Package(
         .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile", "ShopDomain"]),
         .testTarget(name: "SLOMathTests", dependencies: ["SLOMath"]),
         .testTarget(name: "SLOAdaptersTests", dependencies: ["SLOAdapters", "SLOSpec", "ShopLoad", "ShopTestSupport"]),
-        .testTarget(name: "SLOSpecTests", dependencies: ["SLOSpec", "SLOMath", "ShopAPI", "ShopTestSupport", "LoadProfile"]),
+        .testTarget(
+            name: "SLOSpecTests",
+            dependencies: ["SLOSpec", "SLOMath", "ShopAPI", "ShopDomain", "ShopTestSupport", "LoadProfile", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "ShopLoadTests",
             dependencies: [

@@ -90,6 +90,8 @@ public enum SLOSpecs {
         // The shortest scaled window (a 5-minute window scaled to the period) must still span Prometheus
         // samples: with a period under a day it would be shorter than 10 seconds.
         guard seconds >= 86_400 else { throw SpecError(file: file, field: field, reason: "must be at least 1d (the alert windows shrink with the period)") }
+        // A budget is spent over a year at most; beyond, windows and rates overflow what Prometheus can range over.
+        guard seconds <= 365 * 86_400 else { throw SpecError(file: file, field: field, reason: "\"\(text)\" is longer than 365d, the longest period read") }
         return seconds
     }
 

@@ -31,7 +31,11 @@ public enum DurationText {
     /// `seconds` exact to the millisecond, as Prometheus parses a duration: 10.5 → "10s500ms". Rule
     /// windows scaled to a period need it.
     public static func exact(_ seconds: Double) -> String {
-        var rest = Int((seconds * 1000).rounded())
+        let milliseconds = (seconds * 1000).rounded()
+        guard !milliseconds.isNaN, milliseconds > 0 else { return "0s" }
+        // Past Int's range (about 292 million years), and for infinity, whole days are the only spelling left.
+        guard milliseconds < 9.2e18 else { return String(format: "%.0fd", min(seconds / 86_400, 1e18)) }
+        var rest = Int(milliseconds)
         if rest <= 0 { return "0s" }
         var parts: [String] = []
         for (suffix, scale) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] where rest >= scale {

@@ -1,0 +1,78 @@
+import Foundation
+import SLOSpec
+import ShopDomain
+import ShopTestSupport
+import Testing
+import Yams
+
+/// Whatever text a spec carries (descriptions of several lines, quotes, tabs, any script) comes out of
+/// `rules` as valid YAML that reads back as written.
+@Suite struct RuleTextTests {
+    static let awkwardName = "Orders \"placed\"\tby 'everyone' — 注文 ✓"
+    static let spec = """
+        service: shop-api
+        slos:
+          - name: orders
+            displayName: "Orders \\"placed\\"\\tby 'everyone' — 注文 ✓"
+            description: |
+              First line: the order's path.
+              groups: [] # not YAML here, only text
+                - indented: too
+            objective: 99.9%
+            indicator:
+              availability: {method: POST, routes: [/v1/orders]}
+        """
+
+    static func rules() throws -> String {
+        let slo = try #require(try SLOSpecs.parse(files: [("slos/awkward.yaml", spec)]).first)
+        #expect(slo.displayName == awkwardName)
+        #expect(slo.description.contains("\n"))
+        return PrometheusRules.file(slo)
+    }
+
+    @Test func aDescriptionOfSeveralLinesStaysAComment() throws {
+        let text = try Self.rules()
+        let header = text.split(separator: "\n").prefix { !$0.hasPrefix("groups:") }
+        #expect(header.count >= 4)
+        #expect(header.allSatisfy { $0.hasPrefix("#") }, "\(header)")
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        #expect((document["groups"] as? [Any])?.count == 1)
+    }
+
+    @Test func quotesTabsAndAnyScriptReadBackAsWritten() throws {
+        let document = try #require(try Yams.load(yaml: try Self.rules()) as? [String: Any])
+        let rules = try #require(((document["groups"] as? [[String: Any]])?.first?["rules"]) as? [[String: Any]])
+        let summaries = rules.compactMap { ($0["annotations"] as? [String: String])?["summary"] }
+        #expect(summaries.count == 2)
+        #expect(summaries.allSatisfy { $0.hasPrefix(Self.awkwardName + " is spending") }, "\(summaries)")
+    }
+
+    @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"))
+    func promtoolReadsIt() async throws {
+        let promtool = try #require(TestTools.promtool)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("awkward-\(UUID()).rules.yaml").path
+        try Self.rules().write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let (status, output) = try await TestTools.run(promtool, ["check", "rules", file])
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func durationsPastIntsRangeAreWrittenInDaysNotATrap() {
+        #expect(DurationText.exact(1e20) == "1157407407407408d")
+        #expect(DurationText.exact(.infinity).hasSuffix("d"))
+        #expect(DurationText.exact(.nan) == "0s")
+        #expect(DurationText.exact(30 * 86_400) == "30d")
+    }
+
+    @Test(arguments: ["1e20", "366d", "inf", "1e400", "-30d"])
+    func aPeriodOutsideOneDayToAYearIsOneLine(_ period: String) throws {
+        let spec = Self.spec.replacingOccurrences(of: "objective: 99.9%", with: "objective: 99.9%\n    period: \(period)")
+        do {
+            _ = try SLOSpecs.parse(files: [("slos/awkward.yaml", spec)])
+            Issue.record("period \(period) was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("slos/awkward.yaml: slos[0].period: "), "\(error.description)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+}
