@@ -26,6 +26,10 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     private var context: ChannelHandlerContext?
     /// Bytes of a head whose end has not arrived: since when.
     private var headStarted: NIODeadline?
+    /// Nothing read yet: last in line for eviction at the cap (it may be a normal client whose head a
+    /// saturated loop has not reached), timed like an idle connection from its accept.
+    private var fresh = true
+    private let accepted = NIODeadline.now()
     private var readingBody = false
     private var lastBodyBytes = NIODeadline.now()
     /// Requests whose head arrived and whose answer has not been written whole.
@@ -59,6 +63,7 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let now = NIODeadline.now()
+        fresh = false
         if readingBody {
             lastBodyBytes = now
         } else if headStarted == nil {
@@ -130,6 +135,10 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
         if let headStarted {
             activity.enter(.head, at: headStarted)
             return (headStarted + TimeAmount(limits.headTimeout), .head)
+        }
+        if fresh {
+            activity.enter(.fresh, at: accepted)
+            return (accepted + TimeAmount(limits.idleTimeout), .idle)
         }
         activity.enter(.idle, at: idleSince)
         return (idleSince + TimeAmount(limits.idleTimeout), .idle)

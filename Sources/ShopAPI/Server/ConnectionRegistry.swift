@@ -3,18 +3,23 @@ import Synchronization
 
 /// Where a connection is in its request cycle, readable from any thread for the registry's choice.
 final class ConnectionActivity: Sendable {
-    enum Phase: UInt8 {
-        /// Kept alive, waiting for the next request.
-        case idle
-        /// Part of a request head has arrived.
+    /// In the order the registry evicts them, first to last (`busy` never).
+    enum Phase: UInt8, Comparable {
+        /// Part of a request head has arrived and the rest has not: seen stalling.
         case head
         /// The head has arrived, the body is still coming.
         case body
+        /// Kept alive after an answer, waiting for the next request.
+        case idle
+        /// Accepted and not read yet: perhaps a normal client whose head a saturated loop has not reached.
+        case fresh
         /// A request is being answered: never evicted.
         case busy
+
+        static func < (a: Phase, b: Phase) -> Bool { a.rawValue < b.rawValue }
     }
 
-    private let phaseValue = Atomic<UInt8>(Phase.idle.rawValue)
+    private let phaseValue = Atomic<UInt8>(Phase.fresh.rawValue)
     private let sinceValue = Atomic<Int64>(Int64(NIODeadline.now().uptimeNanoseconds))
 
     var phase: Phase { Phase(rawValue: phaseValue.load(ordering: .relaxed)) ?? .busy }
@@ -28,10 +33,11 @@ final class ConnectionActivity: Sendable {
 }
 
 /// The open client connections and the cap on them. At the cap a new connection is admitted by closing
-/// the one that has waited or stalled longest (an idle kept-alive connection, or one whose head or body
-/// has been arriving for the longest time); when every one is busy answering, the new one is refused. So
-/// slow clients cannot hold every descriptor: a flood of them recycles itself while a normal client's
-/// connection, the newest when it arrives and busy as soon as its head is read, gets in and is served.
+/// another: one seen stalling in its head first, then in its body, then one kept alive idle, then one not
+/// read yet, the longest-waiting of the first kind there is; when every one is busy answering, the new one
+/// is refused. So slow clients cannot hold every descriptor: a flood of them recycles itself, and a normal
+/// client's connection, which is never seen stalling (busy as soon as its head is read, and last in line
+/// while a saturated loop has not read it yet), gets in and is served.
 /// (A minimum stall before eviction would backfire: a flood churning faster than it would leave only fresh
 /// connections, and every newcomer, the normal client's too, would be refused.)
 ///
@@ -79,11 +85,15 @@ final class ConnectionRegistry: Sendable {
             if let address, state.perAddress[address] ?? 0 >= perAddress { return .refusedForAddress }
             var admission = Admission.admitted
             if state.open.count >= capacity {
-                // The longest-waiting connection that is not answering a request and has stalled long enough.
-                var victim: (key: ObjectIdentifier, since: NIODeadline)?
-                for (key, entry) in state.open where entry.activity.phase != .busy {
+                // The first phase in eviction order, and within it the longest-waiting, stalled long enough.
+                var victim: (key: ObjectIdentifier, phase: ConnectionActivity.Phase, since: NIODeadline)?
+                for (key, entry) in state.open {
+                    let phase = entry.activity.phase
+                    guard phase != .busy else { continue }
                     let since = entry.activity.since
-                    if now - since >= minimumStall, since < victim?.since ?? .distantFuture { victim = (key, since) }
+                    guard now - since >= minimumStall else { continue }
+                    if let chosen = victim, (chosen.phase, chosen.since) <= (phase, since) { continue }
+                    victim = (key, phase, since)
                 }
                 guard let victim, let evicted = state.remove(victim.key) else { return .refused }
                 admission = .admittedInPlaceOf(evicted)
