@@ -24,6 +24,9 @@ enum TestApp {
         configuration.logLevel = .critical
         configuration.paymentRetry = RetryPolicy(maxAttempts: 3, initialDelayMilliseconds: 20, multiplier: 2, maxDelayMilliseconds: 200)
         configuration.paymentPollInterval = .milliseconds(20)
+        // Dozens of suites create and seed PostgreSQL databases at once: beside them a start-up took over the
+        // production default of 10 s twice in a row here, though each alone takes well under a second.
+        configuration.startupTimeout = .seconds(30)
         return configuration
     }
 

@@ -158,18 +158,16 @@ struct LoadEngineTests {
         }
     }
 
-    /// A server closes keep-alive connections left idle (here after 100 ms, with a second between requests): the
+    /// A server closes keep-alive connections left idle (here after 100 ms, with 400 ms between requests): the
     /// generator notices each close, leaves that connection and opens another, so no request meets a closed one.
-    /// (With 400 ms between them, a full parallel suite delayed the stub's idle close into the next send twice
-    /// in four runs: the race every keep-alive client has, not the generator's.)
     @Test func connectionsTheServerClosesWhileIdleAreReplaced() async throws {
-        let profile = try Self.productReads("idle", for: "6s", at: 1)
+        let profile = try Self.productReads("idle", for: "4s", at: 2.5)
         try await StubShop(period: .seconds(1_000), stall: .zero, idleTimeout: .milliseconds(100)).application().test(.live) { client in
             var configuration = Self.configuration(profile, port: try #require(client.port))
             configuration.limits.connections = 1
             let result = try await LoadRun(configuration).run { _ in }
             let all = try Self.all(result)
-            #expect(all.completed == 6 && all.errors == 0, "\(all.completed) answered, \(all.errors) errors")
+            #expect(all.completed == 10 && all.errors == 0, "\(all.completed) answered, \(all.errors) errors")
         }
     }
 
