@@ -178,7 +178,7 @@ struct HostileClientTests {
     }
 
     @Test func anIdleKeptAliveConnectionIsClosedQuietly() async throws {
-        try await Self.liveApp(configure: { $0.connections.idleTimeout = .milliseconds(300) }) { client, port in
+        try await Self.liveApp(configure: { $0.connections.idleTimeout = .seconds(1) }) { client, port in
             // One request, then nothing: the server closes after the idle timeout, with nothing more to say.
             let reply = try await RawHTTPConnection.exchange(port: port, ["GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"], readTimeout: .seconds(5))
             #expect(reply.status == 200)
