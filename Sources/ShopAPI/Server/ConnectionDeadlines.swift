@@ -29,11 +29,11 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
     /// Nothing read yet: last in line for eviction at the cap (it may be a normal client whose head a
     /// saturated loop has not reached), timed like an idle connection from its accept.
     private var fresh = true
-    private let accepted = NIODeadline.now()
-    private var readingBody = false
+    private(set) var readingBody = false
     private var lastBodyBytes = NIODeadline.now()
     /// Requests whose head arrived and whose answer has not been written whole.
     private(set) var unanswered = 0
+    /// The end of the last answer, or the accept while nothing has been read.
     private var idleSince = NIODeadline.now()
     private var timer: Scheduled<Void>?
     private var timerDeadline = NIODeadline.distantFuture
@@ -47,8 +47,6 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
         self.events = events
         self.client = client
     }
-
-    var isReadingBody: Bool { readingBody }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -137,10 +135,10 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
             return (headStarted + TimeAmount(limits.headTimeout), .head)
         }
         if fresh {
-            activity.enter(.fresh, at: accepted)
-            return (accepted + TimeAmount(limits.idleTimeout), .idle)
+            activity.enter(.fresh, at: idleSince)
+        } else {
+            activity.enter(.idle, at: idleSince)
         }
-        activity.enter(.idle, at: idleSince)
         return (idleSince + TimeAmount(limits.idleTimeout), .idle)
     }
 

@@ -49,7 +49,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else { return context.fireErrorCaught(error) }
-        if deadlines.isReadingBody {
+        if deadlines.readingBody {
             deadlines.requestEnded()
             context.fireErrorCaught(RequestBodyUnreadable(parserError: parserError))
         } else if !refused {
