@@ -35,14 +35,6 @@ public struct PromSelector: Sendable, Equatable, CustomStringConvertible {
             guard let regex = try? NSRegularExpression(pattern: "^(?:" + pattern + ")$") else { return false }
             return regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
         }
-
-        /// The literal values a regex of plain alternatives (`captured|declined`) matches; nil for any
-        /// other regex.
-        static func alternatives(_ regex: String) -> Set<String>? {
-            let parts = regex.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            let special = Set("\\.^$*+?()[]{}")
-            return parts.allSatisfy({ !$0.contains(where: special.contains) }) ? Set(parts) : nil
-        }
     }
 
     public var metric: String
