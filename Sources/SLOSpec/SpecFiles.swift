@@ -9,10 +9,17 @@ public typealias SpecError = FileFieldError
 /// with the indicator inline or as a `kind: SLI` document named by `indicatorRef`, in any of the files).
 /// Both formats are in `slos/README.md`.
 public enum SLOSpecs {
+    /// The largest spec file read: a thousand SLOs fit in well under a megabyte.
+    public static let maximumBytes = 1_000_000
+
     /// Every SLO in `files` (path and contents), in file order; names must be unique across them.
     public static func parse(files: [(path: String, text: String)]) throws(SpecError) -> [ServiceLevelObjective] {
         var documents: [(file: String, index: Int, node: Node)] = []
         for (path, text) in files {
+            guard text.utf8.count <= maximumBytes else {
+                throw SpecError(file: path, field: "", reason: "is \(text.utf8.count / 1_000) kB; spec files are read up to \(maximumBytes / 1_000) kB")
+            }
+            if let excess = YAMLBounds.excess(text) { throw SpecError(file: path, field: "", reason: excess) }
             do {
                 let parser = try Parser(yaml: text)
                 var index = 0
@@ -24,7 +31,7 @@ public enum SLOSpecs {
             } catch let error as SpecError {
                 throw error
             } catch {
-                throw SpecError(file: path, field: "", reason: "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+                throw SpecError(file: path, field: "", reason: "not valid YAML: \(yamlProblem(error))")
             }
         }
         var indicators: [String: Indicator] = [:]
@@ -57,6 +64,18 @@ public enum SLOSpecs {
             seen[slo.name] = slo.file
         }
         return slos
+    }
+
+    /// Yams's error in one line: where and what (its own description puts the problem after a line break).
+    static func yamlProblem(_ error: any Error) -> String {
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+            // libyaml's words for its depth bound name a C function; say what it means.
+            if problem.hasPrefix("Maximum nesting level") { return "line \(mark.line), column \(mark.column): nested more than 1000 levels deep" }
+            return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text) at line \($0.mark.line))" } ?? "")
+        default:
+            return String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        }
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ document: (file: String, index: Int, node: Node)) throws(SpecError) -> T {

@@ -101,4 +101,46 @@ import Testing
             try SLOSpecs.parse(files: [("slos/a.yaml", Self.valid), ("slos/b.yaml", Self.valid)])
         }
     }
+    /// Nine aliases of nine aliases (9⁹ nodes in 500 bytes), as a value and as a mapping key (which Yams
+    /// would hash for minutes), stop at the node bound.
+    @Test(arguments: ["service: *a8", "? *a8\n: boom"])
+    func anAliasBombIsOneLine(_ use: String) throws {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+        for level in 1...8 { lines.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ") + "]") }
+        let text = (lines + [use]).joined(separator: "\n")
+        #expect(text.utf8.count < 600)
+        #expect(error(text) == "slos/bad.yaml: expands to more than 100000 nodes (through aliases, or simply too many); split it into smaller files")
+    }
+
+    @Test func deepNestingIsOneLine() {
+        let text = "service: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(error(text) == "slos/bad.yaml: not valid YAML: line 1, column 11: nested more than 1000 levels deep")
+    }
+
+    /// Ten megabytes of valid SLOs are refused by size, before any parsing.
+    @Test func aTenMegabyteFileIsOneLine() {
+        let slo = "  - name: orders\n    objective: 99.9%\n    indicator: {availability: {method: POST, routes: [/v1/orders]}}\n"
+        let text = "service: shop-api\nslos:\n" + String(repeating: slo, count: 10_000_000 / slo.utf8.count)
+        #expect(error(text)?.hasPrefix("slos/bad.yaml: is 99") == true && error(text)?.hasSuffix(" kB; spec files are read up to 1000 kB") == true, "\(error(text) ?? "accepted")")
+    }
+
+    /// Many SLOs under the size bound but over the node bound: the same line.
+    @Test func tooManyNodesIsOneLine() {
+        let text = "service: shop-api\nslos:\n" + String(repeating: "  - {name: a, objective: 99%}\n", count: 30_000)
+        #expect(text.utf8.count < SLOSpecs.maximumBytes)
+        #expect(error(text)?.hasSuffix("expands to more than 100000 nodes (through aliases, or simply too many); split it into smaller files") == true)
+    }
+
+    @Test(arguments: [
+        ("period: 1e20", "slos[0].period: \"1e20\" is longer than 365d, the longest period read"),
+        ("period: .inf", "slos[0].period: \".inf\" is not a duration (30d, 28d, 1d)"),
+        ("period: -3d", "slos[0].period: \"-3d\" is not a duration (30d, 28d, 1d)"),
+        ("objective: .nan", "slos[0].objective: \".nan\" must be a share of good events above 0% and below 100% (99.9% or 0.999)"),
+        ("objective: 1e308%", "slos[0].objective: \"1e308%\" must be a share of good events above 0% and below 100% (99.9% or 0.999)"),
+        ("objective: -inf", "slos[0].objective: \"-inf\" must be a share of good events above 0% and below 100% (99.9% or 0.999)"),
+    ])
+    func nonFiniteAndHugeNumbersAreOneLine(_ line: String, _ expected: String) {
+        let text = Self.valid.replacingOccurrences(of: "objective: 99.9%", with: line.hasPrefix("period") ? "objective: 99.9%\n    \(line)" : line)
+        #expect(error(text) == "slos/bad.yaml: " + expected)
+    }
 }
