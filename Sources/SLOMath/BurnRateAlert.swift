@@ -37,9 +37,11 @@ public struct BurnRateAlert: Sendable, Equatable, Codable {
 
     /// The four conditions for `period` seconds. From a week up, the windows stay as in the table and the
     /// factors follow the same budget shares (factor = share × period ÷ long window: 13.44, 5.6, 2.8 and
-    /// 0.933 for 28 days). Below a week the windows shrink with the period and the factors stay, so an SLO
-    /// with a one-hour period (a test, a game day) pages after the same share of its budget.
-    public static func conditions(forPeriod period: Double) -> [BurnRateAlert] {
+    /// 0.933 for 28 days; 175.2 for a year's one-hour page). Below a week the windows shrink with the
+    /// period and the factors stay, so an SLO with a one-day period pages after the same share of its
+    /// budget: with the table's windows a burn below 1× would page it. `resolution` rounds the windows to
+    /// whole multiples of it, at least one: a rule's range over less than a scrape or two holds no rate.
+    public static func conditions(forPeriod period: Double, resolution: Double = 0) -> [BurnRateAlert] {
         if period >= 7 * day {
             return reference.map { alert in
                 var scaled = alert
@@ -48,21 +50,33 @@ public struct BurnRateAlert: Sendable, Equatable, Codable {
             }
         }
         let scale = period / referencePeriod
+        func rounded(_ window: Double) -> Double {
+            resolution > 0 ? max((window / resolution).rounded(), 1) * resolution : window
+        }
         return reference.map { alert in
             var scaled = alert
-            scaled.longWindow = alert.longWindow * scale
-            scaled.shortWindow = alert.shortWindow * scale
+            scaled.longWindow = rounded(alert.longWindow * scale)
+            scaled.shortWindow = rounded(alert.shortWindow * scale)
+            scaled.budgetSpent = alert.factor * scaled.longWindow / period
             return scaled
         }
     }
 
+    /// Whether any error ratio can reach this condition for an objective's `budget`: a factor above
+    /// 1 ÷ budget needs more than every request to fail (14.4× a 93% objective's 7% budget is 100.8%).
+    public func canFire(budget: Double) -> Bool { isReached(by: 1, budget: budget) }
+
     /// The error ratio at which this condition holds for an objective's `budget` (1 − objective).
     public func threshold(budget: Double) -> Double { factor * budget }
 
-    /// Whether `errorRatio` is at the threshold or above; a ratio equal to it in exact arithmetic counts,
-    /// whatever the rounding of factor × budget.
+    /// How far below the threshold, relatively, a ratio still reaches it: a ratio equal to it in exact
+    /// arithmetic counts, whatever the rounding of factor × budget here or of summed rates in Prometheus
+    /// (both err by about 1e-15). The generated rules compare with the same margin (`PrometheusRules`).
+    public static let tieTolerance = 1e-9
+
+    /// Whether `errorRatio` is at the threshold or above, a tie included.
     public func isReached(by errorRatio: Double, budget: Double) -> Bool {
-        errorRatio >= threshold(budget: budget) * (1 - 1e-12)
+        errorRatio >= threshold(budget: budget) * (1 - Self.tieTolerance)
     }
 
     /// Whether `errorRatio` is above the threshold by more than rounding: a tie does not count.

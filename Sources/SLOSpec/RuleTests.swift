@@ -9,9 +9,28 @@ import ShopDomain
 /// gives, a burn of 1× does not page, and low traffic does not page.
 public enum RuleTests {
     /// The page tests (one-minute samples) and the ticket test (five-minute samples, as its windows span
-    /// days), by file name.
+    /// days), by file name. Where no series matching the SLI's selectors can be made up (see `note`), both
+    /// files say so and hold no test; the rule file is written all the same.
     public static func files(_ slo: ServiceLevelObjective) throws -> [(name: String, text: String)] {
-        [(slo.name + ".page.test.yaml", try pageFile(slo)), (slo.name + ".ticket.test.yaml", try ticketFile(slo))]
+        let names = [slo.name + ".page.test.yaml", slo.name + ".ticket.test.yaml"]
+        let series: [(String, TestSeries.Role)]
+        do {
+            series = try TestSeries.make(for: slo.indicator)
+        } catch {
+            let text = header(slo, stepMinutes: 1) + "# No test: \(error.description).\ntests: []\n"
+            return names.map { ($0, text) }
+        }
+        return [(names[0], try pageFile(slo, series)), (names[1], try ticketFile(slo, series))]
+    }
+
+    /// Why the rule tests of `slo` exercise nothing, or nil when they do: for a note when the files are written.
+    public static func note(_ slo: ServiceLevelObjective) -> String? {
+        do {
+            _ = try TestSeries.make(for: slo.indicator)
+            return nil
+        } catch {
+            return "\(slo.name): its rule tests exercise nothing, \(error.description)"
+        }
     }
 
     public struct GenerationError: Error, CustomStringConvertible {
@@ -43,38 +62,49 @@ public enum RuleTests {
         var mustNotPage = false
     }
 
-    static func pageFile(_ slo: ServiceLevelObjective) throws -> String {
-        let series = try TestSeries.make(for: slo.indicator)
+    static func pageFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)]) throws -> String {
         let budget = slo.errorBudget.budget
         let pages = slo.alertConditions.filter { $0.severity == .page }
         // History enough for the longest page window to hold only good traffic before the step.
         let history = Int((pages.map(\.longWindow).max()! / 60).rounded(.up))
-        let traffic = max(1_000, slo.minimumRequests * 10)
+        let traffic = testTraffic(slo)
         var scenarios: [Scenario] = []
 
-        // A step to 20× burn for two hours pages at the minute BRIEF §3 gives, and resets within the
-        // longest short page window after it stops.
-        let pageShare = min(20 * budget, 1)
-        let pageSegments = [Segment(minutes: history, perMinute: traffic, badShare: 0), Segment(minutes: 120, perMinute: traffic, badShare: pageShare),
-                            Segment(minutes: 240, perMinute: traffic, badShare: 0)]
-        let pageTimeline = timeline(pageSegments, stepMinutes: 1)
-        guard let fire = firstStep(after: history, in: pageTimeline, where: { holds(slo, .page, $0, at: $1) }) else {
-            throw GenerationError(description: "\(slo.name): a 20× burn never pages")
-        }
-        let expected = pages.compactMap { $0.timeToFire(errorRatio: pageShare, budget: budget) }.min()! / 60
-        guard fire - history == Int(expected.rounded(.up)) else {
-            throw GenerationError(description: "\(slo.name): pages \(fire - history) minutes after the step, BRIEF §3 says \(expected)")
-        }
-        let stop = history + 120
-        guard let reset = firstStep(after: stop, in: pageTimeline, where: { !holds(slo, .page, $0, at: $1) }) else {
-            throw GenerationError(description: "\(slo.name): the page never resets")
-        }
+        // A step to a burn that pages (20×, or more where the fastest page's factor is higher, as over a
+        // year; at most every request failing) pages at the minute BRIEF §3 gives and resets within the
+        // longest short page window after it stops. Where no page condition can be met at this objective,
+        // every request failing never pages, which is what the maths says and what the test expects.
+        let possible = pages.filter { $0.canFire(budget: budget) }
+        let pageShare = realized(min(max(20, 1.25 * (possible.map(\.factor).max() ?? 0)) * budget, 1), perMinute: traffic)
+        let expected = pages.compactMap { $0.timeToFire(errorRatio: pageShare, budget: budget) }.min().map { $0 / 60 }
+        let burning = max(120, Int(((expected ?? 0) * 1.5).rounded(.up)))
         let longestShort = pages.map { Int(($0.shortWindow / 60).rounded(.up)) }.max()!
-        guard reset - stop <= longestShort else { throw GenerationError(description: "\(slo.name): resets \(reset - stop) minutes after the errors stop") }
-        scenarios.append(Scenario(
-            name: "a \(number(pageShare / budget))× burn pages \(fire - history) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and resets \(reset - stop) minutes after it stops",
-            segments: pageSegments,
-            checks: [(fire - 1, "a minute before the page"), (fire, "the page"), (reset - 1, "errors stopped; a short window still holds them"), (reset, "reset")]))
+        let pageSegments = [Segment(minutes: history, perMinute: traffic, badShare: 0), Segment(minutes: burning, perMinute: traffic, badShare: pageShare),
+                            Segment(minutes: max(240, 2 * longestShort), perMinute: traffic, badShare: 0)]
+        let pageTimeline = timeline(pageSegments, stepMinutes: 1)
+        let stop = history + burning
+        if let expected {
+            guard let fire = firstStep(after: history, in: pageTimeline, where: { holds(slo, .page, $0, at: $1) }) else {
+                throw GenerationError(description: "\(slo.name): a \(number(pageShare / budget))× burn never pages, BRIEF §3 says after \(expected) minutes")
+            }
+            guard Self.sameMinute(fire - history, expected) else {
+                throw GenerationError(description: "\(slo.name): pages \(fire - history) minutes after the step, BRIEF §3 says \(expected)")
+            }
+            guard let reset = firstStep(after: stop, in: pageTimeline, where: { !holds(slo, .page, $0, at: $1) }) else {
+                throw GenerationError(description: "\(slo.name): the page never resets")
+            }
+            guard reset - stop <= longestShort else { throw GenerationError(description: "\(slo.name): resets \(reset - stop) minutes after the errors stop") }
+            scenarios.append(Scenario(
+                name: "a \(number(pageShare / budget))× burn pages \(fire - history) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and resets \(reset - stop) minutes after it stops",
+                segments: pageSegments,
+                checks: [(fire - 1, "a minute before the page"), (fire, "the page"), (reset - 1, "errors stopped; a short window still holds them"), (reset, "reset")]))
+        } else {
+            scenarios.append(Scenario(
+                name: "every request failing for \(burning) minutes never pages: \(impossible(pages, budget: budget))",
+                segments: pageSegments,
+                checks: [(history + burning / 2, "half way"), (stop, "as the errors stop")],
+                mustNotPage: true))
+        }
 
         // A burn of exactly 1× spends the budget in exactly the period: no page, whatever the page windows.
         scenarios.append(Scenario(
@@ -95,42 +125,49 @@ public enum RuleTests {
         return try render(slo, scenarios, series: series, stepMinutes: 1)
     }
 
-    static func ticketFile(_ slo: ServiceLevelObjective) throws -> String {
-        let series = try TestSeries.make(for: slo.indicator)
+    static func ticketFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)]) throws -> String {
         let budget = slo.errorBudget.budget
         let tickets = slo.alertConditions.filter { $0.severity == .ticket }
-        let step = 5
+        // Five-minute samples, or the longest step under that which divides every ticket window (whole
+        // minutes), so the sums here cover exactly what the rules' ranges do.
+        let minutes = tickets.flatMap { [$0.longWindow, $0.shortWindow] }.map { Int(($0 / 60).rounded()) }
+        let step = (1...5).reversed().first { step in minutes.allSatisfy { $0 % step == 0 } }!
         let history = Int((tickets.map(\.longWindow).max()! / 60).rounded(.up))
-        let traffic = max(1_000, slo.minimumRequests * 10)
-        // A 3.5× burn opens a ticket when BRIEF §3 says, to the five minutes, and never pages.
-        let share = 3.5 * budget
+        let traffic = testTraffic(slo)
+        // A burn a little above the fastest ticket's factor (3.5× at 30 days), below every page's, opens a
+        // ticket when BRIEF §3 says, to the five minutes, and never pages. Where no ticket condition can
+        // be met at this objective, every request failing for the longest ticket window opens none.
+        let possible = tickets.filter { $0.canFire(budget: budget) }.map(\.factor)
+        let slowestPage = slo.alertConditions.filter { $0.severity == .page }.map(\.factor).min()!
+        let fastest = possible.max()
+        let share = realized(fastest.map { min($0 * 7 / 6, ($0 + slowestPage) / 2, 1 / budget) * budget } ?? 1, perMinute: traffic, stepMinutes: step)
         let probe = [Segment(minutes: history, perMinute: traffic, badShare: 0, stepMinutes: step), Segment(minutes: 2 * history, perMinute: traffic, badShare: share, stepMinutes: step)]
-        guard let ticket = firstStep(after: history / step, in: timeline(probe, stepMinutes: step), where: { holds(slo, .ticket, $0, at: $1) }) else {
-            throw GenerationError(description: "\(slo.name): a 3.5× burn never opens a ticket")
+        let scenario: Scenario
+        if fastest != nil {
+            let expected = tickets.compactMap { $0.timeToFire(errorRatio: share, budget: budget) }.min()! / 60
+            guard let ticket = firstStep(after: history / step, in: timeline(probe, stepMinutes: step), where: { holds(slo, .ticket, $0, at: $1) }) else {
+                throw GenerationError(description: "\(slo.name): a \(number(share / budget))× burn never opens a ticket, BRIEF §3 says after \(expected) minutes")
+            }
+            let after = ticket * step - history
+            guard Double(after) >= expected - 1e-6, Double(after) < expected + Double(step) - 1e-6 else {
+                throw GenerationError(description: "\(slo.name): a ticket \(after) minutes after the step, BRIEF §3 says \(expected)")
+            }
+            scenario = Scenario(
+                name: "a \(number(share / budget))× burn opens a ticket \(after) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and never pages",
+                segments: [probe[0], Segment(minutes: after + 4 * step, perMinute: traffic, badShare: share, stepMinutes: step)],
+                checks: [(ticket - 1, "a step before the ticket"), (ticket, "the ticket"), (ticket + 4, "still open, no page")],
+                mustNotPage: true)
+        } else {
+            scenario = Scenario(
+                name: "every request failing for \(2 * history) minutes opens no ticket: \(impossible(tickets, budget: budget))",
+                segments: probe,
+                checks: [(2 * history / step, "the longest ticket window in"), (3 * history / step, "twice that")])
         }
-        let minutes = ticket * step - history
-        let expected = tickets.compactMap { $0.timeToFire(errorRatio: share, budget: budget) }.min()! / 60
-        guard Double(minutes) >= expected, Double(minutes) < expected + Double(step) else {
-            throw GenerationError(description: "\(slo.name): a ticket \(minutes) minutes after the step, BRIEF §3 says \(expected)")
-        }
-        let scenario = Scenario(
-            name: "a 3.5× burn opens a ticket \(minutes) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and never pages",
-            segments: [probe[0], Segment(minutes: minutes + 4 * step, perMinute: traffic, badShare: share, stepMinutes: step)],
-            checks: [(ticket - 1, "five minutes before the ticket"), (ticket, "the ticket"), (ticket + 4, "still open, no page")],
-            mustNotPage: true)
         return try render(slo, [scenario], series: series, stepMinutes: step)
     }
 
     static func render(_ slo: ServiceLevelObjective, _ scenarios: [Scenario], series: [(String, TestSeries.Role)], stepMinutes: Int) throws -> String {
-        var out = """
-            # Generated by `shop-slo rules` from \(slo.file): do not edit, change the spec and run it again.
-            # promtool test rules: the alerts of \(PrometheusRules.fileName(slo)) against counters sampled every \(stepMinutes)m.
-            rule_files:
-              - ../\(PrometheusRules.fileName(slo))
-            evaluation_interval: \(stepMinutes)m
-            tests:
-
-            """
+        var out = header(slo, stepMinutes: stepMinutes) + "tests:\n"
         for scenario in scenarios {
             let line = timeline(scenario.segments, stepMinutes: stepMinutes)
             for (step, _) in scenario.checks where scenario.mustNotPage && holds(slo, .page, line, at: step) {
@@ -157,6 +194,17 @@ public enum RuleTests {
         return out
     }
 
+    static func header(_ slo: ServiceLevelObjective, stepMinutes: Int) -> String {
+        """
+        # Generated by `shop-slo rules` from \(slo.file): do not edit, change the spec and run it again.
+        # promtool test rules: the alerts of \(PrometheusRules.fileName(slo)) against counters sampled every \(stepMinutes)m.
+        rule_files:
+          - ../\(PrometheusRules.fileName(slo))
+        evaluation_interval: \(stepMinutes)m
+
+        """
+    }
+
     /// Step i runs from sample i to sample i + 1, so an evaluation at sample T sees the steps before T.
     static func timeline(_ segments: [Segment], stepMinutes: Int) -> SLITimeline {
         var line = SLITimeline(step: Double(stepMinutes) * 60)
@@ -179,6 +227,31 @@ public enum RuleTests {
             }
         }
         return nil
+    }
+
+    /// Requests per minute in the tests: ten times the low-traffic guard, and enough that a 1× burn is a
+    /// whole bad request a minute (at 99.999%, 1,000 a minute would round 0.01 bad to 1/64, a 1.6× burn).
+    static func testTraffic(_ slo: ServiceLevelObjective) -> Double {
+        max(1_000, slo.minimumRequests * 10, (1 / slo.errorBudget.budget).rounded(.up))
+    }
+
+    /// The bad share a segment of `perMinute` requests at `share` really holds, its counts rounded to 64ths:
+    /// what the expected times are computed from.
+    static func realized(_ share: Double, perMinute: Double, stepMinutes: Int = 1) -> Double {
+        let segment = Segment(minutes: stepMinutes, perMinute: perMinute, badShare: share, stepMinutes: stepMinutes)
+        return segment.bad / segment.total
+    }
+
+    /// Whether an alert seen at a whole `minute` is the first minute at or after `expected` (a fraction of
+    /// a minute), allowing for the rounding of `expected`.
+    static func sameMinute(_ minute: Int, _ expected: Double) -> Bool {
+        Double(minute) >= expected - 1e-6 && Double(minute) < expected + 1 - 1e-6
+    }
+
+    /// Why no condition of a severity can fire, for a scenario's name and the rule file's comments.
+    static func impossible(_ conditions: [BurnRateAlert], budget: Double) -> String {
+        let needs = conditions.map { "\(number($0.factor))× needs \(number(($0.factor * budget * 100 * 100).rounded() / 100))% of requests failing" }
+        return needs.joined(separator: ", ") + " (at most 100%)"
     }
 
     static func firstStep(after start: Int, in line: SLITimeline, where condition: (SLITimeline, Int) -> Bool) -> Int? {
@@ -208,72 +281,4 @@ public enum RuleTests {
     }
 
     static func number(_ value: Double) -> String { PrometheusRules.number(value) }
-}
-
-/// Series that an SLI's selectors pick up, for rule tests: which are good, bad, or all requests.
-enum TestSeries {
-    enum Role { case good, bad, all }
-
-    static func make(for indicator: Indicator) throws -> [(String, Role)] {
-        switch indicator {
-        case .availability(let routes):
-            let base = routes.selector(HTTPRoutes.countMetric)
-            return [(series(base, routes, status: "201"), .good), (series(base, routes, status: "500"), .bad)]
-        case .latency(let routes, let threshold):
-            let count = routes.selector(HTTPRoutes.countMetric)
-            let bucket = routes.selector(HTTPRoutes.bucketMetric)
-            return [(series(count, routes, status: "201"), .all), (series(bucket, routes, status: "201", le: HTTPRoutes.bucketLabel(threshold)), .good)]
-        case .ratio(let query):
-            let (numerator, role, complement): (PromSelector, Role, Role) =
-                switch query.numerator {
-                case .good(let good): (good, .good, .bad)
-                case .bad(let bad): (bad, .bad, .good)
-                }
-            let example = try labels(numerator)
-            if !query.total.selects(metric: numerator.metric, labels: example) {
-                return [(text(numerator.metric, example), role), (text(query.total.metric, try labels(query.total)), .all)]
-            }
-            var other = try labels(query.total)
-            for matcher in numerator.matchers where matcher.op == .equal || matcher.op == .matches {
-                let choices = query.total.matchers.first { $0.label == matcher.label }.flatMap { total -> [String]? in
-                    total.op == .matches ? PromSelector.Matcher.alternatives(total.value).map { $0.sorted() } : nil
-                } ?? (query.total.matchers.contains { $0.label == matcher.label } ? [] : ["other"])
-                if let pick = choices.first(where: { !matcher.accepts($0) }) {
-                    other[matcher.label] = pick
-                    break
-                }
-            }
-            guard query.total.selects(metric: query.total.metric, labels: other), !numerator.selects(metric: query.total.metric, labels: other) else {
-                throw RuleTests.GenerationError(description: "cannot make up a series that \(query.total) selects and \(numerator) does not")
-            }
-            return [(text(numerator.metric, example), role), (text(query.total.metric, other), complement)]
-        }
-    }
-
-    static func series(_ selector: PromSelector, _ routes: HTTPRoutes, status: String, le: String? = nil) -> String {
-        var labels = ["http_request_method": routes.method, "http_route": routes.templates[0], "http_response_status_code": status]
-        if let le { labels["le"] = le }
-        return text(selector.metric, labels)
-    }
-
-    /// Labels a series needs to be selected: equality values, and the first of a regex's plain alternatives.
-    static func labels(_ selector: PromSelector) throws -> [String: String] {
-        var labels: [String: String] = [:]
-        for matcher in selector.matchers {
-            switch matcher.op {
-            case .equal: labels[matcher.label] = matcher.value
-            case .matches:
-                guard let first = PromSelector.Matcher.alternatives(matcher.value)?.sorted().first else {
-                    throw RuleTests.GenerationError(description: "cannot make up a value matching \(matcher.label)=~\"\(matcher.value)\" for a rule test; use plain alternatives (a|b)")
-                }
-                labels[matcher.label] = first
-            case .notEqual, .notMatches: continue
-            }
-        }
-        return labels
-    }
-
-    static func text(_ metric: String, _ labels: [String: String]) -> String {
-        ExpositionSample(metric: metric, labels: labels, value: 0).series
-    }
 }

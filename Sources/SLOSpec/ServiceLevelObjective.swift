@@ -45,8 +45,10 @@ public struct ServiceLevelObjective: Sendable, Equatable {
 
     public var errorBudget: ErrorBudget { ErrorBudget(objective: objective, period: period.seconds) }
 
-    /// The multi-window, multi-burn-rate conditions for this SLO's period (BRIEF §3).
-    public var alertConditions: [BurnRateAlert] { BurnRateAlert.conditions(forPeriod: period.seconds) }
+    /// The multi-window, multi-burn-rate conditions for this SLO's period (BRIEF §3), with windows in whole
+    /// minutes: a period of a day would otherwise give a 10-second window, shorter than most scrape
+    /// intervals, over which Prometheus has no rate.
+    public var alertConditions: [BurnRateAlert] { BurnRateAlert.conditions(forPeriod: period.seconds, resolution: 60) }
 
     /// Every window the SLI is recorded over: the alert conditions' long and short windows, then the period.
     public var recordedWindows: [Double] {

@@ -25,6 +25,7 @@ struct RulesCommand: AsyncParsableCommand {
         var files: [(String, String)] = []
         for slo in slos {
             files.append((out + "/" + PrometheusRules.fileName(slo), PrometheusRules.file(slo)))
+            if let note = RuleTests.note(slo) { FileHandle.standardError.write(Data("shop-slo: note: \(slo.file): \(note)\n".utf8)) }
             do {
                 files += try RuleTests.files(slo).map { (out + "/tests/" + $0.name, $0.text) }
             } catch {

@@ -8,8 +8,8 @@ import Testing
 
 /// `shop-slo alert` end to end, with the real parts: a live shop-api, Debian's Prometheus scraping it every
 /// second with the generated rules loaded, Debian's Alertmanager, and the alerter's own executable. The SLO
-/// has a one-day period, so its windows shrink thirty-fold (the fast page: 14.4× over 2 minutes and 10
-/// seconds) and the test runs in about two minutes.
+/// has a one-day period, so its windows shrink thirty-fold to whole minutes (the fast page: 14.4× over 2
+/// minutes and 1 minute) and the test runs in about two minutes.
 @Suite("Burn-rate alerter")
 struct BurnRateAlerterTests {
     static let spec = """
@@ -79,7 +79,7 @@ struct BurnRateAlerterTests {
                         }
                         defer { traffic.cancel() }
                         #expect(await Self.eventually(seconds: 30) {
-                            (try? await PrometheusScrapeTests.query("slo:sli_total:rate10s{slo=\"product-page-availability\"}", port: prometheusPort)) != nil
+                            (try? await PrometheusScrapeTests.query("slo:sli_total:rate1m{slo=\"product-page-availability\"}", port: prometheusPort)) != nil
                         }, "Prometheus never recorded the SLI from the generated rules")
                         try await Task.sleep(for: .seconds(10))
 
