@@ -37,7 +37,9 @@ enum SpecLoader {
         }
         guard !files.isEmpty else { throw CommandFailure("\(paths.joined(separator: ", ")): no spec files (*.yaml)") }
         do {
-            return try SLOSpecs.parse(files: files)
+            let reading = try SLOSpecs.read(files: files)
+            for note in reading.notes { FileHandle.standardError.write(Data("shop-slo: note: \(note)\n".utf8)) }
+            return reading.objectives
         } catch {
             throw CommandFailure(error.description)
         }

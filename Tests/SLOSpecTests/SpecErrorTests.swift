@@ -84,8 +84,8 @@ import Testing
         ("budgetingMethod: Occurrences", "budgetingMethod: Timeslices", "slos/p.yaml: documents[0].spec.budgetingMethod: Timeslices is not supported: shop-slo counts Occurrences"),
         ("objectives: [{target: 0.995}]", "objectives: [{target: 1.5}]", "slos/p.yaml: documents[0].spec.objectives[0].target: must lie between 0 and 1 (0.995)"),
         ("type: Prometheus, spec: {query: payments_total}", "type: Datadog, spec: {query: payments_total}", "slos/p.yaml: documents[0].spec.indicator.spec.ratioMetric.total.metricSource.type: must be Prometheus"),
-        ("apiVersion: openslo/v1", "apiVersion: openslo/v2", "slos/p.yaml: apiVersion: only openslo/v1 documents are read"),
-        ("{duration: 28d, isRolling: true}", "{duration: 2w, isRolling: false}", "slos/p.yaml: documents[0].spec.timeWindow[0].duration: a calendar window must be 1M (a calendar month)"),
+        ("apiVersion: openslo/v1", "apiVersion: openslo/v2", "slos/p.yaml: documents[0].apiVersion: \"openslo/v2\" is not read (openslo/v1 and openslo/v1alpha are)"),
+        ("{duration: 28d, isRolling: true}", "{duration: 2w, isRolling: false}", "slos/p.yaml: documents[0].spec.timeWindow[0].duration: a calendar window of 2w is not supported: shop-slo counts calendar budgets by the month (1M)"),
         ("  indicator:\n", "  indicatorRef: missing\n  unused:\n", "slos/p.yaml: documents[0].spec.indicatorRef: no kind: SLI document is named \"missing\""),
     ])
     func badOpenSLO(original: String, replacement: String, expected: String) throws {
