@@ -277,6 +277,7 @@ let package = Package(
                 "ShopTestSupport",
                 "JSONLogging",
                 "SLOSpec",
+                "SLOAdapters",
                 "ShopDashboards",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -18,11 +18,12 @@ public struct PrometheusAPI: Sendable {
         public var description: String
     }
 
-    /// The single value `query` evaluates to (summed series have one), nil for an empty result.
-    public func scalar(_ query: String) async throws(Failure) -> Double? {
+    /// The single value `query` evaluates to (summed series have one) at `time` (Prometheus's own now when
+    /// nil), nil for an empty result.
+    public func scalar(_ query: String, at time: Date? = nil) async throws(Failure) -> Double? {
         // Everything but letters and digits percent-encoded: a `+` left as is would reach Prometheus as a space.
         let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
-        let url = baseURL + "/api/v1/query?query=" + encoded
+        let url = baseURL + "/api/v1/query?query=" + encoded + (time.map { String(format: "&time=%.3f", $0.timeIntervalSince1970) } ?? "")
         let (status, body): (UInt, ByteBuffer)
         do {
             (status, body) = try await MonitoringCall.execute(

@@ -9,21 +9,24 @@ public struct PrometheusSource: Sendable {
 
     public init(api: PrometheusAPI) { self.api = api }
 
-    /// Bad and total requests over the trailing `seconds`; both 0 when there was no traffic.
-    func sums(_ slo: ServiceLevelObjective, seconds: Double) async throws(PrometheusAPI.Failure) -> (bad: Double, total: Double) {
+    /// Bad and total requests over the `seconds` up to `time`; both 0 when there was no traffic. Both are
+    /// evaluated at the same pinned instant: asked for "now" one after the other, the bad count could
+    /// take in a scrape the total had not (slo-generator's #319).
+    func sums(_ slo: ServiceLevelObjective, seconds: Double, at time: Date) async throws(PrometheusAPI.Failure) -> (bad: Double, total: Double) {
         let range = DurationText.exact(seconds)
         let query = slo.indicator.query
-        let total = try await api.scalar("(\(query.totalRate(range))) * \(PrometheusRules.number(seconds))") ?? 0
-        let bad = total > 0 ? try await api.scalar("(\(query.badRate(range))) * \(PrometheusRules.number(seconds))") ?? 0 : 0
+        let total = try await api.scalar("(\(query.totalRate(range))) * \(PrometheusRules.number(seconds))", at: time) ?? 0
+        let bad = total > 0 ? try await api.scalar("(\(query.badRate(range))) * \(PrometheusRules.number(seconds))", at: time) ?? 0 : 0
         return (min(max(bad, 0), total), total)
     }
 
+    /// The report as of `now`: every window's counts evaluated at that one instant.
     public func report(_ slo: ServiceLevelObjective, now: Date = Date()) async throws(PrometheusAPI.Failure) -> BudgetReport {
         var counts: [Double: (bad: Double, total: Double)] = [:]
         let windows = slo.recordedWindows.filter { $0 < slo.period.seconds }
-        for window in windows { counts[window] = try await sums(slo, seconds: window) }
+        for window in windows { counts[window] = try await sums(slo, seconds: window, at: now) }
         let period = slo.period.calendarMonth ? Self.secondsIntoMonth(now) : slo.period.seconds
-        let whole = try await sums(slo, seconds: max(period, 60))
+        let whole = try await sums(slo, seconds: max(period, 60), at: now)
         return BudgetReport.make(slo, source: api.baseURL, periodSums: whole) { counts[$0] ?? (0, 0) }
     }
 

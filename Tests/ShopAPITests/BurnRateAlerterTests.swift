@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HummingbirdTesting
+import SLOAdapters
 import SLOSpec
 import ShopAPI
 import ShopTestSupport
@@ -125,6 +126,13 @@ struct BurnRateAlerterTests {
                             let (status, report) = try await TestTools.run(shopSLO, ["eval", "--specs", directory + "/spec.yaml", "--prometheus", "http://127.0.0.1:\(prometheusPort)"])
                             #expect(status == 0, "\(report)")
                             #expect(report.contains("firing   page"), "\(report)")
+                            // Every count of a report is read at one pinned instant: as of an hour ago, before
+                            // Prometheus held a sample, there was no traffic; as of now, the errors and the page.
+                            let source = PrometheusSource(api: PrometheusAPI(baseURL: "http://127.0.0.1:\(prometheusPort)"))
+                            let past = try await source.report(slo, now: Date(timeIntervalSinceNow: -3_600))
+                            let present = try await source.report(slo, now: Date())
+                            #expect(past.requests == 0 && past.firing.isEmpty)
+                            #expect(present.requests > 0 && present.badRequests > 0 && present.firing.contains { $0.severity == "page" })
                             let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(alerterPort)/metrics"), timeout: .seconds(2))
                             let exposition = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
                             #expect(exposition.contains(#"shop_slo_alert_active{slo="product-page-availability",severity="page"} 1"#), "\(exposition)")
