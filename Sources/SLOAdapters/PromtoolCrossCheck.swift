@@ -1,6 +1,7 @@
 import Foundation
 import SLOMath
 import SLOSpec
+import Yams
 
 /// Prometheus's own rule engine on a game day's data. Per SLO, its generated rule file (the alert as
 /// generated; without the period's recording rules, which no alert reads) and the recorded counters it
@@ -59,26 +60,24 @@ public enum PromtoolCrossCheck {
 
     /// The test file, and how many boundaries it leaves out as ties.
     static func testFile(slo: ServiceLevelObjective, recording: ServiceRecording, alerts: [GameDayVerdict.Alert]) -> (String, Int) {
+        typealias Y = YAMLWriting
         let step = Int(recording.step)
-        var out = """
-            # shop-slo gameday: \(slo.name)'s recorded counters on the profile's clock, and the alerts shop-slo
-            # found firing. promtool passes only if Prometheus's rule engine fires the same at every boundary.
-            rule_files:
-              - \(PrometheusRules.fileName(slo))
-            evaluation_interval: \(step)s
-            tests:
-              - interval: \(step)s
-                input_series:
-
-            """
         let selectors = slo.indicator.query.selectors
-        for (name, series) in recording.series.sorted(by: { $0.key < $1.key })
-        where selectors.contains(where: { $0.selects(metric: series.metric, labels: series.labels) }) {
-            out += "      - series: \(YAMLValue.quoted(name))\n        values: '\(series.values.map { PrometheusRules.number($0) }.joined(separator: " "))'\n"
+        let inputs = recording.series.sorted(by: { $0.key < $1.key })
+            .filter { _, series in selectors.contains { $0.selects(metric: series.metric, labels: series.labels) } }
+            .map { name, series in Y.map([("series", Y.text(name)), ("values", Y.text(series.values.map { PrometheusRules.number($0) }.joined(separator: " ")))]) }
+        var expressions: [Node] = []
+        func file() -> String {
+            Y.document(
+                Y.map([
+                    ("rule_files", Y.list([Y.text(PrometheusRules.fileName(slo))])), ("evaluation_interval", Y.plain("\(step)s")),
+                    ("tests", Y.list([Y.map([("interval", Y.plain("\(step)s")), ("input_series", Y.list(inputs)), ("promql_expr_test", Y.list(expressions))])])),
+                ]),
+                comments: ["shop-slo gameday: \(slo.name)'s recorded counters on the profile's clock, and the alerts shop-slo",
+                           "found firing. promtool passes only if Prometheus's rule engine fires the same at every boundary."])
         }
-        out += "    promql_expr_test:\n"
         let last = recording.boundaries - 1
-        guard last >= 1 else { return (out, 0) }
+        guard last >= 1 else { return (file(), 0) }
         let timeline = recording.timeline(slo)
         func firing(_ severity: String, _ boundary: Int) -> Bool {
             let time = Double(boundary * step)
@@ -89,10 +88,10 @@ public enum PromtoolCrossCheck {
         func count(_ matchers: String, _ first: Int, _ through: Int, expect: Int) {
             let range = (through - first) * step + step / 2
             let counted = "count_over_time(ALERTS{alertname=\"\(slo.alertName)\",alertstate=\"firing\"\(matchers)}[\(range)s:\(step)s])"
-            out += "      - expr: \(YAMLValue.quoted(counted))\n        eval_time: \(through * step)s\n        exp_samples:"
-            guard expect > 0 else { out += " []\n"; return }
-            let labels = "{alertname=\"\(slo.alertName)\",alertstate=\"firing\"\(matchers),service=\"\(slo.service)\",slo=\"\(slo.name)\"}"
-            out += "\n          - labels: \(YAMLValue.quoted(labels))\n            value: \(expect)\n"
+            let labels = ([("alertname", slo.alertName), ("alertstate", "firing")] + PrometheusRules.alertLabels(slo, .page).dropFirst())
+                .map { "\($0.0)=\(PromSelector.quote($0.1))" }.joined(separator: ",")
+            let samples = expect > 0 ? [Y.map([("labels", Y.text("{" + labels + matchers + "}")), ("value", Y.plain("\(expect)"))])] : []
+            expressions.append(Y.map([("expr", Y.text(counted)), ("eval_time", Y.plain("\(through * step)s")), ("exp_samples", Y.list(samples))]))
         }
         var ties = 0
         for severity in [BurnRateAlert.Severity.page, .ticket] {
@@ -112,6 +111,6 @@ public enum PromtoolCrossCheck {
         }
         // Nothing fires under this alert's name with any other severity.
         count(",severity!~\"page|ticket\"", 1, last, expect: 0)
-        return (out, ties)
+        return (file(), ties)
     }
 }

@@ -7,6 +7,8 @@ enum NativeSpec {
         var service: String?
         /// Where runbooks live; `runbook_url` is this and `<alert name>.md`.
         var runbooks: String?
+        /// Routing labels on every SLO's alerts.
+        var labels: [String: String]?
         var slos: [SLO]?
     }
 
@@ -17,6 +19,7 @@ enum NativeSpec {
         var objective: String?
         var period: String?
         var minimumRequests: Double?
+        var labels: [String: String]?
         var indicator: RawIndicator?
     }
 
@@ -58,6 +61,8 @@ enum NativeSpec {
                 name: name, displayName: slo.displayName ?? name, description: slo.description ?? "", service: service,
                 objective: objective, period: .rolling(period), indicator: indicator, minimumRequests: minimum, runbookURL: "", file: path)
             made.runbookURL = runbooks + "/" + made.alertName + ".md"
+            made.add(labels: try SLOSpecs.labels(file.labels, file: path, field: "labels"))
+            made.add(labels: try SLOSpecs.labels(slo.labels, file: path, field: field + ".labels"))
             objectives.append(made)
         }
         return objectives

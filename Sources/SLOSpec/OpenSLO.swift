@@ -25,6 +25,19 @@ enum OpenSLO {
         var name: String?
         var displayName: String?
         var annotations: [String: String]?
+        var labels: [String: LabelValue]?
+
+        var labelTexts: [String: String]? { labels?.mapValues(\.text) }
+    }
+
+    /// OpenSLO allows a label's value as text or a list of texts; a list is joined with commas.
+    struct LabelValue: Decodable {
+        var text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let list = try? container.decode([String].self) { text = list.joined(separator: ",") } else { text = try container.decode(String.self) }
+        }
     }
 
     struct Spec: Decodable {
@@ -125,6 +138,7 @@ enum OpenSLO {
             name: name, displayName: document.metadata?.displayName ?? name, description: spec.description ?? "", service: service,
             objective: share, period: period, indicator: indicator, minimumRequests: minimum, runbookURL: "", file: file)
         made.runbookURL = (annotations["shop-slo/runbooks"] ?? "runbooks") + "/" + made.alertName + ".md"
+        made.add(labels: try SLOSpecs.labels(document.metadata?.labelTexts, file: file, field: field + ".metadata.labels"))
         return made
     }
 

@@ -90,6 +90,7 @@ enum OpenSLOAlpha {
             objective: target, period: period, indicator: indicator, minimumRequests: try OpenSLO.minimumRequests(annotations, file: file, field: field),
             runbookURL: "", file: file)
         made.runbookURL = (annotations["shop-slo/runbooks"] ?? "runbooks") + "/" + made.alertName + ".md"
+        made.add(labels: try SLOSpecs.labels(document.metadata?.labelTexts, file: file, field: field + ".metadata.labels"))
         return made
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SLOMath
 import ShopDomain
+import Yams
 
 /// The `promtool test rules` files for one SLO's rule file. Each test feeds counters that match the SLI's
 /// selectors (sampled every minute for the page tests, every five for the ticket's days-long windows), and expects the alerts that the same conditions computed here, on
@@ -11,16 +12,19 @@ public enum RuleTests {
     /// The page tests (one-minute samples) and the ticket test (five-minute samples, as its windows span
     /// days), by file name. Where no series matching the SLI's selectors can be made up (see `note`), both
     /// files say so and hold no test; the rule file is written all the same.
-    public static func files(_ slo: ServiceLevelObjective) throws -> [(name: String, text: String)] {
+    /// `rulesBeside`: the rule file sits in the tests' own folder (as with PrometheusRule resources,
+    /// which promtool cannot read), not the folder above.
+    public static func files(_ slo: ServiceLevelObjective, rulesBeside: Bool = false) throws -> [(name: String, text: String)] {
+        let rules = (rulesBeside ? "" : "../") + PrometheusRules.fileName(slo)
         let names = [slo.name + ".page.test.yaml", slo.name + ".ticket.test.yaml"]
         let series: [(String, TestSeries.Role)]
         do {
             series = try TestSeries.make(for: slo.indicator)
         } catch {
-            let text = header(slo, stepMinutes: 1) + "# No test: \(error.description).\ntests: []\n"
+            let text = document(slo, rules: rules, stepMinutes: 1, tests: [], comments: ["No test: \(error.description)."])
             return names.map { ($0, text) }
         }
-        return [(names[0], try pageFile(slo, series)), (names[1], try ticketFile(slo, series))]
+        return [(names[0], try pageFile(slo, series, rules: rules)), (names[1], try ticketFile(slo, series, rules: rules))]
     }
 
     /// Why the rule tests of `slo` exercise nothing, or nil when they do: for a note when the files are written.
@@ -62,7 +66,7 @@ public enum RuleTests {
         var mustNotPage = false
     }
 
-    static func pageFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)]) throws -> String {
+    static func pageFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)], rules: String) throws -> String {
         let budget = slo.errorBudget.budget
         let pages = slo.alertConditions.filter { $0.severity == .page }
         // History enough for the longest page window to hold only good traffic before the step.
@@ -122,10 +126,10 @@ public enum RuleTests {
                 checks: [(history + history / 6, "a sixth of the longest page window in"), (2 * history, "the longest page window in")],
                 mustNotPage: true))
         }
-        return try render(slo, scenarios, series: series, stepMinutes: 1)
+        return try render(slo, scenarios, series: series, rules: rules, stepMinutes: 1)
     }
 
-    static func ticketFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)]) throws -> String {
+    static func ticketFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)], rules: String) throws -> String {
         let budget = slo.errorBudget.budget
         let tickets = slo.alertConditions.filter { $0.severity == .ticket }
         // Five-minute samples, or the longest step under that which divides every ticket window (whole
@@ -163,46 +167,60 @@ public enum RuleTests {
                 segments: probe,
                 checks: [(2 * history / step, "the longest ticket window in"), (3 * history / step, "twice that")])
         }
-        return try render(slo, [scenario], series: series, stepMinutes: step)
+        return try render(slo, [scenario], series: series, rules: rules, stepMinutes: step)
     }
 
-    static func render(_ slo: ServiceLevelObjective, _ scenarios: [Scenario], series: [(String, TestSeries.Role)], stepMinutes: Int) throws -> String {
-        var out = header(slo, stepMinutes: stepMinutes) + "tests:\n"
+    static func render(_ slo: ServiceLevelObjective, _ scenarios: [Scenario], series: [(String, TestSeries.Role)], rules: String, stepMinutes: Int) throws -> String {
+        typealias Y = YAMLWriting
+        var tests: [Node] = []
+        var notes: [String] = []
         for scenario in scenarios {
             let line = timeline(scenario.segments, stepMinutes: stepMinutes)
             for (step, _) in scenario.checks where scenario.mustNotPage && holds(slo, .page, line, at: step) {
                 throw GenerationError(description: "\(slo.name): \(scenario.name), yet it pages at step \(step)")
             }
-            out += "  - name: \(YAMLValue.quoted(scenario.name))\n    interval: \(stepMinutes)m\n    input_series:\n"
-            for (text, role) in series {
-                out += "      - series: \(YAMLValue.quoted(text))\n        values: \(YAMLValue.quoted(values(scenario.segments, role)))\n"
-            }
-            out += "    alert_rule_test:\n"
+            let inputs = series.map { text, role in Y.map([("series", Y.text(text)), ("values", Y.text(values(scenario.segments, role)))]) }
+            var checks: [Node] = []
             for (step, note) in scenario.checks {
-                out += "      # \(note)\n      - eval_time: \(step * stepMinutes)m\n        alertname: \(slo.alertName)\n        exp_alerts:"
                 let firing = [BurnRateAlert.Severity.page, .ticket].compactMap { severity in burn(slo, severity, line, at: step).map { (severity, $0) } }
-                out += firing.isEmpty ? " []\n" : "\n"
-                for (severity, burn) in firing {
-                    let annotations = PrometheusRules.annotations(slo, severity, burnRate: burn)
-                    out += "          - exp_labels:\n"
-                    for (key, value) in [("severity", severity.rawValue), ("slo", slo.name), ("service", slo.service)] { out += "              \(key): \(YAMLValue.quoted(value))\n" }
-                    out += "            exp_annotations:\n"
-                    for (key, value) in annotations { out += "              \(key): \(YAMLValue.quoted(value))\n" }
+                let expected = firing.map { severity, burn in
+                    Y.map([("exp_labels", Y.texts(PrometheusRules.alertLabels(slo, severity))),
+                           ("exp_annotations", Y.texts(PrometheusRules.annotations(slo, severity, burnRate: burn)))])
                 }
+                checks.append(Y.map([("eval_time", Y.plain("\(step * stepMinutes)m")), ("alertname", Y.text(slo.alertName)), ("exp_alerts", Y.list(expected))]))
+                notes.append(note)
             }
+            tests.append(Y.map([
+                ("name", Y.text(scenario.name)), ("interval", Y.plain("\(stepMinutes)m")), ("input_series", Y.list(inputs)), ("alert_rule_test", Y.list(checks)),
+            ]))
         }
-        return out
+        return withNotes(document(slo, rules: rules, stepMinutes: stepMinutes, tests: tests), notes)
     }
 
-    static func header(_ slo: ServiceLevelObjective, stepMinutes: Int) -> String {
-        """
-        # Generated by `shop-slo rules` from \(slo.file): do not edit, change the spec and run it again.
-        # promtool test rules: the alerts of \(PrometheusRules.fileName(slo)) against counters sampled every \(stepMinutes)m.
-        rule_files:
-          - ../\(PrometheusRules.fileName(slo))
-        evaluation_interval: \(stepMinutes)m
+    /// The test file around `tests`, after a header that says what it tests.
+    static func document(_ slo: ServiceLevelObjective, rules: String, stepMinutes: Int, tests: [Node], comments: [String] = []) -> String {
+        YAMLWriting.document(
+            YAMLWriting.map([
+                ("rule_files", YAMLWriting.list([YAMLWriting.text(rules)])), ("evaluation_interval", YAMLWriting.plain("\(stepMinutes)m")),
+                ("tests", YAMLWriting.list(tests)),
+            ]),
+            comments: ["Generated by `shop-slo rules` from \(slo.file): do not edit, change the spec and run it again.",
+                       "promtool test rules: the alerts of \(PrometheusRules.fileName(slo)) against counters sampled every \(stepMinutes)m."] + comments)
+    }
 
-        """
+    /// Each check's note as a comment line above it: the emitter writes no comments, and every check is
+    /// a list item that begins `- eval_time:`, in order.
+    static func withNotes(_ text: String, _ notes: [String]) -> String {
+        var remaining = notes[...]
+        var out: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces).hasPrefix("- eval_time:"), let note = remaining.popFirst() {
+                let indent = line.prefix { $0 == " " }
+                out.append(Substring(indent + "# " + note))
+            }
+            out.append(line)
+        }
+        return out.joined(separator: "\n")
     }
 
     /// Step i runs from sample i to sample i + 1, so an evaluation at sample T sees the steps before T.

@@ -16,22 +16,31 @@ struct RulesCommand: AsyncParsableCommand {
     @Flag(help: "Write nothing; exit 1 if any file in --out differs from what would be written.")
     var check = false
 
+    @Option(help: "rules (Prometheus rule files) or prometheus-operator (PrometheusRule resources; plain rule files beside their tests in tests/).")
+    var format = "rules"
+
+    @Option(name: .customLong("label"), help: "A label for every alert, for routing (team=shop); repeat for more. Replaces a spec's label of that name.")
+    var labels: [String] = []
+
     func run() async throws {
         try await Failing.oneLine { try write() }
     }
 
     func write() throws {
-        let slos = try specs.load()
-        var files: [(String, String)] = []
-        for slo in slos {
-            files.append((out + "/" + PrometheusRules.fileName(slo), PrometheusRules.file(slo)))
-            if let note = RuleTests.note(slo) { FileHandle.standardError.write(Data("shop-slo: note: \(slo.file): \(note)\n".utf8)) }
-            do {
-                files += try RuleTests.files(slo).map { (out + "/tests/" + $0.name, $0.text) }
-            } catch {
-                throw CommandFailure("\(slo.file): \(slo.name): \(error)")
+        guard let format = RuleFiles.Format(rawValue: format) else { throw CommandFailure("--format must be rules or prometheus-operator, not \(format)") }
+        let (files, notes): ([(path: String, text: String)], [String])
+        do {
+            let routing = try RuleFiles.labels(labels)
+            let slos = try specs.load().map { slo in
+                var labelled = slo
+                labelled.add(labels: routing)
+                return labelled
             }
+            (files, notes) = try RuleFiles.make(slos, out: out, format: format)
+        } catch let error as RuleFiles.Failure {
+            throw CommandFailure(error.description)
         }
+        for note in notes { FileHandle.standardError.write(Data("shop-slo: note: \(note)\n".utf8)) }
         if check {
             let stale = files.filter { (try? String(contentsOfFile: $0.0, encoding: .utf8)) != $0.1 }.map(\.0)
             guard stale.isEmpty else { throw CommandFailure("out of date (run shop-slo rules): \(stale.joined(separator: ", "))") }
@@ -40,6 +49,6 @@ struct RulesCommand: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: out + "/tests", withIntermediateDirectories: true)
         for (path, text) in files { try text.write(toFile: path, atomically: true, encoding: .utf8) }
-        print("wrote \(files.count) files for \(slos.count) SLOs into \(out)/")
+        print("wrote \(files.count) files into \(out)/")
     }
 }

@@ -75,4 +75,17 @@ import Yams
             #expect(!error.description.contains("\n"))
         }
     }
+
+    /// The test files carry the same text (annotations, and labels a spec adds for routing) and promtool
+    /// passes them: the emitter's quoting is what Prometheus reads back.
+    @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"))
+    func awkwardTextAndLabelsPassPromtool() async throws {
+        let spec = Self.spec.replacingOccurrences(of: "service: shop-api\n", with: "service: shop-api\nlabels: {team: \"Shop 'core' \\\"team\\\"\", note: \"line one\\nline two ✓\"}\n")
+        let slo = try #require(try SLOSpecs.parse(files: [("slos/awkward.yaml", spec)]).first)
+        #expect(slo.labels.map(\.0) == ["note", "team"] && slo.labels[1].1 == "Shop 'core' \"team\"")
+        let rules = try #require(try Yams.load(yaml: PrometheusRules.file(slo)) as? [String: Any])
+        let alert = try #require((((rules["groups"] as? [[String: Any]])?.first?["rules"]) as? [[String: Any]])?.first { $0["alert"] != nil })
+        #expect((alert["labels"] as? [String: String])?["note"] == "line one\nline two ✓")
+        try await SpecMatrixTests.promtoolTests(slo)
+    }
 }

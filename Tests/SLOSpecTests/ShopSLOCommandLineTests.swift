@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 import ShopTestSupport
 import Testing
 
@@ -14,6 +15,10 @@ import Testing
         (["eval", "--load", "/nonexistent.json", "--slo", "nope"], "shop-slo: no SLO named nope (there are payment-success, order-placement-availability, order-placement-latency, read-availability, read-latency)"),
         (["alert", "--interval", "soon"], "shop-slo: --interval soon is not a duration of a second or more"),
         (["alert", "--resend", "1s", "--interval", "5s"], "shop-slo: --resend 1s must be a duration no shorter than --interval"),
+        (["rules", "--check", "--format", "k8s"], "shop-slo: --format must be rules or prometheus-operator, not k8s"),
+        (["rules", "--check", "--label", "team"], "shop-slo: --label team: write name=value (team=shop)"),
+        (["rules", "--check", "--label", "severity=low"], "shop-slo: --label severity: is set by shop-slo on every alert"),
+        (["rules", "--check", "--label", "9lives=yes"], "shop-slo: --label 9lives: is not a Prometheus label name (letters, digits and _)"),
     ])
     func badInputIsOneLine(arguments: [String], expected: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build shop-slo first (swift build)")
@@ -30,5 +35,33 @@ import Testing
         #expect(status == 1)
         #expect(output.hasPrefix("shop-slo: cannot reach Prometheus at http://127.0.0.1:\(port): "), "\(output)")
         #expect(output.split(separator: "\n").count == 1, "\(output)")
+    }
+
+    /// `--format prometheus-operator --label team=shop`: PrometheusRule resources with the same groups,
+    /// the label on every alert and on the resource, and the plain rules beside their tests, which pass.
+    @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"))
+    func prometheusOperatorResourcesWithRoutingLabels() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build shop-slo first (swift build)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("operator-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let (status, output) = try await TestTools.run("/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) rules --format prometheus-operator --label team=shop --out \(out)"])
+        #expect(status == 0, "\(output)")
+        let resources = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".prometheusrule.yaml") }.sorted()
+        #expect(resources.count == 5)
+        let text = try String(contentsOfFile: out + "/payment-success.prometheusrule.yaml", encoding: .utf8)
+        let resource = try #require(try Yams.load(yaml: text) as? [String: Any])
+        #expect(resource["apiVersion"] as? String == "monitoring.coreos.com/v1" && resource["kind"] as? String == "PrometheusRule")
+        let metadata = try #require(resource["metadata"] as? [String: Any])
+        #expect(metadata["name"] as? String == "slo-payment-success")
+        #expect((metadata["labels"] as? [String: String])?["team"] == "shop")
+        let groups = try #require((resource["spec"] as? [String: Any])?["groups"] as? [[String: Any]])
+        let plain = try #require(try Yams.load(yaml: try String(contentsOfFile: out + "/tests/payment-success.rules.yaml", encoding: .utf8)) as? [String: Any])
+        #expect(NSArray(array: groups).isEqual(to: plain["groups"] as? [Any] ?? []), "the resource and the plain rules hold the same groups")
+        let alerts = (groups.first?["rules"] as? [[String: Any]] ?? []).filter { $0["alert"] != nil }
+        #expect(alerts.count == 2 && alerts.allSatisfy { ($0["labels"] as? [String: String])?["team"] == "shop" })
+        let promtool = try #require(TestTools.promtool)
+        let tests = try FileManager.default.contentsOfDirectory(atPath: out + "/tests").filter { $0.hasSuffix(".test.yaml") }.sorted().map { out + "/tests/" + $0 }
+        let (passed, report) = try await TestTools.run(promtool, ["test", "rules"] + tests)
+        #expect(passed == 0, "\(report)")
     }
 }

@@ -3,6 +3,7 @@ import SLOMath
 import SLOSpec
 import ShopTestSupport
 import Testing
+import Yams
 
 /// Specs written by anyone: every period from a day to a year, objectives from 50% to 99.999%, and
 /// selectors with every matcher generate rules and rule tests, which promtool accepts and passes.
@@ -131,26 +132,17 @@ import Testing
         #expect((2..<120).allSatisfy { line.holds(page, budget: slo.errorBudget.budget, minimumRequests: slo.minimumRequests, at: $0) })
         let (rules, _) = try Self.write(slo)
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: rules).deletingLastPathComponent().path) }
-        var test = """
-            rule_files: [\(rules)]
-            evaluation_interval: 1m
-            tests:
-              - interval: 1m
-                input_series:
-                  - series: 'errors_total{job="api"}'
-                    values: '0+300x120'
-                  - series: 'requests_total{job="api"}'
-                    values: '0+1000x120'
-                alert_rule_test:
-
-            """
+        typealias Y = YAMLWriting
         // The ticket holds too (6× is above its 3×): both are expected, with the burn in the description.
-        var expected = ""
-        for severity in [BurnRateAlert.Severity.page, .ticket] {
-            expected += "          - exp_labels: {severity: \(severity.rawValue), slo: matrix, service: matrix}\n            exp_annotations:\n"
-            for (key, value) in PrometheusRules.annotations(slo, severity, burnRate: 6) { expected += "              \(key): \(YAMLValue.quoted(value))\n" }
-        }
-        for minute in 5...120 { test += "      - eval_time: \(minute)m\n        alertname: \(slo.alertName)\n        exp_alerts:\n" + expected }
+        let expected = Y.list([BurnRateAlert.Severity.page, .ticket].map { severity in
+            Y.map([("exp_labels", Y.texts(PrometheusRules.alertLabels(slo, severity))), ("exp_annotations", Y.texts(PrometheusRules.annotations(slo, severity, burnRate: 6)))])
+        })
+        let inputs = [(#"errors_total{job="api"}"#, "0+300x120"), (#"requests_total{job="api"}"#, "0+1000x120")].map { Y.map([("series", Y.text($0.0)), ("values", Y.text($0.1))]) }
+        let checks = (5...120).map { minute in Y.map([("eval_time", Y.plain("\(minute)m")), ("alertname", Y.text(slo.alertName)), ("exp_alerts", expected)]) }
+        let test = Y.document(Y.map([
+            ("rule_files", Y.list([Y.text(rules)])), ("evaluation_interval", Y.plain("1m")),
+            ("tests", Y.list([Y.map([("interval", Y.plain("1m")), ("input_series", Y.list(inputs)), ("alert_rule_test", Y.list(checks))])])),
+        ]))
         let file = rules + ".tie.test.yaml"
         try test.write(toFile: file, atomically: true, encoding: .utf8)
         let (status, output) = try await TestTools.run(promtool, ["test", "rules", file])
