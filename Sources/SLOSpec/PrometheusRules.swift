@@ -78,6 +78,13 @@ public enum PrometheusRules {
                 ("annotations", YAMLWriting.texts(annotations(slo, severity))),
             ]))
         }
+        rules.append(YAMLWriting.map([
+            ("alert", YAMLWriting.text(slo.absentAlertName)),
+            ("expr", YAMLWriting.text(absentExpression(slo))),
+            ("for", YAMLWriting.plain(DurationText.exact(slo.absentFor))),
+            ("labels", YAMLWriting.texts(alertLabels(slo, .page))),
+            ("annotations", YAMLWriting.texts(absentAnnotations(slo))),
+        ]))
         return YAMLWriting.list([YAMLWriting.map([("name", YAMLWriting.text("slo-" + slo.name)), ("rules", YAMLWriting.list(rules))])])
     }
 
@@ -114,6 +121,17 @@ public enum PrometheusRules {
                 )
                 """
         }.joined(separator: "\nor\n")
+    }
+
+    /// True while no series of the SLI's total exists; summed first, so the alert carries only its own labels.
+    public static func absentExpression(_ slo: ServiceLevelObjective) -> String { "absent(sum(\(slo.indicator.query.total)))" }
+
+    public static func absentAnnotations(_ slo: ServiceLevelObjective) -> [(String, String)] {
+        [
+            ("summary", "\(slo.displayName) cannot be measured: \(slo.indicator.query.total) has no series"),
+            ("description", "For \(DurationText.exact(slo.absentFor)) Prometheus has held no series of the SLI's total, so its burn-rate alerts cannot fire. A lost scrape target, a renamed metric or a service that never started. Open the runbook."),
+            ("runbook_url", slo.runbookURL),
+        ]
     }
 
     public static func annotations(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> [(String, String)] {

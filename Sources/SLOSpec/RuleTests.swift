@@ -126,7 +126,7 @@ public enum RuleTests {
                 checks: [(history + history / 6, "a sixth of the longest page window in"), (2 * history, "the longest page window in")],
                 mustNotPage: true))
         }
-        return try render(slo, scenarios, series: series, rules: rules, stepMinutes: 1)
+        return try render(slo, scenarios, series: series, rules: rules, stepMinutes: 1, extra: [absentTest(slo, series, traffic: traffic)])
     }
 
     static func ticketFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)], rules: String) throws -> String {
@@ -170,7 +170,34 @@ public enum RuleTests {
         return try render(slo, [scenario], series: series, rules: rules, stepMinutes: step)
     }
 
-    static func render(_ slo: ServiceLevelObjective, _ scenarios: [Scenario], series: [(String, TestSeries.Role)], rules: String, stepMinutes: Int) throws -> String {
+    /// The SLI's series stop (a stale marker at minute 11, as when a target drops out of the scrape): the
+    /// absent alert is pending for its `for`, then fires; no burn alert fires on no data.
+    static func absentTest(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)], traffic: Double) -> (test: Node, notes: [String]) {
+        typealias Y = YAMLWriting
+        let segments = [Segment(minutes: 10, perMinute: traffic, badShare: 0)]
+        let gone = 11
+        let wait = Int(slo.absentFor / 60)
+        let inputs = series.map { text, role in Y.map([("series", Y.text(text)), ("values", Y.text(values(segments, role) + " stale"))]) }
+        let labels = Y.texts(PrometheusRules.alertLabels(slo, .page))
+        let firing = Y.list([Y.map([("exp_labels", labels), ("exp_annotations", Y.texts(PrometheusRules.absentAnnotations(slo)))])])
+        let checks: [(Int, String, Node)] = [
+            (gone - 1, "the series still there", Y.list([])), (gone + wait - 1, "absent for a minute less than the alert waits", Y.list([])),
+            (gone + wait, "absent for \(DurationText.exact(slo.absentFor)): the alert fires", firing),
+        ]
+        let test = Y.map([
+            ("name", Y.text("the SLI's series vanish: \(slo.absentAlertName) fires after \(DurationText.exact(slo.absentFor))")),
+            ("interval", Y.plain("1m")), ("input_series", Y.list(inputs)),
+            ("alert_rule_test", Y.list(checks.map { minute, _, expected in
+                Y.map([("eval_time", Y.plain("\(minute)m")), ("alertname", Y.text(slo.absentAlertName)), ("exp_alerts", expected)])
+            } + [Y.map([("eval_time", Y.plain("\(gone + wait)m")), ("alertname", Y.text(slo.alertName)), ("exp_alerts", Y.list([]))])])),
+        ])
+        return (test, checks.map(\.1) + ["no data is no burn"])
+    }
+
+    static func render(
+        _ slo: ServiceLevelObjective, _ scenarios: [Scenario], series: [(String, TestSeries.Role)], rules: String, stepMinutes: Int,
+        extra: [(test: Node, notes: [String])] = []
+    ) throws -> String {
         typealias Y = YAMLWriting
         var tests: [Node] = []
         var notes: [String] = []
@@ -194,7 +221,7 @@ public enum RuleTests {
                 ("name", Y.text(scenario.name)), ("interval", Y.plain("\(stepMinutes)m")), ("input_series", Y.list(inputs)), ("alert_rule_test", Y.list(checks)),
             ]))
         }
-        return withNotes(document(slo, rules: rules, stepMinutes: stepMinutes, tests: tests), notes)
+        return withNotes(document(slo, rules: rules, stepMinutes: stepMinutes, tests: tests + extra.map(\.test)), notes + extra.flatMap(\.notes))
     }
 
     /// The test file around `tests`, after a header that says what it tests.

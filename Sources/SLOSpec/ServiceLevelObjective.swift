@@ -53,6 +53,23 @@ public struct ServiceLevelObjective: Sendable {
         name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "BudgetBurn"
     }
 
+    /// The alert that fires when the SLI's total series is absent: a lost scrape or a renamed metric would
+    /// otherwise silence every burn alert of the SLO (Pyrra's `SLOMetricAbsent`).
+    public var absentAlertName: String { String(alertName.dropLast("BudgetBurn".count)) + "SLIAbsent" }
+
+    /// How long the total may be absent before that alert fires: as long as everything failing takes to
+    /// page (the fastest condition that can fire at this objective; 52 s at 99.9% over 30 days), so a
+    /// blind SLO pages no later than a full outage would, and at least two minutes, in whole minutes, so
+    /// a restart's missed scrapes do not.
+    public var absentFor: Double {
+        let budget = errorBudget.budget
+        let reachable = alertConditions.filter { $0.canFire(budget: budget) }
+        let pages = reachable.filter { $0.severity == .page }
+        let fastest = (pages.isEmpty ? reachable : pages).compactMap { $0.timeToFire(errorRatio: 1, budget: budget) }.min()
+            ?? alertConditions.map(\.longWindow).max()!
+        return max((fastest / 60).rounded(.up), 2) * 60
+    }
+
     public var errorBudget: ErrorBudget { ErrorBudget(objective: objective, period: period.seconds) }
 
     /// The multi-window, multi-burn-rate conditions for this SLO's period (BRIEF §3), with windows in whole

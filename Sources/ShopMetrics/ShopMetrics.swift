@@ -23,6 +23,13 @@ public final class ShopMetrics: Sendable {
         // Every reason exists at zero from the start, so a rate over it has a series before the first event.
         for reason in ConnectionCloseReason.allCases { _ = registry.makeCounter(descriptor: MetricNames.connectionsClosed.descriptor, labels: [("reason", reason.rawValue)]) }
         for reason in AuthFailureReason.allCases { _ = registry.makeCounter(descriptor: MetricNames.authFailures.descriptor, labels: [("reason", reason.rawValue)]) }
+        // The outcomes SLOs count: an SLO on payment errors has a series (at 0) before the first error, so
+        // its ratio reads 0 instead of no data, and its absent alert does not fire on a healthy quiet start.
+        for outcome in PaymentOutcome.allCases { _ = registry.makeCounter(descriptor: MetricNames.payments.descriptor, labels: [("outcome", outcome.rawValue)]) }
+        for outcome in OrderOutcome.allCases { _ = registry.makeCounter(descriptor: MetricNames.ordersPlaced.descriptor, labels: [("outcome", outcome.rawValue)]) }
+        for result in ["ok", "insufficient"] { _ = registry.makeCounter(descriptor: MetricNames.stockReservations.descriptor, labels: [("result", result)]) }
+        for result in ["ok", "conflict"] { _ = registry.makeCounter(descriptor: MetricNames.stockPicks.descriptor, labels: [("result", result)]) }
+        _ = registry.makeCounter(descriptor: MetricNames.idempotentReplays.descriptor)
         _ = registry.makeCounter(descriptor: MetricNames.acceptErrors.descriptor)
     }
 
@@ -76,7 +83,7 @@ public final class ShopMetrics: Sendable {
         case ok, invalidState = "invalid_state"
     }
 
-    public enum PaymentOutcome: String, Sendable {
+    public enum PaymentOutcome: String, Sendable, CaseIterable {
         case captured, declined, error, retried, refunded
     }
 

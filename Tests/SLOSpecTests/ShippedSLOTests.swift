@@ -52,7 +52,7 @@ import Testing
             let text = try String(contentsOfFile: TestTools.packageRoot + "/" + slo.runbookURL, encoding: .utf8)
             #expect(text.hasPrefix("# \(slo.alertName)\n"))
             #expect(text.contains("`\(slo.name)`"))
-            for section in ["## What fired", "## Customers", "## Look first", "## Likely causes", "## Mitigate", "## Escalate"] {
+            for section in ["## What fired", "## Customers", "## Look first", "## Likely causes", "## Mitigate", "## Escalate", "## If \(slo.absentAlertName) fired"] {
                 #expect(text.contains(section), "\(slo.runbookURL) has no \(section)")
             }
         }

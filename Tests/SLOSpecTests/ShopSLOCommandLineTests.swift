@@ -58,7 +58,7 @@ import Testing
         let plain = try #require(try Yams.load(yaml: try String(contentsOfFile: out + "/tests/payment-success.rules.yaml", encoding: .utf8)) as? [String: Any])
         #expect(NSArray(array: groups).isEqual(to: plain["groups"] as? [Any] ?? []), "the resource and the plain rules hold the same groups")
         let alerts = (groups.first?["rules"] as? [[String: Any]] ?? []).filter { $0["alert"] != nil }
-        #expect(alerts.count == 2 && alerts.allSatisfy { ($0["labels"] as? [String: String])?["team"] == "shop" })
+        #expect(alerts.count == 3 && alerts.allSatisfy { ($0["labels"] as? [String: String])?["team"] == "shop" })
         let promtool = try #require(TestTools.promtool)
         let tests = try FileManager.default.contentsOfDirectory(atPath: out + "/tests").filter { $0.hasSuffix(".test.yaml") }.sorted().map { out + "/tests/" + $0 }
         let (passed, report) = try await TestTools.run(promtool, ["test", "rules"] + tests)

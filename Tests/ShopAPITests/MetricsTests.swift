@@ -141,6 +141,17 @@ struct MetricsTests {
         }
     }
 
+    /// An SLO on payment errors or order outcomes has a series from the start, at 0: its ratio reads 0
+    /// rather than no data, and its absent alert stays quiet on a healthy start with no traffic yet.
+    @Test func outcomeCountersExistAtZeroBeforeTheFirstEvent() async throws {
+        try await TestApp.run { client in
+            let samples = try await Self.scrape(client)
+            for outcome in ShopMetrics.PaymentOutcome.allCases { #expect(samples["shop_payments_total{outcome=\"\(outcome.rawValue)\"}"] == 0, "\(outcome)") }
+            for outcome in ShopMetrics.OrderOutcome.allCases { #expect(samples["shop_orders_placed_total{outcome=\"\(outcome.rawValue)\"}"] == 0, "\(outcome)") }
+            #expect(samples["shop_stock_reservations_total{result=\"insufficient\"}"] == 0)
+        }
+    }
+
     @Test func unknownPathsAndMethodsCannotGrowTheSeries() async throws {
         let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .head, .init("BREW")!, .init("PROPFIND")!, .init("X-\(UUID().uuidString.prefix(8))")!]
         try await TestApp.run { client in
