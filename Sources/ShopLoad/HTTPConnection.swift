@@ -13,6 +13,9 @@ struct Answer {
     /// When its last byte reached the socket, by the kernel's stamp; nil when unstamped (take the time it is
     /// handled).
     var received: NIODeadline? = nil
+    /// The connection ended before a single byte of the answer came: on a reused connection, the server
+    /// closed it as idle while the request was on its way (RFC 9112 §9.3.1).
+    var unanswered = false
 }
 
 /// The answers on a keep-alive HTTP/1.1 connection, one request at a time: frames each response from the
@@ -29,15 +32,19 @@ struct AnswerReader {
 
     private var parser = ResponseParser()
     private(set) var awaiting = false
+    /// Whether any byte of the awaited answer has come.
+    private var begun = false
 
     /// Waits for the answer to a request about to be written (a HEAD's answer has no body).
     mutating func expect(head: Bool, keepBody: Bool) {
         parser.expect(head: head, keepBody: keepBody)
         awaiting = true
+        begun = false
     }
 
     mutating func read(_ bytes: inout ByteBuffer) -> Outcome {
         guard awaiting else { return .stray }
+        if bytes.readableBytes > 0 { begun = true }
         do {
             guard let response = try parser.feed(&bytes) else { return .waiting }
             awaiting = false
@@ -53,7 +60,7 @@ struct AnswerReader {
         guard awaiting else { return nil }
         awaiting = false
         let response = parser.finish()
-        return Answer(status: response?.status, body: response?.body, reusable: false)
+        return Answer(status: response?.status, body: response?.body, reusable: false, unanswered: !begun)
     }
 }
 
@@ -71,7 +78,11 @@ final class LoadConnection: SocketWatcher {
     struct Sent {
         var job: LoadWorker.Job
         let sent: NIODeadline
+        /// Whether the connection had answered a request before this one.
+        let reused: Bool
     }
+    /// Answers it has carried: a connection that has carried one may since have been closed as idle.
+    var answers = 0
     /// The worker's request on the wire, while there is one.
     var current: Sent?
     /// Where every answer goes (nil status: the connection ended first), set once when it opens.

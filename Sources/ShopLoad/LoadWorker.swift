@@ -54,6 +54,8 @@ final class LoadWorker: @unchecked Sendable {
         let slot: WindowRecorder.Live
         let intended: NIODeadline
         let request: PreparedRequest
+        /// Sent again once already, after a reused connection closed under it unanswered.
+        var retried = false
     }
 
     init(
@@ -148,6 +150,18 @@ final class LoadWorker: @unchecked Sendable {
 
     private func answered(_ answer: Answer, on connection: LoadConnection) {
         guard let current = connection.current.take() else { return }
+        connection.answers += 1
+        if answer.unanswered, current.reused, !current.job.retried, current.job.request.idempotent, !stopping {
+            // The keep-alive race: the server closed the connection as idle while the request was on its
+            // way, so it never read it. As HTTP clients do for GET and HEAD (RFC 9112 §9.3.1), it goes
+            // once more on a new connection; its latency still counts from its intended start.
+            var again = current.job
+            again.retried = true
+            forget(connection)
+            waiting.prepend(again)
+            openIfNeeded()
+            return
+        }
         let job = current.job, sent = current.sent
         // Read late, an answer still counts from when it arrived; never before its request left.
         let done = max(answer.received ?? .now(), sent)
@@ -173,7 +187,7 @@ final class LoadWorker: @unchecked Sendable {
 
     private func send(_ job: consuming Job, on connection: LoadConnection) {
         let request = job.request
-        connection.current = LoadConnection.Sent(job: job, sent: .now())
+        connection.current = LoadConnection.Sent(job: job, sent: .now(), reused: connection.answers > 0)
         connection.send(request.bytes, head: request.head, keepBody: request.keepBody)
     }
 

@@ -19,6 +19,9 @@ struct PreparedRequest {
     var follow: Follow = .none
     var keepBody: Bool { if case .placed = follow { true } else { false } }
 
+    /// GET and HEAD: sent again, once, when a closing keep-alive connection took it unread.
+    var idempotent: Bool { method == "GET" || head }
+
     init(method: String, bytes: ByteBuffer) {
         self.method = method
         head = method == "HEAD"
