@@ -78,8 +78,6 @@ final class LoadConnection: SocketWatcher {
     struct Sent {
         var job: LoadWorker.Job
         let sent: NIODeadline
-        /// Whether the connection had answered a request before this one.
-        let reused: Bool
     }
     /// Answers it has carried: a connection that has carried one may since have been closed as idle.
     var answers = 0

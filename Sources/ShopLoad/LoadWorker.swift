@@ -150,8 +150,10 @@ final class LoadWorker: @unchecked Sendable {
 
     private func answered(_ answer: Answer, on connection: LoadConnection) {
         guard let current = connection.current.take() else { return }
+        // One request at a time per connection: it was reused if an answer came on it before this one.
+        let reused = connection.answers > 0
         connection.answers += 1
-        if answer.unanswered, current.reused, !current.job.retried, current.job.request.idempotent, !stopping {
+        if answer.unanswered, reused, !current.job.retried, current.job.request.idempotent, !stopping {
             // The keep-alive race: the server closed the connection as idle while the request was on its
             // way, so it never read it. As HTTP clients do for GET and HEAD (RFC 9112 §9.3.1), it goes
             // once more on a new connection; its latency still counts from its intended start.
@@ -187,7 +189,7 @@ final class LoadWorker: @unchecked Sendable {
 
     private func send(_ job: consuming Job, on connection: LoadConnection) {
         let request = job.request
-        connection.current = LoadConnection.Sent(job: job, sent: .now(), reused: connection.answers > 0)
+        connection.current = LoadConnection.Sent(job: job, sent: .now())
         connection.send(request.bytes, head: request.head, keepBody: request.keepBody)
     }
 
