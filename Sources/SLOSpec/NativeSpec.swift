@@ -97,11 +97,8 @@ enum NativeSpec {
             return .latency(within, threshold: threshold)
         }
         let ratio = raw.ratio!
-        let total = try SLOSpecs.selector(ratio.total, file: file, field: field + ".ratio.total")
-        switch (ratio.good, ratio.bad) {
-        case (let good?, nil): return .ratio(RatioQuery(.good(try SLOSpecs.selector(good, file: file, field: field + ".ratio.good")), total: total))
-        case (nil, let bad?): return .ratio(RatioQuery(.bad(try SLOSpecs.selector(bad, file: file, field: field + ".ratio.bad")), total: total))
-        default: throw fail(field + ".ratio", "needs either good or bad, besides total")
+        return try SLOSpecs.ratio(good: ratio.good, bad: ratio.bad, total: ratio.total, file: file, field: field + ".ratio") { text, side throws(SpecError) in
+            try SLOSpecs.selector(text, file: file, field: field + ".ratio." + side)
         }
     }
 }

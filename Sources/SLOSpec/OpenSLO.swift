@@ -132,13 +132,23 @@ enum OpenSLO {
         } else {
             throw fail(".spec", "needs indicator or indicatorRef")
         }
-        let annotations = document.metadata?.annotations ?? [:]
-        let minimum = try minimumRequests(annotations, file: file, field: field)
+        return try made(
+            name: name, metadata: document.metadata, description: spec.description, service: service, objective: share, period: period,
+            indicator: indicator, file: file, field: field)
+    }
+
+    /// The SLO from what both OpenSLO versions read, with what their metadata adds: display name, routing
+    /// labels, and shop-slo's annotations (runbooks, the low-traffic guard).
+    static func made(
+        name: String, metadata: Metadata?, description: String?, service: String, objective: Double, period: SLOPeriod, indicator: Indicator,
+        file: String, field: String
+    ) throws(SpecError) -> ServiceLevelObjective {
+        let annotations = metadata?.annotations ?? [:]
         var made = ServiceLevelObjective(
-            name: name, displayName: document.metadata?.displayName ?? name, description: spec.description ?? "", service: service,
-            objective: share, period: period, indicator: indicator, minimumRequests: minimum, runbookURL: "", file: file)
+            name: name, displayName: metadata?.displayName ?? name, description: description ?? "", service: service, objective: objective,
+            period: period, indicator: indicator, minimumRequests: try minimumRequests(annotations, file: file, field: field), runbookURL: "", file: file)
         made.runbookURL = (annotations["shop-slo/runbooks"] ?? "runbooks") + "/" + made.alertName + ".md"
-        made.add(labels: try SLOSpecs.labels(document.metadata?.labelTexts, file: file, field: field + ".metadata.labels"))
+        made.add(labels: try SLOSpecs.labels(metadata?.labelTexts, file: file, field: field + ".metadata.labels"))
         return made
     }
 
@@ -159,16 +169,11 @@ enum OpenSLO {
             let key = source.spec?["query"] != nil || source.spec?["promql"] == nil ? "query" : "promql"
             return try SLOSpecs.counterQuery(source.spec?[key], file: file, field: field + sub + ".spec." + key)
         }
-        let total = try query(ratio.total, "total")
-        switch (ratio.good, ratio.bad) {
-        case (let good?, nil): return .ratio(RatioQuery(.good(try query(good, "good")), total: total))
-        case (nil, let bad?): return .ratio(RatioQuery(.bad(try query(bad, "bad")), total: total))
-        default: throw fail(".ratioMetric", "needs either good or bad, besides total")
-        }
+        return try SLOSpecs.ratio(good: ratio.good, bad: ratio.bad, total: ratio.total, file: file, field: field + ".ratioMetric", read: query)
     }
 
     /// The low-traffic guard from the `shop-slo/minimum-requests` annotation, or the native default.
-    static func minimumRequests(_ annotations: [String: String], file: String, field: String) throws(SpecError) -> Double {
+    private static func minimumRequests(_ annotations: [String: String], file: String, field: String) throws(SpecError) -> Double {
         guard let text = annotations["shop-slo/minimum-requests"] else { return NativeSpec.defaultMinimumRequests }
         guard let value = Double(text), value.isFinite, value >= 0 else {
             throw SpecError(file: file, field: field + ".metadata.annotations.shop-slo/minimum-requests", reason: "must be a number of requests")

@@ -77,20 +77,10 @@ enum OpenSLOAlpha {
             guard side.source?.lowercased() ?? "prometheus" == "prometheus" else { throw fail(sub + ".source", "must be prometheus") }
             return try SLOSpecs.counterQuery(side.query, file: file, field: field + sub + ".query")
         }
-        let total = try query(ratio.total, "total")
-        let indicator: SLOSpec.Indicator
-        switch (ratio.good, ratio.bad) {
-        case (let good?, nil): indicator = .ratio(RatioQuery(.good(try query(good, "good")), total: total))
-        case (nil, let bad?): indicator = .ratio(RatioQuery(.bad(try query(bad, "bad")), total: total))
-        default: throw fail(".spec.objectives[0].ratioMetrics", "needs either good or bad, besides total")
-        }
-        let annotations = document.metadata?.annotations ?? [:]
-        var made = ServiceLevelObjective(
-            name: name, displayName: document.metadata?.displayName ?? name, description: spec.description ?? "", service: service,
-            objective: target, period: period, indicator: indicator, minimumRequests: try OpenSLO.minimumRequests(annotations, file: file, field: field),
-            runbookURL: "", file: file)
-        made.runbookURL = (annotations["shop-slo/runbooks"] ?? "runbooks") + "/" + made.alertName + ".md"
-        made.add(labels: try SLOSpecs.labels(document.metadata?.labelTexts, file: file, field: field + ".metadata.labels"))
-        return made
+        let indicator = try SLOSpecs.ratio(
+            good: ratio.good, bad: ratio.bad, total: ratio.total, file: file, field: field + ".spec.objectives[0].ratioMetrics", read: query)
+        return try OpenSLO.made(
+            name: name, metadata: document.metadata, description: spec.description, service: service, objective: target, period: period,
+            indicator: indicator, file: file, field: field)
     }
 }

@@ -191,6 +191,19 @@ public enum SLOSpecs {
         return try selector(String(inner), file: file, field: field)
     }
 
+    /// A ratio SLI from `total` and exactly one of `good` and `bad`, each side read into a selector by
+    /// `read` (given the side's name); `field` names the mapping that holds them.
+    static func ratio<Side>(
+        good: Side?, bad: Side?, total: Side?, file: String, field: String, read: (Side?, String) throws(SpecError) -> PromSelector
+    ) throws(SpecError) -> Indicator {
+        let total = try read(total, "total")
+        switch (good, bad) {
+        case (let good?, nil): return .ratio(RatioQuery(.good(try read(good, "good")), total: total))
+        case (nil, let bad?): return .ratio(RatioQuery(.bad(try read(bad, "bad")), total: total))
+        default: throw SpecError(file: file, field: field, reason: "needs either good or bad, besides total")
+        }
+    }
+
     static func selector(_ text: String?, file: String, field: String) throws(SpecError) -> PromSelector {
         guard let text, !text.isEmpty else { throw SpecError(file: file, field: field, reason: "is required (a counter selector)") }
         do {
