@@ -61,8 +61,9 @@ enum NativeSpec {
                 name: name, displayName: slo.displayName ?? name, description: slo.description ?? "", service: service,
                 objective: objective, period: .rolling(period), indicator: indicator, minimumRequests: minimum, runbookURL: "", file: path)
             made.runbookURL = runbooks + "/" + made.alertName + ".md"
-            made.add(labels: try SLOSpecs.labels(file.labels, file: path, field: "labels"))
-            made.add(labels: try SLOSpecs.labels(slo.labels, file: path, field: field + ".labels"))
+            // An SLO's own label replaces the file's of the same name.
+            made.labels = try SLOSpecs.labels(file.labels, file: path, field: "labels")
+                .merging(try SLOSpecs.labels(slo.labels, file: path, field: field + ".labels")) { $1 }
             objectives.append(made)
         }
         return objectives

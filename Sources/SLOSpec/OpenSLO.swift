@@ -148,7 +148,7 @@ enum OpenSLO {
             name: name, displayName: metadata?.displayName ?? name, description: description ?? "", service: service, objective: objective,
             period: period, indicator: indicator, minimumRequests: try minimumRequests(annotations, file: file, field: field), runbookURL: "", file: file)
         made.runbookURL = (annotations["shop-slo/runbooks"] ?? "runbooks") + "/" + made.alertName + ".md"
-        made.add(labels: try SLOSpecs.labels(metadata?.labelTexts, file: file, field: field + ".metadata.labels"))
+        made.labels = try SLOSpecs.labels(metadata?.labelTexts, file: file, field: field + ".metadata.labels")
         return made
     }
 

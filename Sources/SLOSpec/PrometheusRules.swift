@@ -31,7 +31,7 @@ public enum PrometheusRules {
         let resource = YAMLWriting.map([
             ("apiVersion", YAMLWriting.plain("monitoring.coreos.com/v1")),
             ("kind", YAMLWriting.plain("PrometheusRule")),
-            ("metadata", YAMLWriting.map([("name", YAMLWriting.text("slo-" + slo.name)), ("labels", YAMLWriting.texts(identity(slo) + slo.labels))])),
+            ("metadata", YAMLWriting.map([("name", YAMLWriting.text("slo-" + slo.name)), ("labels", YAMLWriting.texts(identity(slo) + routing(slo)))])),
             ("spec", YAMLWriting.map([("groups", groups(slo, periodWindow: true))])),
         ])
         return YAMLWriting.document(resource, comments: header(slo))
@@ -51,8 +51,11 @@ public enum PrometheusRules {
 
     /// The labels of the alert of `severity`, in the order promtool tests list them.
     public static func alertLabels(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> [(String, String)] {
-        [("severity", severity.rawValue)] + identity(slo) + slo.labels
+        [("severity", severity.rawValue)] + identity(slo) + routing(slo)
     }
+
+    /// The SLO's routing labels, by name.
+    static func routing(_ slo: ServiceLevelObjective) -> [(String, String)] { slo.labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
 
     static func groups(_ slo: ServiceLevelObjective, periodWindow: Bool) -> Node {
         let labels = YAMLWriting.texts(identity(slo))

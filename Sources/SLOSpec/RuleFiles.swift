@@ -36,7 +36,7 @@ public enum RuleFiles {
     }
 
     /// `team=shop` texts (from `--label`) as routing labels.
-    public static func labels(_ texts: [String]) throws(Failure) -> [(String, String)] {
+    public static func labels(_ texts: [String]) throws(Failure) -> [String: String] {
         var given: [String: String] = [:]
         for text in texts {
             let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

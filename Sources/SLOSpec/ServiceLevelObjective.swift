@@ -2,7 +2,7 @@ import SLOMath
 
 /// One service-level objective, from a native spec or an OpenSLO file: what is measured, the share that
 /// must be good, over which period, and what its alerts are called and link to.
-public struct ServiceLevelObjective: Sendable {
+public struct ServiceLevelObjective: Sendable, Equatable {
     /// Lower-case words joined by hyphens (`order-placement-availability`): the `slo` label's value.
     public var name: String
     public var displayName: String
@@ -22,7 +22,7 @@ public struct ServiceLevelObjective: Sendable {
     public var file: String
     /// Labels the alerts carry for routing (`team: shop`), beside severity, slo and service: from the
     /// spec and `shop-slo rules --label`.
-    public var labels: [(String, String)] = []
+    public var labels: [String: String] = [:]
 
     public init(
         name: String, displayName: String, description: String, service: String, objective: Double, period: SLOPeriod,
@@ -38,13 +38,6 @@ public struct ServiceLevelObjective: Sendable {
         self.minimumRequests = minimumRequests
         self.runbookURL = runbookURL
         self.file = file
-    }
-
-    /// Adds routing labels, replacing any of the same name; kept sorted by name.
-    public mutating func add(labels more: [(String, String)]) {
-        var merged = Dictionary(labels, uniquingKeysWith: { $1 })
-        for (name, value) in more { merged[name] = value }
-        labels = merged.sorted { $0.key < $1.key }
     }
 
     /// The alert's name: the SLO's words in upper camel case and `BudgetBurn`, one per SLO, with the

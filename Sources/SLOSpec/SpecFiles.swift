@@ -215,18 +215,17 @@ public enum SLOSpecs {
 
     /// Routing labels from a spec (or `--label`): Prometheus label names, none of the ones every alert
     /// carries already.
-    public static func labels(_ raw: [String: String]?, file: String, field: String) throws(SpecError) -> [(String, String)] {
-        var labels: [(String, String)] = []
-        for (name, value) in (raw ?? [:]).sorted(by: { $0.key < $1.key }) {
+    public static func labels(_ raw: [String: String]?, file: String, field: String) throws(SpecError) -> [String: String] {
+        // In name order, so a file with two bad names always names the same one.
+        for name in (raw ?? [:]).keys.sorted() {
             let valid = name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } == true
                 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && !name.hasPrefix("__")
             guard valid else { throw SpecError(file: file, field: field + "." + name, reason: "is not a Prometheus label name (letters, digits and _)") }
             guard !["severity", "slo", "service", "alertname"].contains(name) else {
                 throw SpecError(file: file, field: field + "." + name, reason: "is set by shop-slo on every alert")
             }
-            labels.append((name, value))
         }
-        return labels
+        return raw ?? [:]
     }
 
     static func checkName(_ name: String?, file: String, field: String) throws(SpecError) -> String {

@@ -33,7 +33,7 @@ struct RulesCommand: AsyncParsableCommand {
             let routing = try RuleFiles.labels(labels)
             let slos = try specs.load().map { slo in
                 var labelled = slo
-                labelled.add(labels: routing)
+                labelled.labels.merge(routing) { $1 }
                 return labelled
             }
             (files, notes) = try RuleFiles.make(slos, out: out, format: format)
