@@ -91,7 +91,7 @@ public enum RuleTests {
             guard let fire = firstStep(after: history, in: pageTimeline, where: { holds(slo, .page, $0, at: $1) }) else {
                 throw GenerationError(description: "\(slo.name): a \(number(pageShare / budget))× burn never pages, BRIEF §3 says after \(expected) minutes")
             }
-            guard Self.sameMinute(fire - history, expected) else {
+            guard Self.firstStep(fire - history, reaching: expected) else {
                 throw GenerationError(description: "\(slo.name): pages \(fire - history) minutes after the step, BRIEF §3 says \(expected)")
             }
             guard let reset = firstStep(after: stop, in: pageTimeline, where: { !holds(slo, .page, $0, at: $1) }) else {
@@ -153,7 +153,7 @@ public enum RuleTests {
                 throw GenerationError(description: "\(slo.name): a \(number(share / budget))× burn never opens a ticket, BRIEF §3 says after \(expected) minutes")
             }
             let after = ticket * step - history
-            guard Double(after) >= expected - 1e-6, Double(after) < expected + Double(step) - 1e-6 else {
+            guard Self.firstStep(after, reaching: expected, step: step) else {
                 throw GenerationError(description: "\(slo.name): a ticket \(after) minutes after the step, BRIEF §3 says \(expected)")
             }
             scenario = Scenario(
@@ -287,15 +287,15 @@ public enum RuleTests {
         return segment.bad / segment.total
     }
 
-    /// Whether an alert seen at a whole `minute` is the first minute at or after `expected` (a fraction of
-    /// a minute), allowing for the rounding of `expected`.
-    static func sameMinute(_ minute: Int, _ expected: Double) -> Bool {
-        Double(minute) >= expected - 1e-6 && Double(minute) < expected + 1 - 1e-6
+    /// Whether an alert seen `minutes` after the step is at the first sample (every `step` minutes) at or
+    /// after `expected` (a fraction of a minute), allowing for the rounding of `expected`.
+    static func firstStep(_ minutes: Int, reaching expected: Double, step: Int = 1) -> Bool {
+        Double(minutes) >= expected - 1e-6 && Double(minutes) < expected + Double(step) - 1e-6
     }
 
-    /// Why no condition of a severity can fire, for a scenario's name and the rule file's comments.
+    /// Why no condition of a severity can fire, for a scenario's name.
     static func impossible(_ conditions: [BurnRateAlert], budget: Double) -> String {
-        let needs = conditions.map { "\(number($0.factor))× needs \(number(($0.factor * budget * 100 * 100).rounded() / 100))% of requests failing" }
+        let needs = conditions.map { "\(number($0.factor))× needs \(PrometheusRules.percent($0.threshold(budget: budget))) of requests failing" }
         return needs.joined(separator: ", ") + " (at most 100%)"
     }
 

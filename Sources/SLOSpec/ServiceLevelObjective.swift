@@ -42,13 +42,14 @@ public struct ServiceLevelObjective: Sendable, Equatable {
 
     /// The alert's name: the SLO's words in upper camel case and `BudgetBurn`, one per SLO, with the
     /// severity (page or ticket) as a label.
-    public var alertName: String {
-        name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "BudgetBurn"
-    }
+    public var alertName: String { camelName + "BudgetBurn" }
 
     /// The alert that fires when the SLI's total series is absent: a lost scrape or a renamed metric would
     /// otherwise silence every burn alert of the SLO (Pyrra's `SLOMetricAbsent`).
-    public var absentAlertName: String { String(alertName.dropLast("BudgetBurn".count)) + "SLIAbsent" }
+    public var absentAlertName: String { camelName + "SLIAbsent" }
+
+    /// The SLO's words in upper camel case, the stem of both alerts' names.
+    private var camelName: String { name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() }
 
     /// How long the total may be absent before that alert fires: as long as everything failing takes to
     /// page (the fastest condition that can fire at this objective; 52 s at 99.9% over 30 days), so a
