@@ -27,8 +27,8 @@ public final class ShopMetrics: Sendable {
         // its ratio reads 0 instead of no data, and its absent alert does not fire on a healthy quiet start.
         for outcome in PaymentOutcome.allCases { _ = registry.makeCounter(descriptor: MetricNames.payments.descriptor, labels: [("outcome", outcome.rawValue)]) }
         for outcome in OrderOutcome.allCases { _ = registry.makeCounter(descriptor: MetricNames.ordersPlaced.descriptor, labels: [("outcome", outcome.rawValue)]) }
-        for result in ["ok", "insufficient"] { _ = registry.makeCounter(descriptor: MetricNames.stockReservations.descriptor, labels: [("result", result)]) }
-        for result in ["ok", "conflict"] { _ = registry.makeCounter(descriptor: MetricNames.stockPicks.descriptor, labels: [("result", result)]) }
+        for result in ReservationResult.allCases { _ = registry.makeCounter(descriptor: MetricNames.stockReservations.descriptor, labels: [("result", result.rawValue)]) }
+        for result in PickResult.allCases { _ = registry.makeCounter(descriptor: MetricNames.stockPicks.descriptor, labels: [("result", result.rawValue)]) }
         _ = registry.makeCounter(descriptor: MetricNames.idempotentReplays.descriptor)
         _ = registry.makeCounter(descriptor: MetricNames.acceptErrors.descriptor)
     }
@@ -79,6 +79,10 @@ public final class ShopMetrics: Sendable {
         case created, replayed, insufficientStock = "insufficient_stock", rejected
     }
 
+    /// The `result` label values of stock reservations and picks, registered at zero from the start.
+    private enum ReservationResult: String, CaseIterable { case ok, insufficient }
+    private enum PickResult: String, CaseIterable { case ok, conflict }
+
     public enum CloseOutcome: String, Sendable {
         case ok, invalidState = "invalid_state"
     }
@@ -102,8 +106,8 @@ public final class ShopMetrics: Sendable {
     public func orderPlaced(_ outcome: OrderOutcome, valueMinorUnits: Int64? = nil) {
         count(MetricNames.ordersPlaced, [("outcome", outcome.rawValue)])
         switch outcome {
-        case .created: count(MetricNames.stockReservations, [("result", "ok")])
-        case .insufficientStock: count(MetricNames.stockReservations, [("result", "insufficient")])
+        case .created: count(MetricNames.stockReservations, [("result", ReservationResult.ok.rawValue)])
+        case .insufficientStock: count(MetricNames.stockReservations, [("result", ReservationResult.insufficient.rawValue)])
         case .replayed: count(MetricNames.idempotentReplays)
         case .rejected: break
         }
@@ -119,7 +123,7 @@ public final class ShopMetrics: Sendable {
 
     /// A warehouse pick: taken, or refused because the units were not there (a lost race included).
     public func stockPicked(succeeded: Bool) {
-        count(MetricNames.stockPicks, [("result", succeeded ? "ok" : "conflict")])
+        count(MetricNames.stockPicks, [("result", (succeeded ? PickResult.ok : .conflict).rawValue)])
     }
 
     public func payment(_ outcome: PaymentOutcome) {
