@@ -30,7 +30,7 @@ public enum PromtoolCrossCheck {
         var ties = 0
         defer { for run in running where run.process.isRunning { run.process.terminate() } }
         for slo in slos {
-            try PrometheusRules.file(slo, periodWindow: false).write(toFile: directory + "/" + PrometheusRules.fileName(slo), atomically: true, encoding: .utf8)
+            try PrometheusRules.file(slo, periodWindow: .omitted).write(toFile: directory + "/" + PrometheusRules.fileName(slo), atomically: true, encoding: .utf8)
             let test = directory + "/\(slo.name).test.yaml"
             let (text, tied) = testFile(slo: slo, recording: recording, alerts: alerts.filter { $0.slo == slo.name })
             ties += tied

@@ -14,20 +14,29 @@ public enum RuleFiles {
     }
 
     /// The files, and a note for each SLO whose tests exercise nothing.
-    public static func make(_ slos: [ServiceLevelObjective], out: String, format: Format) throws(Failure) -> (files: [(path: String, text: String)], notes: [String]) {
+    public static func make(
+        _ slos: [ServiceLevelObjective], out: String, format: Format, periodWindow: PrometheusRules.PeriodWindow = .recorded
+    ) throws(Failure) -> (files: [(path: String, text: String)], notes: [String]) {
         var files: [(path: String, text: String)] = []
         var notes: [String] = []
         let resources = format == .prometheusOperator
         for slo in slos {
             if resources {
-                files.append((out + "/" + PrometheusRules.resourceFileName(slo), PrometheusRules.prometheusRule(slo)))
-                files.append((out + "/tests/" + PrometheusRules.fileName(slo), PrometheusRules.file(slo)))
+                guard PrometheusRules.isResourceName(slo) else {
+                    throw Failure(description: "\(slo.file): \(slo.name): \(PrometheusRules.resourceName(slo)) is not a Kubernetes resource name (ASCII lower-case letters, digits and hyphens, at most 253)")
+                }
+                let left = PrometheusRules.resourceLabels(slo).left
+                if !left.isEmpty {
+                    notes.append("\(slo.file): \(slo.name): the labels \(left.joined(separator: ", ")) are on the alerts but not on the PrometheusRule: Kubernetes takes at most 63 letters, digits, -, _ and . as a label")
+                }
+                files.append((out + "/" + PrometheusRules.resourceFileName(slo), PrometheusRules.prometheusRule(slo, periodWindow: periodWindow)))
+                files.append((out + "/tests/" + PrometheusRules.fileName(slo), PrometheusRules.file(slo, periodWindow: periodWindow)))
             } else {
-                files.append((out + "/" + PrometheusRules.fileName(slo), PrometheusRules.file(slo)))
+                files.append((out + "/" + PrometheusRules.fileName(slo), PrometheusRules.file(slo, periodWindow: periodWindow)))
             }
             if let note = RuleTests.note(slo) { notes.append("\(slo.file): \(note)") }
             do {
-                files += try RuleTests.files(slo, rulesBeside: resources).map { (out + "/tests/" + $0.name, $0.text) }
+                files += try RuleTests.files(slo, rulesBeside: resources, periodWindow: periodWindow).map { (out + "/tests/" + $0.name, $0.text) }
             } catch {
                 throw Failure(description: "\(slo.file): \(slo.name): \(error)")
             }

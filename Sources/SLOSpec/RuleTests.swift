@@ -13,10 +13,14 @@ public enum RuleTests {
     /// days), by file name. Where no series matching the SLI's selectors can be made up (see `note`), both
     /// files say so and hold no test; the rule file is written all the same.
     /// `rulesBeside`: the rule file sits in the tests' own folder (as with PrometheusRule resources,
-    /// which promtool cannot read), not the folder above.
-    public static func files(_ slo: ServiceLevelObjective, rulesBeside: Bool = false) throws -> [(name: String, text: String)] {
+    /// which promtool cannot read), not the folder above. With the period's rates recorded from the
+    /// step's, a third file holds them to the raw form (`periodFile`).
+    public static func files(
+        _ slo: ServiceLevelObjective, rulesBeside: Bool = false, periodWindow: PrometheusRules.PeriodWindow = .recorded
+    ) throws -> [(name: String, text: String)] {
         let rules = (rulesBeside ? "" : "../") + PrometheusRules.fileName(slo)
-        let names = [slo.name + ".page.test.yaml", slo.name + ".ticket.test.yaml"]
+        let period = periodWindow == .recorded
+        let names = [slo.name + ".page.test.yaml", slo.name + ".ticket.test.yaml"] + (period ? [slo.name + ".period.test.yaml"] : [])
         let series: [(String, TestSeries.Role)]
         do {
             series = try TestSeries.make(for: slo.indicator)
@@ -24,7 +28,8 @@ public enum RuleTests {
             let text = document(slo, rules: rules, stepMinutes: 1, tests: [], comments: ["No test: \(error.description)."])
             return names.map { ($0, text) }
         }
-        return [(names[0], try pageFile(slo, series, rules: rules)), (names[1], try ticketFile(slo, series, rules: rules))]
+        let files = [(names[0], try pageFile(slo, series, rules: rules)), (names[1], try ticketFile(slo, series, rules: rules))]
+        return files + (period ? [(names[2], periodFile(slo, series, rules: rules))] : [])
     }
 
     /// Why the rule tests of `slo` exercise nothing, or nil when they do: for a note when the files are written.
@@ -170,6 +175,52 @@ public enum RuleTests {
         return try render(slo, [scenario], series: series, rules: rules, stepMinutes: step)
     }
 
+    /// The period's rates made of the step's (`PrometheusRules.PeriodWindow.recorded`) against the raw
+    /// form, `rate` over the whole period, at two steps past a period of traffic that no average of
+    /// ratios would get right: steady, then ten times busier with half of it failing, then steady at a
+    /// 1× burn. Prometheus 2 counts both ends of a range, so at a whole step the subquery holds one step
+    /// more than the period (of steady, error-free traffic here); 3.0 and later hold exactly the period.
+    /// Hence the tolerance: one step over the period, relatively (1/720 at 30 days). Counters are sampled
+    /// once a step: promtool refuses a query that loads more than 10,000 samples, and a raw rate over a
+    /// month of one-minute samples loads 43,200 a series.
+    static func periodFile(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)], rules: String) -> String {
+        typealias Y = YAMLWriting
+        let step = Int(slo.periodStep / 60)
+        let steps = Int(slo.period.seconds / slo.periodStep)
+        let end = steps + 2
+        let traffic = testTraffic(slo)
+        let burst = max(1, steps / 10)
+        let segments = [Segment(minutes: steps / 2 * step, perMinute: traffic, badShare: 0, stepMinutes: step),
+                        Segment(minutes: burst * step, perMinute: 10 * traffic, badShare: 0.5, stepMinutes: step),
+                        Segment(minutes: (end - steps / 2 - burst) * step, perMinute: traffic, badShare: slo.errorBudget.budget, stepMinutes: step)]
+        let tolerance = number(slo.periodStep / slo.period.seconds)
+        let query = slo.indicator.query
+        let range = DurationText.exact(slo.period.seconds)
+        let selector = PrometheusRules.selector(slo)
+        let compared: [(String, String, String)] = [
+            ("the error ratio", PrometheusRules.errorRatio(slo.period.seconds), "(\(query.badRate(range))) / (\(query.totalRate(range)))"),
+            ("the total rate", PrometheusRules.totalRate(slo.period.seconds), query.totalRate(range)),
+            ("the bad rate", PrometheusRules.badRate(slo.period.seconds), query.badRate(range)),
+        ]
+        let inputs = series.map { text, role in Y.map([("series", Y.text(text)), ("values", Y.text(values(segments, role)))]) }
+        let checks = compared.map { _, recorded, raw in
+            Y.map([
+                ("expr", Y.text("abs(\(recorded)\(selector) / on() (\(raw)) - 1) <= bool \(tolerance)")),
+                ("eval_time", Y.plain("\(end * step)m")),
+                ("exp_samples", Y.list([Y.map([("labels", Y.text("{}")), ("value", Y.plain("1"))])])),
+            ])
+        }
+        let test = Y.map([
+            ("name", Y.text("over \(range), the rates made of the \(DurationText.exact(slo.periodStep)) rates equal raw ones within \(tolerance), relatively")),
+            ("interval", Y.plain("\(step)m")), ("input_series", Y.list(inputs)), ("promql_expr_test", Y.list(checks)),
+        ])
+        let text = YAMLWriting.document(
+            Y.map([("rule_files", Y.list([Y.text(rules)])), ("evaluation_interval", Y.plain("\(step)m")), ("tests", Y.list([test]))]),
+            comments: ["Generated by `shop-slo rules` from \(slo.file): do not edit, change the spec and run it again.",
+                       "promtool test rules: the \(range) rates of \(PrometheusRules.fileName(slo)), made of its \(DurationText.exact(slo.periodStep)) rates, against a raw rate over \(range)."])
+        return withNotes(text, compared.map { "\($0.0): recorded, over raw, less 1" }, marker: "- expr:")
+    }
+
     /// The SLI's series stop (a stale marker at minute 11, as when a target drops out of the scrape): the
     /// absent alert is pending for its `for`, then fires; no burn alert fires on no data.
     static func absentTest(_ slo: ServiceLevelObjective, _ series: [(String, TestSeries.Role)], traffic: Double) -> (test: Node, notes: [String]) {
@@ -236,12 +287,12 @@ public enum RuleTests {
     }
 
     /// Each check's note as a comment line above it: the emitter writes no comments, and every check is
-    /// a list item that begins `- eval_time:`, in order.
-    static func withNotes(_ text: String, _ notes: [String]) -> String {
+    /// a list item that begins with `marker`, in order.
+    static func withNotes(_ text: String, _ notes: [String], marker: String = "- eval_time:") -> String {
         var remaining = notes[...]
         var out: [Substring] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.trimmingCharacters(in: .whitespaces).hasPrefix("- eval_time:"), let note = remaining.popFirst() {
+            if line.trimmingCharacters(in: .whitespaces).hasPrefix(marker), let note = remaining.popFirst() {
                 let indent = line.prefix { $0 == " " }
                 out.append(Substring(indent + "# " + note))
             }

@@ -76,6 +76,15 @@ public struct ServiceLevelObjective: Sendable, Equatable {
         let windows = alertConditions.flatMap { [$0.shortWindow, $0.longWindow] } + [period.seconds]
         return Array(Set(windows)).sorted()
     }
+
+    /// The recorded window the period's rates are made of (`PrometheusRules.PeriodWindow.recorded`): the
+    /// shortest with at most 1,000 of it in the period, so the period's rule reads at most 1,000 samples
+    /// per SLO and trails the raw form by less than one of it: an hour at 30 days (720), a day at a year
+    /// (365), two minutes at a day (720).
+    public var periodStep: Double {
+        let windows = recordedWindows.filter { $0 < period.seconds }
+        return windows.first { period.seconds / $0 <= 1_000 } ?? windows.last!
+    }
 }
 
 /// The period an SLO's budget covers: rolling, or the calendar month (whose alerts use the 30-day

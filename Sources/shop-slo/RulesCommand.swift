@@ -19,6 +19,9 @@ struct RulesCommand: AsyncParsableCommand {
     @Option(help: "rules (Prometheus rule files) or prometheus-operator (PrometheusRule resources; plain rule files beside their tests in tests/).")
     var format = "rules"
 
+    @Option(help: "recorded (the period's rates made of an hour's or so, cheap over any period) or raw (rate over the whole period on the raw series).")
+    var periodWindow = "recorded"
+
     @Option(name: .customLong("label"), help: "A label for every alert, for routing (team=shop); repeat for more. Replaces a spec's label of that name.")
     var labels: [String] = []
 
@@ -28,6 +31,9 @@ struct RulesCommand: AsyncParsableCommand {
 
     func write() throws {
         guard let format = RuleFiles.Format(rawValue: format) else { throw CommandFailure("--format must be rules or prometheus-operator, not \(format)") }
+        guard let periodWindow = PrometheusRules.PeriodWindow(rawValue: periodWindow), periodWindow != .omitted else {
+            throw CommandFailure("--period-window must be recorded or raw, not \(periodWindow)")
+        }
         let (files, notes): ([(path: String, text: String)], [String])
         do {
             let routing = try RuleFiles.labels(labels)
@@ -36,7 +42,7 @@ struct RulesCommand: AsyncParsableCommand {
                 labelled.labels.merge(routing) { $1 }
                 return labelled
             }
-            (files, notes) = try RuleFiles.make(slos, out: out, format: format)
+            (files, notes) = try RuleFiles.make(slos, out: out, format: format, periodWindow: periodWindow)
         } catch let error as RuleFiles.Failure {
             throw CommandFailure(error.description)
         }

@@ -80,14 +80,14 @@ import Testing
     }
 
     /// Every alert fires at the minute BRIEF §3 gives after a step in errors, not at a burn of 1× on the
-    /// page windows nor at a trickle of traffic, and resets within its short window: Prometheus's own rule
-    /// engine on the generated files.
+    /// page windows nor at a trickle of traffic, and resets within its short window, and the period's
+    /// recorded rates equal raw ones: Prometheus's own rule engine on the generated files.
     @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"))
     func promtoolUnitTestsPass() async throws {
         let promtool = try #require(TestTools.promtool)
         let folder = TestTools.packageRoot + "/alerts/tests"
         let tests = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".test.yaml") }.sorted()
-        #expect(tests.count == 2 * (try Self.shipped().count))
+        #expect(tests.count == 3 * (try Self.shipped().count), "page, ticket and period tests for each SLO")
         let (status, output) = try await TestTools.run(promtool, ["test", "rules"] + tests.map { folder + "/" + $0 })
         #expect(status == 0, "\(output)")
         #expect(output.components(separatedBy: "SUCCESS").count - 1 == tests.count, "\(output)")

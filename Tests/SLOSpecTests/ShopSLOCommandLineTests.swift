@@ -16,6 +16,7 @@ import Testing
         (["alert", "--interval", "soon"], "shop-slo: --interval soon is not a duration of a second or more"),
         (["alert", "--resend", "1s", "--interval", "5s"], "shop-slo: --resend 1s must be a duration no shorter than --interval"),
         (["rules", "--check", "--format", "k8s"], "shop-slo: --format must be rules or prometheus-operator, not k8s"),
+        (["rules", "--check", "--period-window", "omitted"], "shop-slo: --period-window must be recorded or raw, not omitted"),
         (["rules", "--check", "--label", "team"], "shop-slo: --label team: write name=value (team=shop)"),
         (["rules", "--check", "--label", "severity=low"], "shop-slo: --label severity: is set by shop-slo on every alert"),
         (["rules", "--check", "--label", "9lives=yes"], "shop-slo: --label 9lives: is not a Prometheus label name (letters, digits and _)"),
@@ -35,6 +36,23 @@ import Testing
         #expect(status == 1)
         #expect(output.hasPrefix("shop-slo: cannot reach Prometheus at http://127.0.0.1:\(port): "), "\(output)")
         #expect(output.split(separator: "\n").count == 1, "\(output)")
+    }
+
+    /// `--period-window raw`: the period's rates as a raw `rate` over it, and no period test (it would
+    /// compare the raw form with itself); the default makes them of the step's rates and tests that.
+    @Test func thePeriodWindowFlagPicksTheRawForm() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build shop-slo first (swift build)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("period-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let (status, output) = try await TestTools.run("/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) rules --period-window raw --out \(out)"])
+        #expect(status == 0, "\(output)")
+        let rules = try String(contentsOfFile: out + "/payment-success.rules.yaml", encoding: .utf8)
+        #expect(rules.contains(#"expr: 'sum(rate(shop_payments_total{outcome=~"captured|declined|error"}[30d]))'"#))
+        #expect(!rules.contains("[30d:1h]"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/tests/payment-success.period.test.yaml"))
+        #expect(FileManager.default.fileExists(atPath: out + "/tests/payment-success.page.test.yaml"))
+        let shipped = try String(contentsOfFile: TestTools.packageRoot + "/alerts/payment-success.rules.yaml", encoding: .utf8)
+        #expect(shipped.contains(#"expr: 'avg_over_time(slo:sli_total:rate1h{slo="payment-success"}[30d:1h])'"#))
     }
 
     /// `--format prometheus-operator --label team=shop`: PrometheusRule resources with the same groups,

@@ -1,6 +1,7 @@
 import Foundation
 import SLOMath
 import SLOSpec
+import ShopDomain
 import ShopTestSupport
 import Testing
 import Yams
@@ -48,6 +49,22 @@ import Yams
             let files = try RuleTests.files(slo)
             #expect(files.allSatisfy { $0.text.contains("- name:") }, "\(days)d at \(objective)")
         }
+    }
+
+    /// The period's rates are made of a recorded window's, at most 1,000 of it per period, the shortest
+    /// such: the rule reads few samples and trails the raw form by little. For every period, as above.
+    @Test func thePeriodIsMadeOfAShortRecordedWindow() throws {
+        for days in Array(1...45) + Array(stride(from: 49, through: 365, by: 7)) + [365] {
+            let slo = try Self.spec(objective: "99.9%", period: "\(days)d")
+            let step = slo.periodStep
+            let shorter = slo.recordedWindows.filter { $0 < step }
+            #expect(slo.recordedWindows.contains(step) && step < slo.period.seconds, "\(days)d")
+            #expect(slo.period.seconds / step <= 1_000 && shorter.allSatisfy { slo.period.seconds / $0 > 1_000 }, "\(days)d: \(step)")
+            let range = "[\(days)d:\(DurationText.exact(step))]"
+            #expect(PrometheusRules.file(slo).contains("sum_over_time(slo:sli_bad:rate\(DurationText.exact(step)){slo=\"matrix\"}\(range))"), "\(days)d")
+        }
+        let steps = try ["1d", "7d", "30d", "90d", "365d"].map { DurationText.exact(try Self.spec(objective: "99%", period: $0).periodStep) }
+        #expect(steps == ["2m", "30m", "1h", "6h", "1d"])
     }
 
     /// A condition no error ratio reaches is kept, and the rule file says why it can never fire.
@@ -107,13 +124,13 @@ import Yams
     }
 
     /// A numerator that selects every series the total does leaves nothing to test: the rules are written,
-    /// and the note and both test files say why.
+    /// and the note and every test file say why.
     @Test func aSelectorNoSeriesCanExerciseIsNamedNotRefused() throws {
         let slo = try Self.spec(objective: "99.9%", period: "30d", bad: #"requests_total{code=~".*"}"#, total: "requests_total")
         let note = try #require(RuleTests.note(slo))
         #expect(note.contains(#"requests_total{code=~".*"}"#), "\(note)")
         let files = try RuleTests.files(slo)
-        #expect(files.count == 2)
+        #expect(files.map(\.name) == ["matrix.page.test.yaml", "matrix.ticket.test.yaml", "matrix.period.test.yaml"])
         #expect(files.allSatisfy { $0.text.contains("# No test: ") && $0.text.hasSuffix("tests: []\n") })
     }
 
