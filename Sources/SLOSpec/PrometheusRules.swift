@@ -96,23 +96,20 @@ public enum PrometheusRules {
         func record(_ name: String, _ expression: String) {
             rules.append(YAMLWriting.map([("record", YAMLWriting.text(name)), ("expr", YAMLWriting.text(expression)), ("labels", labels)]))
         }
-        let period = slo.period.seconds
-        for window in slo.recordedWindows where window != period {
-            record(badRate(window), query.badRate(DurationText.exact(window)))
-            record(totalRate(window), query.totalRate(DurationText.exact(window)))
+        /// A window's bad and total rates, then their ratio.
+        func record(window: Double, bad: String, total: String) {
+            record(badRate(window), bad)
+            record(totalRate(window), total)
             record(errorRatio(window), "\(badRate(window))\(selector(slo)) / \(totalRate(window))\(selector(slo))")
         }
+        let period = slo.period.seconds
+        for window in slo.recordedWindows where window != period {
+            record(window: window, bad: query.badRate(DurationText.exact(window)), total: query.totalRate(DurationText.exact(window)))
+        }
         switch periodWindow {
-        case .recorded:
-            record(badRate(period), periodBadRate(slo))
-            record(totalRate(period), periodTotalRate(slo))
-            record(errorRatio(period), "\(badRate(period))\(selector(slo)) / \(totalRate(period))\(selector(slo))")
-        case .raw:
-            record(badRate(period), query.badRate(DurationText.exact(period)))
-            record(totalRate(period), query.totalRate(DurationText.exact(period)))
-            record(errorRatio(period), "\(badRate(period))\(selector(slo)) / \(totalRate(period))\(selector(slo))")
-        case .omitted:
-            break
+        case .recorded: record(window: period, bad: periodBadRate(slo), total: periodTotalRate(slo))
+        case .raw: record(window: period, bad: query.badRate(DurationText.exact(period)), total: query.totalRate(DurationText.exact(period)))
+        case .omitted: break
         }
         record(objectiveSeries, "vector(\(number(slo.objective)))")
         record(errorBudgetSeries, "vector(\(number(slo.errorBudget.budget)))")
