@@ -7,6 +7,15 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+    /// The one engine the statements are for; recorded as applied on the other all the same.
+    public let only: SQLDialect?
+
+    init(version: Int, name: String, statements: [String], only: SQLDialect? = nil) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+        self.only = only
+    }
 }
 
 public enum Migrations {
@@ -100,6 +109,7 @@ public enum Migrations {
             "DROP INDEX payments_due",
             "CREATE INDEX payments_due ON payments (next_attempt_at_ms) WHERE status IN \(SQLShopRepository.unsettledStatuses)",
         ]),
+        Migration(version: 5, name: "an order in one call of place_order", statements: [PlaceOrderFunction.source], only: .postgres),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction under the migration lock, so
@@ -115,7 +125,7 @@ public enum Migrations {
                     """)
                 let existing = try await db.query("SELECT version FROM schema_migrations WHERE version = \(migration.version)")
                 guard existing.isEmpty else { return false }
-                for statement in migration.statements {
+                for statement in migration.statements where migration.only.map({ $0 == database.dialect }) ?? true {
                     try await db.query(SQL(stringLiteral: statement))
                 }
                 try await db.query("""

@@ -5,6 +5,9 @@ extension SQLShopRepository {
     public func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder {
         let dialect = database.dialect
         do {
+            if dialect == .postgres {
+                return try await Self.placeInOneCall(database, request, customerID: customerID, idempotencyKey: idempotencyKey, at: now)
+            }
             return try await database.transaction { db in
                 if let idempotencyKey,
                     let replay = try await Self.replay(db, customerID: customerID, key: idempotencyKey, fingerprint: request.fingerprint)
@@ -33,10 +36,10 @@ extension SQLShopRepository {
                         detail: "\(lines.count) lines, total \(total.minorUnits) \(total.currency)", at: now),
                 ]
                 if let idempotencyKey {
-                    let snapshot = String(decoding: try JSONEncoder().encode(order), as: UTF8.self)
+                    // No response kept: a replay rebuilds it from the order's rows (`replayed`).
                     writes.append("""
                         INSERT INTO idempotency_keys (customer_id, idempotency_key, fingerprint, order_id, response, created_at_ms)
-                        VALUES (\(customerID), \(idempotencyKey), \(request.fingerprint), \(order.id), \(snapshot), \(now))
+                        VALUES (\(customerID), \(idempotencyKey), \(request.fingerprint), \(order.id), '', \(now))
                         """)
                 }
                 for statement in dialect.batch(writes) {
@@ -57,13 +60,24 @@ extension SQLShopRepository {
     /// The first response to `key`, or nil when the key is new. A different request under the same key is refused.
     static func replay(_ db: any SQLExecutor, customerID: String, key: String, fingerprint: String) async throws -> PlacedOrder? {
         let rows = try await db.query("""
-            SELECT k.fingerprint, k.response, p.id FROM idempotency_keys k JOIN payments p ON p.order_id = k.order_id
-            WHERE k.customer_id = \(customerID) AND k.idempotency_key = \(key)
+            SELECT fingerprint, order_id FROM idempotency_keys WHERE customer_id = \(customerID) AND idempotency_key = \(key)
             """)
         guard let row = rows.first else { return nil }
         guard try row.text(0) == fingerprint else { throw ShopError.idempotencyKeyReused }
-        let order = try JSONDecoder().decode(Order.self, from: Data(try row.text(1).utf8))
-        return PlacedOrder(order: order, paymentID: try row.text(2), replayed: true)
+        return try await replayed(db, orderID: try row.text(1))
+    }
+
+    /// What the first request under a key was answered: its order as placed (pending, its lines and total
+    /// as stored, never updated since), and its payment. Rebuilt from the rows, which never change but for
+    /// the status, so that placing an order writes no copy of its response.
+    static func replayed(_ db: any SQLExecutor, orderID: String) async throws -> PlacedOrder {
+        var order = try await loadOrder(db, id: orderID)
+        order.status = .pending
+        order.updatedAt = order.createdAt
+        guard let paymentID = try await db.query("SELECT id FROM payments WHERE order_id = \(orderID)").first?.text(0) else {
+            throw StoreError.corruptRow("order \(orderID) has no payment")
+        }
+        return PlacedOrder(order: order, paymentID: paymentID, replayed: true)
     }
 
     /// Takes each line's units with the guard that stock never goes negative, in SKU order so that two

@@ -115,6 +115,44 @@ struct StoreConformanceTests {
         }
     }
 
+    /// Lines in two currencies, or a total past Int64, are refused as OrderPricing says, and nothing is
+    /// reserved or written (on PostgreSQL the check runs inside `place_order`, before any write).
+    @Test(arguments: StoreKind.tested)
+    func pricesThatMakeNoTotalWriteNothing(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            try await repository.database.query("UPDATE products SET currency = 'USD' WHERE sku = 'SKU-00003'")
+            try await repository.database.query("UPDATE products SET price_minor = 4611686018427387904 WHERE sku = 'SKU-00005'")
+            let stock1 = try await repository.stock(SKU("SKU-00001")!).quantity
+            let stock5 = try await repository.stock(SKU("SKU-00005")!).quantity
+            await #expect(throws: ShopError.validation([FieldIssue(field: "items[1].sku", message: "is priced in USD, the order in EUR")])) {
+                try await repository.placeOrder(try request(("SKU-00001", 1), ("SKU-00003", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            }
+            await #expect(throws: ShopError.validation([FieldIssue(field: "items[1].quantity", message: "makes the order total overflow")])) {
+                try await repository.placeOrder(try request(("SKU-00001", 1), ("SKU-00005", 2)), customerID: "c1", idempotencyKey: "k", at: Self.t0)
+            }
+            #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
+            #expect(try await repository.stock(SKU("SKU-00005")!).quantity == stock5)
+            for table in ["orders", "payments", "audit_log", "idempotency_keys"] {
+                #expect(try await repository.database.query("SELECT COUNT(*) FROM \(raw: table)").first?.int(0) == 0, "\(table)")
+            }
+            let placed = try await repository.placeOrder(try request(("SKU-00005", 1)), customerID: "c1", idempotencyKey: "k", at: Self.t0)
+            #expect(placed.order.total == Money(minorUnits: 4611686018427387904, currency: .eur) && !placed.replayed)
+        }
+    }
+
+    /// A replay answers what the first request got, whatever happened to the order since.
+    @Test(arguments: StoreKind.tested)
+    func aReplayAfterCancellingAnswersTheOrderAsPlaced(_ kind: StoreKind) async throws {
+        try await withRepository(kind) { repository in
+            let order = try request(("SKU-00006", 2), ("SKU-00002", 1))
+            let placed = try await repository.placeOrder(order, customerID: "c1", idempotencyKey: "again", at: Self.t0)
+            _ = try await repository.closeOrder(id: placed.order.id, as: .cancelled, by: Self.customer, at: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 5_000))
+            let replay = try await repository.placeOrder(order, customerID: "c1", idempotencyKey: "again", at: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 9_000))
+            #expect(replay.replayed && replay.order == placed.order && replay.paymentID == placed.paymentID)
+            #expect(replay.order.lines.map(\.sku.code) == ["SKU-00006", "SKU-00002"])
+        }
+    }
+
     @Test(arguments: StoreKind.tested)
     func anIdempotencyKeyPlacesOneOrderAndRefusesAnotherBody(_ kind: StoreKind) async throws {
         try await withRepository(kind) { repository in
@@ -126,6 +164,7 @@ struct StoreConformanceTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(Set(results.map(\.order.id)).count == 1)
+            #expect(results.allSatisfy { $0.order == results[0].order }, "a replay answers the order as it was placed")
             #expect(results.filter { !$0.replayed }.count == 1)
             #expect(Set(results.map(\.paymentID)).count == 1)
             let count = try await repository.database.query("SELECT COUNT(*) FROM orders")

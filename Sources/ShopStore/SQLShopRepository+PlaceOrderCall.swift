@@ -1,0 +1,59 @@
+import Foundation
+import ShopDomain
+
+/// An order on PostgreSQL in one round trip: one call of `place_order` (migration 5), which locks every
+/// line's stock row in SKU order, checks them all, and only then writes the reservation, the order, its
+/// lines, its payment, the audit row and the idempotency record, all in the statement's one transaction.
+/// The four round trips it replaces (BEGIN, a guarded decrement per line, the rows, COMMIT) held a hot
+/// SKU's row lock across three of them. SQLite keeps its transaction: it has no functions of this kind
+/// and no network between the two.
+extension SQLShopRepository {
+    static func placeInOneCall(
+        _ db: any SQLExecutor, _ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp
+    ) async throws -> PlacedOrder {
+        let orderID = Identifier.make(at: now)
+        let paymentID = Identifier.make(at: now)
+        let skus = request.items.map(\.sku.code).joined(separator: ",")
+        let quantities = request.items.map { String($0.quantity) }.joined(separator: ",")
+        let rows = try await db.query("""
+            SELECT outcome, item, item_sku, item_currency, item_price, item_stock, replay_order, replay_fingerprint
+            FROM place_order(\(orderID), \(paymentID), \(Identifier.make(at: now)), \(customerID),
+                string_to_array(\(skus), ','), string_to_array(\(quantities), ',')::bigint[],
+                \(idempotencyKey), \(request.fingerprint), \(now), \(StoredTrace.current()))
+            """)
+        guard let first = rows.first else { throw StoreError.corruptRow("place_order returned no row") }
+        switch try first.text(0) {
+        case "placed":
+            let lines = try priced(rows, request)
+            let order = Order(
+                id: orderID, customerID: customerID, status: .pending, total: try OrderPricing.total(of: lines),
+                lines: lines, createdAt: now, updatedAt: now)
+            return PlacedOrder(order: order, paymentID: paymentID, replayed: false)
+        case "replay":
+            guard try first.text(7) == request.fingerprint else { throw ShopError.idempotencyKeyReused }
+            return try await replayed(db, orderID: try first.text(6))
+        case "unknown":
+            throw ShopError.validation(try rows.map { row in
+                FieldIssue(field: "items[\(try row.int(1))].sku", message: "no product has SKU \(try row.text(2))")
+            })
+        case "insufficient":
+            let index = Int(try first.int(1))
+            let item = request.items[index]
+            throw ShopError.insufficientStock(sku: item.sku, available: try first.int(5), requested: item.quantity)
+        case "unpriceable":
+            // The function found mixed currencies or a total past Int64; OrderPricing says which line and why.
+            _ = try OrderPricing.total(of: try priced(rows, request))
+            throw StoreError.corruptRow("place_order refused prices OrderPricing accepts")
+        case let outcome:
+            throw StoreError.corruptRow("place_order outcome \(outcome)")
+        }
+    }
+
+    /// The request's lines with the unit prices the function read, in request order.
+    static func priced(_ rows: [SQLRow], _ request: OrderRequest) throws -> [OrderLine] {
+        guard rows.count == request.items.count else { throw StoreError.corruptRow("place_order priced \(rows.count) of \(request.items.count) lines") }
+        return try zip(rows, request.items).map { row, item in
+            OrderLine(sku: item.sku, quantity: item.quantity, unitPrice: try row.money(4, currencyColumn: 3))
+        }
+    }
+}
