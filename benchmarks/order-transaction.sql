@@ -9,5 +9,5 @@
 \set audit_id random(1, 9000000000000000000)
 SELECT outcome, item, item_sku, item_currency, item_price, item_stock, replay_order, replay_fingerprint
 FROM place_order(:order_id::text, :payment_id::text, :audit_id::text, 'bench-customer',
-    string_to_array('SKU-' || lpad(:n::text, 5, '0'), ','), string_to_array('1', ',')::bigint[],
+    string_to_array('SKU-' || lpad(:n::text, 5, '0'), ','), string_to_array('1', ',')::bigint[], string_to_array('0', ',')::bigint[],
     NULL, 'bench', 1, NULL);

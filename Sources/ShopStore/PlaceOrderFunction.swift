@@ -1,37 +1,39 @@
 import ShopDomain
 
-/// `place_order`, PostgreSQL's whole order in one call (`SQLShopRepository.placeInOneCall`). It answers
-/// rows of (outcome, item, item_sku, item_currency, item_price, item_stock, replay_order,
-/// replay_fingerprint), `item` counting the request's lines from 0:
-/// - `replay`: the idempotency key was used before; the order it placed and the request's fingerprint.
-/// - `unknown`: one row per line whose SKU has no stock row, in request order. Nothing written.
+/// `place_order`, PostgreSQL's whole order in one call (`SQLShopRepository.placeInOneCall`). The lines
+/// come in SKU order, each with its position in the request (`p_lines`, from 0). It answers rows of
+/// (outcome, item, item_sku, item_currency, item_price, item_stock, replay_order, replay_fingerprint),
+/// `item` being a line's position in the request:
+/// - `replay`: the idempotency key was used before; the order it placed and that request's fingerprint.
+/// - `unknown`: one row per line whose SKU has no stock row. Nothing written.
 /// - `insufficient`: the first line in SKU order with too little stock, and the stock. Nothing written.
 /// - `unpriceable`: every line's price, where the lines mix currencies or the total passes Int64
 ///   (OrderPricing's rules, checked here so that nothing is written). Nothing written.
-/// - `placed`: every line's price, in request order; everything written.
-/// Two statements run (three with a key): one locks the lines' stock rows in SKU order and reads their
-/// stock and prices, one writes everything. The decisions between them are PL/pgSQL over arrays: with a
-/// statement per check and per table it ran at 1,530 calls/s in pgbench, below the 2,050/s of the four
-/// round trips it replaces, whose SQL was two statements.
+/// - `placed`: every line's price; everything written.
+/// Every table read is by primary key, one line at a time: a statement over all the lines (`sku = ANY`,
+/// `UPDATE … FROM unnest`) was planned as a hash join over a sequential scan of inventory and products
+/// (their statistics are those of an empty table when the plan is cached), which grew with every dead
+/// row the orders left. The writes of the order's rows are one data-modifying statement.
 enum PlaceOrderFunction {
     static let source = """
         CREATE FUNCTION place_order(
-            p_order_id TEXT, p_payment_id TEXT, p_audit_id TEXT, p_customer_id TEXT, p_skus TEXT[], p_quantities BIGINT[],
+            p_order_id TEXT, p_payment_id TEXT, p_audit_id TEXT, p_customer_id TEXT,
+            p_skus TEXT[], p_quantities BIGINT[], p_lines BIGINT[],
             p_idempotency_key TEXT, p_fingerprint TEXT, p_now BIGINT, p_trace_parent TEXT)
         RETURNS TABLE (outcome TEXT, item BIGINT, item_sku TEXT, item_currency TEXT, item_price BIGINT, item_stock BIGINT,
                        replay_order TEXT, replay_fingerprint TEXT)
         LANGUAGE plpgsql AS $$
         DECLARE
             n INTEGER := cardinality(p_skus);
-            locked_skus TEXT[];
-            stocks BIGINT[];
-            locked_prices BIGINT[];
-            locked_currencies TEXT[];
+            stocks BIGINT[] := '{}';
             prices BIGINT[] := '{}';
             currencies TEXT[] := '{}';
-            pos INTEGER;
-            unpriceable BOOLEAN := false;
+            v_stock BIGINT;
+            v_price BIGINT;
+            v_currency TEXT;
             order_total NUMERIC := 0;
+            unknown BOOLEAN := false;
+            unpriceable BOOLEAN := false;
         BEGIN
             IF p_idempotency_key IS NOT NULL THEN
                 SELECT k.order_id, k.fingerprint INTO replay_order, replay_fingerprint
@@ -42,54 +44,52 @@ enum PlaceOrderFunction {
                     RETURN;
                 END IF;
             END IF;
-            -- Every line's stock row, locked in SKU order as every writer of inventory locks them (no
+            -- Each line's stock row, locked in SKU order as every writer of inventory locks them (no
             -- deadlock between two orders), and held until the call's transaction commits.
-            SELECT array_agg(l.sku), array_agg(l.quantity), array_agg(l.price_minor), array_agg(l.currency)
-                INTO locked_skus, stocks, locked_prices, locked_currencies
-                FROM (SELECT i.sku, i.quantity, p.price_minor, p.currency FROM inventory i JOIN products p ON p.sku = i.sku
-                      WHERE i.sku = ANY (p_skus) ORDER BY i.sku FOR UPDATE OF i) l;
-            IF coalesce(cardinality(locked_skus), 0) < n THEN
+            FOR line IN 1 .. n LOOP
+                SELECT i.quantity, p.price_minor, p.currency INTO v_stock, v_price, v_currency
+                    FROM inventory i JOIN products p ON p.sku = i.sku WHERE i.sku = p_skus[line] FOR UPDATE OF i;
+                unknown := unknown OR NOT FOUND;
+                stocks := stocks || v_stock;
+                prices := prices || v_price;
+                currencies := currencies || v_currency;
+                order_total := order_total + v_price::NUMERIC * p_quantities[line];
+                unpriceable := unpriceable OR v_currency <> currencies[1];
+            END LOOP;
+            IF unknown THEN
                 outcome := 'unknown';
                 FOR line IN 1 .. n LOOP
-                    IF array_position(locked_skus, p_skus[line]) IS NULL THEN
-                        item := line - 1;
+                    IF stocks[line] IS NULL THEN
+                        item := p_lines[line];
                         item_sku := p_skus[line];
                         RETURN NEXT;
                     END IF;
                 END LOOP;
                 RETURN;
             END IF;
-            FOR locked IN 1 .. n LOOP
-                pos := array_position(p_skus, locked_skus[locked]);
-                IF stocks[locked] < p_quantities[pos] THEN
+            FOR line IN 1 .. n LOOP
+                IF stocks[line] < p_quantities[line] THEN
                     outcome := 'insufficient';
-                    item := pos - 1;
-                    item_sku := locked_skus[locked];
-                    item_stock := stocks[locked];
+                    item := p_lines[line];
+                    item_sku := p_skus[line];
+                    item_stock := stocks[line];
                     RETURN NEXT;
                     RETURN;
                 END IF;
-            END LOOP;
-            FOR line IN 1 .. n LOOP
-                pos := array_position(locked_skus, p_skus[line]);
-                prices := prices || locked_prices[pos];
-                currencies := currencies || locked_currencies[pos];
-                order_total := order_total + locked_prices[pos]::NUMERIC * p_quantities[line];
-                unpriceable := unpriceable OR currencies[line] <> currencies[1];
             END LOOP;
             outcome := 'placed';
             IF unpriceable OR order_total > 9223372036854775807 THEN
                 outcome := 'unpriceable';
             ELSE
-                WITH reserved AS (
-                        UPDATE inventory i SET quantity = i.quantity - l.q, updated_at_ms = p_now
-                        FROM unnest(p_skus, p_quantities) AS l(s, q) WHERE i.sku = l.s),
-                    placed AS (
+                FOR line IN 1 .. n LOOP
+                    UPDATE inventory SET quantity = quantity - p_quantities[line], updated_at_ms = p_now WHERE sku = p_skus[line];
+                END LOOP;
+                WITH placed AS (
                         INSERT INTO orders (id, customer_id, status, total_minor, currency, created_at_ms, updated_at_ms)
                         VALUES (p_order_id, p_customer_id, '\(OrderStatus.pending.rawValue)', order_total, currencies[1], p_now, p_now)),
                     lines AS (
                         INSERT INTO order_items (order_id, line, sku, quantity, unit_price_minor)
-                        SELECT p_order_id, l.ord, l.s, l.q, l.p FROM unnest(p_skus, p_quantities, prices) WITH ORDINALITY AS l(s, q, p, ord)),
+                        SELECT p_order_id, l.pos + 1, l.s, l.q, l.p FROM unnest(p_lines, p_skus, p_quantities, prices) AS l(pos, s, q, p)),
                     payment AS (
                         INSERT INTO payments (id, order_id, amount_minor, currency, status, next_attempt_at_ms, created_at_ms, updated_at_ms, trace_parent)
                         VALUES (p_payment_id, p_order_id, order_total, currencies[1], '\(PaymentStatus.pending.rawValue)', p_now, p_now, p_now, p_trace_parent)),
@@ -100,7 +100,7 @@ enum PlaceOrderFunction {
                 VALUES (p_audit_id, p_now, p_customer_id, 'order.placed', p_order_id, n || ' lines, total ' || order_total || ' ' || currencies[1]);
             END IF;
             FOR line IN 1 .. n LOOP
-                item := line - 1;
+                item := p_lines[line];
                 item_sku := p_skus[line];
                 item_currency := currencies[line];
                 item_price := prices[line];

@@ -13,12 +13,15 @@ extension SQLShopRepository {
     ) async throws -> PlacedOrder {
         let orderID = Identifier.make(at: now)
         let paymentID = Identifier.make(at: now)
-        let skus = request.items.map(\.sku.code).joined(separator: ",")
-        let quantities = request.items.map { String($0.quantity) }.joined(separator: ",")
+        // In SKU order, as the SQLite path and every writer of inventory lock rows.
+        let lines = request.items.enumerated().sorted { $0.element.sku < $1.element.sku }
+        let skus = lines.map(\.element.sku.code).joined(separator: ",")
+        let quantities = lines.map { String($0.element.quantity) }.joined(separator: ",")
+        let positions = lines.map { String($0.offset) }.joined(separator: ",")
         let rows = try await db.query("""
             SELECT outcome, item, item_sku, item_currency, item_price, item_stock, replay_order, replay_fingerprint
             FROM place_order(\(orderID), \(paymentID), \(Identifier.make(at: now)), \(customerID),
-                string_to_array(\(skus), ','), string_to_array(\(quantities), ',')::bigint[],
+                string_to_array(\(skus), ','), string_to_array(\(quantities), ',')::bigint[], string_to_array(\(positions), ',')::bigint[],
                 \(idempotencyKey), \(request.fingerprint), \(now), \(StoredTrace.current()))
             """)
         guard let first = rows.first else { throw StoreError.corruptRow("place_order returned no row") }
@@ -33,7 +36,7 @@ extension SQLShopRepository {
             guard try first.text(7) == request.fingerprint else { throw ShopError.idempotencyKeyReused }
             return try await replayed(db, orderID: try first.text(6))
         case "unknown":
-            throw ShopError.validation(try rows.map { row in
+            throw ShopError.validation(try rows.sorted { try $0.int(1) < $1.int(1) }.map { row in
                 FieldIssue(field: "items[\(try row.int(1))].sku", message: "no product has SKU \(try row.text(2))")
             })
         case "insufficient":
@@ -49,11 +52,17 @@ extension SQLShopRepository {
         }
     }
 
-    /// The request's lines with the unit prices the function read, in request order.
+    /// The request's lines with the unit prices the function read (a row per line, by position), in request order.
     static func priced(_ rows: [SQLRow], _ request: OrderRequest) throws -> [OrderLine] {
-        guard rows.count == request.items.count else { throw StoreError.corruptRow("place_order priced \(rows.count) of \(request.items.count) lines") }
-        return try zip(rows, request.items).map { row, item in
-            OrderLine(sku: item.sku, quantity: item.quantity, unitPrice: try row.money(4, currencyColumn: 3))
+        var prices = [Money?](repeating: nil, count: request.items.count)
+        for row in rows {
+            let position = Int(try row.int(1))
+            guard prices.indices.contains(position) else { throw StoreError.corruptRow("place_order priced line \(position)") }
+            prices[position] = try row.money(4, currencyColumn: 3)
+        }
+        return try zip(prices, request.items).map { price, item in
+            guard let price else { throw StoreError.corruptRow("place_order left \(item.sku) unpriced") }
+            return OrderLine(sku: item.sku, quantity: item.quantity, unitPrice: price)
         }
     }
 }

@@ -103,11 +103,16 @@ struct StoreConformanceTests {
                 try await repository.placeOrder(try request(("SKU-00001", 1), ("SKU-00002", stock2 + 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
             }
             #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
+            // The lines are locked in SKU order, not the request's: the refusal still names the right line.
+            await #expect(throws: ShopError.insufficientStock(sku: SKU("SKU-00002")!, available: stock2, requested: stock2 + 1)) {
+                try await repository.placeOrder(try request(("SKU-00009", 1), ("SKU-00002", stock2 + 1), ("SKU-00001", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            }
+            #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
             await #expect(throws: ShopError.validation([
-                FieldIssue(field: "items[1].sku", message: "no product has SKU NOPE-1"),
-                FieldIssue(field: "items[2].sku", message: "no product has SKU NOPE-2"),
+                FieldIssue(field: "items[1].sku", message: "no product has SKU NOPE-2"),
+                FieldIssue(field: "items[2].sku", message: "no product has SKU NOPE-1"),
             ])) {
-                try await repository.placeOrder(try request(("SKU-00001", 1), ("NOPE-1", 1), ("NOPE-2", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+                try await repository.placeOrder(try request(("SKU-00001", 1), ("NOPE-2", 1), ("NOPE-1", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
             }
             #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
             let orders = try await repository.database.query("SELECT COUNT(*) FROM orders")
