@@ -132,11 +132,10 @@ struct RouteTests {
                 }
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
             }
+            // Every order queues on one stock row; on PostgreSQL each holds it for one call of place_order,
+            // so on a healthy database none waits out its lease and none is shed with a 503.
             #expect(statuses.filter { $0 == .created }.count == 50)
-            // On a machine running every suite at once, a lease can wait past its deadline: that request is
-            // shed with a 503 and sells nothing, which is still a correct answer.
-            #expect(statuses.filter { $0 == .conflict || $0 == .serviceUnavailable }.count == 150)
-            #expect(statuses.filter { $0 == .serviceUnavailable }.count <= 10)
+            #expect(statuses.filter { $0 == .conflict }.count == 150, "\(statuses.filter { $0 != .created && $0 != .conflict })")
             #expect(try await client.send(.get, "/v1/inventory/SKU-00006").json["quantity"]?.int == 0)
         }
     }
