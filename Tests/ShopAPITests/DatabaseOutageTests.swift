@@ -59,7 +59,8 @@ struct DatabaseOutageTests {
                     if !ready { try await Task.sleep(for: .milliseconds(100)) }
                 }
                 #expect(ready && ContinuousClock.now - back < .seconds(5), "ready again after \(ContinuousClock.now - back)")
-                #expect(try await client.send(.post, "/v1/orders", token: customer, json: orderJSON(("SKU-00001", 1))).status == .created)
+                let after = try await client.send(.post, "/v1/orders", token: customer, json: orderJSON(("SKU-00001", 1)))
+                #expect(after.status == .created, "\(after.status): \(String(buffer: after.body))")
             }
         }
     }
