@@ -7,10 +7,13 @@ public enum GatewayWire {
         public let currency: String
         /// The shop's payment id, for the gateway's records.
         public let reference: String
+        /// Capture in the same call (a sale, as Stripe's automatic capture): one round trip per payment
+        /// instead of authorise, then capture. Absent or false: authorise only.
+        public var capture: Bool?
 
         enum CodingKeys: String, CodingKey {
             case amountMinor = "amount_minor"
-            case currency, reference
+            case currency, reference, capture
         }
     }
 

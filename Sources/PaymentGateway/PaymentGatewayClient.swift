@@ -64,13 +64,16 @@ public final class PaymentGatewayClient: Sendable {
 
     public var breakerState: CircuitBreaker.State { breaker.withLock { $0.state } }
 
-    /// Authorises and captures `amount` for payment `paymentID`.
+    /// Authorises and captures `amount` for payment `paymentID`, in one call (a sale). An authorisation the
+    /// gateway answers as only authorised (one made before, under the same key, or a gateway that does not
+    /// capture at once) is captured by a second call.
     public func charge(paymentID: String, amount: Money) async -> GatewayResult {
         await guarded(.charge) {
-            let request = GatewayWire.AuthorizeRequest(amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID)
+            let request = GatewayWire.AuthorizeRequest(amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID, capture: true)
             let (status, authorization) = try await self.post("/v1/authorizations", span: "POST /v1/authorizations", key: "authorize-\(paymentID)", body: request)
             if status == 402 { return .declined(reason: authorization?.declineReason ?? "declined") }
             guard (200..<300).contains(status), let authorization else { return Self.classify(status) }
+            if authorization.status == "captured" { return .captured(reference: authorization.id) }
             let (captureStatus, captured) = try await self.post(
                 "/v1/authorizations/\(authorization.id)/capture", span: "POST /v1/authorizations/{id}/capture", key: "capture-\(paymentID)", body: Empty?.none)
             guard (200..<300).contains(captureStatus), captured?.status == "captured" else { return Self.classify(captureStatus) }
@@ -154,6 +157,7 @@ public final class PaymentGatewayClient: Sendable {
     public static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.tracing.tracer = nil
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 

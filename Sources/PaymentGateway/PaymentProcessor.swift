@@ -13,14 +13,21 @@ public final class PaymentProcessor: Service, Sendable {
     public struct Settings: Sendable {
         public var retryPolicy: RetryPolicy
         public var pollInterval: Duration
+        /// Payments claimed in one statement.
         public var batchSize: Int
+        /// Attempts in flight at once: claims stop while this many are out.
+        public var window: Int
         /// How long one attempt may hold a payment before another worker may take it.
         public var leaseMilliseconds: Int64
 
-        public init(retryPolicy: RetryPolicy = .sourceDesign, pollInterval: Duration = .seconds(1), batchSize: Int = 32, leaseMilliseconds: Int64 = 30_000) {
+        public init(
+            retryPolicy: RetryPolicy = .sourceDesign, pollInterval: Duration = .seconds(1), batchSize: Int = 32, window: Int = 128,
+            leaseMilliseconds: Int64 = 30_000
+        ) {
             self.retryPolicy = retryPolicy
             self.pollInterval = pollInterval
             self.batchSize = batchSize
+            self.window = max(window, batchSize)
             self.leaseMilliseconds = leaseMilliseconds
         }
     }
@@ -73,39 +80,102 @@ public final class PaymentProcessor: Service, Sendable {
         }
     }
 
-    /// Settles every due payment, a batch at a time, attempts within a batch running concurrently.
+    /// Settles every due payment: keeps up to `window` attempts in flight, claiming `batchSize` more whenever
+    /// there is room for them, and records outcomes as they come, all those that finished while the last
+    /// record was being written in one round trip (a group commit). A barrier per batch left the gateway
+    /// idle while a batch's slowest attempt finished, and one transaction per outcome cost five round trips.
     public func settleDuePayments() async {
         if !storeReady.load(ordering: .acquiring) {
             guard await repository.isReady() else { return }
             storeReady.store(true, ordering: .releasing)
         }
-        while !Task.isCancelled {
-            let due: [Payment]
-            do {
-                due = try await repository.claimDuePayments(limit: settings.batchSize, leaseMilliseconds: settings.leaseMilliseconds, at: clock.now())
-            } catch {
-                logger.warning("could not claim due payments", metadata: ["error": "\(error)"])
-                return
-            }
-            await withTaskGroup(of: Void.self) { group in
-                for payment in due {
-                    group.addTask { await self.attempt(payment) }
+        enum Event: Sendable {
+            case attempted(Payment, PaymentOutcome)
+            case recorded
+        }
+        await withTaskGroup(of: Event.self) { group in
+            var inFlight = 0
+            var recording = false
+            var settled: [(Payment, PaymentOutcome)] = []
+            var exhausted = false
+            while true {
+                while !exhausted, !Task.isCancelled, settings.window - inFlight >= settings.batchSize {
+                    do {
+                        let due = try await repository.claimDuePayments(
+                            limit: settings.batchSize, leaseMilliseconds: settings.leaseMilliseconds, at: clock.now())
+                        exhausted = due.count < settings.batchSize
+                        for payment in due {
+                            group.addTask { .attempted(payment, await self.attempt(payment)) }
+                        }
+                        inFlight += due.count
+                    } catch {
+                        logger.warning("could not claim due payments", metadata: ["error": "\(error)"])
+                        exhausted = true
+                    }
+                }
+                if !recording, !settled.isEmpty {
+                    let batch = settled
+                    settled = []
+                    recording = true
+                    group.addTask {
+                        await self.record(batch)
+                        return .recorded
+                    }
+                }
+                guard inFlight > 0 || recording else { return }
+                switch await group.next() {
+                case .attempted(let payment, let outcome)?:
+                    inFlight -= 1
+                    settled.append((payment, outcome))
+                case .recorded?:
+                    recording = false
+                case nil:
+                    return
                 }
             }
-            if due.count < settings.batchSize { return }
         }
+    }
+
+    /// Records a batch of outcomes in one call; should that fail, each on its own, so one bad row costs only
+    /// its own outcome (whose lease then runs out and the payment is attempted again under the same
+    /// idempotency key).
+    private func record(_ batch: [(Payment, PaymentOutcome)]) async {
+        do {
+            try await repository.recordPaymentOutcomes(batch, at: clock.now())
+            for (payment, outcome) in batch { logOutcome(payment, outcome) }
+            return
+        } catch {
+            guard batch.count > 1 else {
+                logger.error("could not record payment outcome", metadata: ["payment_id": "\(batch[0].0.id)", "error": "\(error)"])
+                return
+            }
+            logger.warning("could not record a batch of payment outcomes, recording them one by one", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+        }
+        for (payment, outcome) in batch {
+            do {
+                try await repository.recordPaymentOutcome(payment, outcome, at: clock.now())
+                logOutcome(payment, outcome)
+            } catch {
+                logger.error("could not record payment outcome", metadata: ["payment_id": "\(payment.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func logOutcome(_ payment: Payment, _ outcome: PaymentOutcome) {
+        logger.info("payment attempt", metadata: ["payment_id": "\(payment.id)", "order_id": "\(payment.orderID)", "outcome": "\(outcome)"])
     }
 
     /// One attempt, in a span that continues the trace of the request that placed the order.
-    private func attempt(_ payment: Payment) async {
+    private func attempt(_ payment: Payment) async -> PaymentOutcome {
         await withSpan(payment.status == .refundPending ? "refund payment" : "settle payment", context: StoredTrace.context(payment.traceParent), ofKind: .consumer) { span in
             span.attributes["shop.payment.id"] = payment.id
             span.attributes["shop.payment.attempt"] = payment.attempts
-            await settle(payment)
+            return await settle(payment)
         }
     }
 
-    private func settle(_ payment: Payment) async {
+    /// What the gateway made of one attempt, counted in the payment metrics.
+    private func settle(_ payment: Payment) async -> PaymentOutcome {
         let result: GatewayResult
         if payment.status == .refundPending {
             result = await gateway.refund(paymentID: payment.id, reference: payment.gatewayReference ?? "")
@@ -132,12 +202,6 @@ public final class PaymentProcessor: Service, Sendable {
         case .retry: metrics.payment(.retried)
         case .refunded: metrics.payment(.refunded)
         }
-        do {
-            try await repository.recordPaymentOutcome(payment, outcome, at: clock.now())
-            logger.info("payment attempt", metadata: ["payment_id": "\(payment.id)", "order_id": "\(payment.orderID)", "outcome": "\(outcome)"])
-        } catch {
-            // The lease runs out and the payment is attempted again under the same idempotency key.
-            logger.error("could not record payment outcome", metadata: ["payment_id": "\(payment.id)", "error": "\(error)"])
-        }
+        return outcome
     }
 }

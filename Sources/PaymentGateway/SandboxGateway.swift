@@ -46,13 +46,18 @@ public final class SandboxGateway: Sendable {
             let (authorization, created) = self.state.withLock { state -> (GatewayWire.Authorization, Bool) in
                 if let id = state.authorizationByKey[key], let existing = state.authorizations[id] { return (existing, false) }
                 let declined = Double.random(in: 0..<1, using: &state.random) < state.settings.declineRatio
+                let captured = !declined && body.capture == true
                 let authorization = GatewayWire.Authorization(
-                    id: "auth_" + UUID().uuidString.lowercased(), status: declined ? "declined" : "authorized",
+                    id: "auth_" + UUID().uuidString.lowercased(), status: declined ? "declined" : captured ? "captured" : "authorized",
                     amountMinor: body.amountMinor, currency: body.currency, reference: body.reference,
                     declineReason: declined ? "card_declined" : nil)
                 state.authorizations[authorization.id] = authorization
                 state.authorizationByKey[key] = authorization.id
                 if declined { state.ledger.declines += 1 } else { state.ledger.authorizations += 1 }
+                if captured {
+                    state.ledger.captures += 1
+                    state.ledger.capturedMinor += body.amountMinor
+                }
                 return (authorization, true)
             }
             let status: HTTPResponse.Status = authorization.status == "declined" ? .init(code: 402, reasonPhrase: "Payment Required") : (created ? .created : .ok)

@@ -44,14 +44,16 @@ public struct CachingShopRepository: ShopRepository {
         return order
     }
 
-    public func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws {
-        try await base.recordPaymentOutcome(payment, outcome, at: now)
-        switch outcome {
-        case .declined, .failed:
-            // The order went to payment_failed, which gives its stock back.
-            await invalidateStock(of: try await base.order(id: payment.orderID))
-        case .captured, .retry, .refunded:
-            break
+    public func recordPaymentOutcomes(_ attempts: [(Payment, PaymentOutcome)], at now: Timestamp) async throws {
+        try await base.recordPaymentOutcomes(attempts, at: now)
+        for (payment, outcome) in attempts {
+            switch outcome {
+            case .declined, .failed:
+                // The order went to payment_failed, which gives its stock back.
+                await invalidateStock(of: try await base.order(id: payment.orderID))
+            case .captured, .retry, .refunded:
+                break
+            }
         }
     }
 

@@ -110,6 +110,7 @@ public enum Migrations {
             "CREATE INDEX payments_due ON payments (next_attempt_at_ms) WHERE status IN \(SQLShopRepository.unsettledStatuses)",
         ]),
         Migration(version: 5, name: "an order in one call of place_order", statements: [PlaceOrderFunction.source], only: .postgres),
+        Migration(version: 6, name: "a batch of payment outcomes in one call of record_payment_outcomes", statements: [RecordPaymentOutcomesFunction.source], only: .postgres),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction under the migration lock, so

@@ -28,8 +28,16 @@ public protocol ShopRepository: Sendable {
     /// Leases up to `limit` payments whose next attempt is due (a charge or a refund), so no other worker
     /// takes them until `leaseMilliseconds` pass.
     func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment]
+    /// Records what attempts on leased payments came to, and moves their orders accordingly: all or
+    /// nothing, in one round trip on PostgreSQL.
+    func recordPaymentOutcomes(_ attempts: [(Payment, PaymentOutcome)], at now: Timestamp) async throws
+}
+
+extension ShopRepository {
     /// Records what an attempt on a leased `payment` came to, and moves its order accordingly.
-    func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws
+    public func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws {
+        try await recordPaymentOutcomes([(payment, outcome)], at: now)
+    }
 }
 
 public struct PlacedOrder: Sendable {

@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+import NIOCore
 import PaymentGateway
 import ShopDomain
 import ShopTestSupport
@@ -30,7 +32,7 @@ struct GatewayClientTests {
             }
             #expect(reference.hasPrefix("auth_"))
             #expect(client.breakerState == .closed)
-            #expect(sandbox.ledger.calls == 5 && sandbox.ledger.captures == 1)
+            #expect(sandbox.ledger.calls == 4 && sandbox.ledger.captures == 1)  // the trial is one call: a sale
         }
     }
 
@@ -42,6 +44,31 @@ struct GatewayClientTests {
             }
             #expect(client.breakerState == .closed)
             #expect(sandbox.ledger.declines == 3 && sandbox.ledger.captures == 0)
+        }
+    }
+
+    /// A charge is one call that authorises and captures; an authorisation the gateway holds as only
+    /// authorised under the payment's key (made before, authorise-only) is captured by a second call, once.
+    @Test func aChargeIsOneCallAndAnAuthorisationMadeBeforeIsCaptured() async throws {
+        try await withSandbox { sandbox, url in
+            let client = PaymentGatewayClient(address: GatewayAddress(url: url), settings: .init(timeout: .seconds(10)), clock: ManualClock())
+            guard case .captured = await client.charge(paymentID: "sale", amount: Self.amount) else {
+                Issue.record("expected a capture")
+                return
+            }
+            #expect(sandbox.ledger.calls == 1 && sandbox.ledger.captures == 1)
+
+            var request = HTTPClientRequest(url: url + "/v1/authorizations")
+            request.method = .POST
+            request.headers.add(name: "Idempotency-Key", value: "authorize-earlier")
+            request.body = .bytes(ByteBuffer(string: #"{"amount_minor":1250,"currency":"EUR","reference":"earlier"}"#))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status == .created)
+            guard case .captured = await client.charge(paymentID: "earlier", amount: Self.amount) else {
+                Issue.record("expected the earlier authorisation captured")
+                return
+            }
+            #expect(sandbox.ledger.calls == 4 && sandbox.ledger.captures == 2 && sandbox.ledger.repeatedCaptures == 0, "\(sandbox.ledger)")
         }
     }
 
@@ -60,8 +87,8 @@ struct GatewayClientTests {
             switchboard.faults = Faults(gatewayFailureRatio: 1)
             let injected = ContinuousClock.now
             #expect(await client.charge(paymentID: "rt1", amount: Self.amount) == .retryable("injected gateway failure"))
-            #expect(ContinuousClock.now - injected >= .milliseconds(300))  // authorise and capture, 150 ms each
-            #expect(sandbox.ledger.calls == 2)  // the injected failure never reached the gateway
+            #expect(ContinuousClock.now - injected >= .milliseconds(150))  // the sale's one call, 150 ms
+            #expect(sandbox.ledger.calls == 1)  // the injected failure never reached the gateway
         }
     }
 }

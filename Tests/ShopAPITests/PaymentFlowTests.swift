@@ -56,6 +56,60 @@ struct PaymentFlowTests {
         }
     }
 
+    /// A backlog several times the processor's window, left by an instance that does not settle, with a
+    /// quarter of the cards declined: the settler keeps its window full and records outcomes in batches,
+    /// and every payment is charged exactly once, every order ends confirmed or failed with its payment,
+    /// and only the confirmed orders keep their stock.
+    @Test(.enabled(if: TestPostgres.enabled, Comment(rawValue: TestPostgres.skipMessage)))
+    func aBacklogLargerThanTheWindowSettlesEveryPaymentOnce() async throws {
+        let count = 400, skus = 16
+        try await withSandbox(.init(declineRatio: 0.25)) { sandbox, url in
+            try await TestPostgres.withFreshDatabase { database in
+                try await withTemporaryDirectory { directory in
+                    var configuration = TestApp.configuration(dataDirectory: directory)
+                    configuration.databaseURL = database
+                    configuration.paymentGatewayURL = url
+                    configuration.rateLimits = .off
+                    var orderTaker = configuration
+                    orderTaker.settlesPayments = false
+                    let catalog = configuration.resolvedDemoCatalogSize
+                    let token = try await TestApp.token(Self.alice, .customer)
+                    try await buildApplication(orderTaker).test(.router) { taker in
+                        for index in 0..<count {
+                            let sku = String(format: "SKU-%05d", 1 + index % skus)
+                            let status = try await taker.send(.post, "/v1/orders", token: token, json: orderJSON((sku, 1))).status
+                            #expect(status == .created)
+                        }
+                    }
+                    try await buildApplication(configuration).test(.router) { _ in
+                        try await withPostgresDatabase(database, maximumConnections: 2) { db in
+                            let deadline = ContinuousClock.now + .seconds(60)
+                            while try await db.query("SELECT COUNT(*) FROM payments WHERE status = 'pending'").first?.int(0) != 0, ContinuousClock.now < deadline {
+                                try await Task.sleep(for: .milliseconds(100))
+                            }
+                            let ledger = sandbox.ledger
+                            // One call per payment (a sale: authorised and captured at once): nothing charged twice.
+                            #expect(ledger.captures + ledger.declines == count && ledger.calls == count, "\(ledger)")
+                            #expect(ledger.declines > 0 && ledger.repeatedCaptures == 0, "\(ledger)")
+                            let statuses = Dictionary(uniqueKeysWithValues: try await db.query(
+                                "SELECT o.status || '/' || p.status, COUNT(*) FROM orders o JOIN payments p ON p.order_id = o.id GROUP BY 1"
+                            ).map { (try $0.text(0), Int(try $0.int(1))) })
+                            #expect(statuses == ["confirmed/captured": ledger.captures, "payment_failed/declined": ledger.declines], "\(statuses)")
+                            // Every SKU's stock is back by its failed orders: reserved = its confirmed orders.
+                            let seeded = Dictionary(uniqueKeysWithValues: DemoCatalog.entries(count: catalog).map { ($0.product.sku.code, $0.stock) })
+                            let reserved = try await db.query("""
+                                SELECT i.sku, i.quantity, (SELECT COUNT(*) FROM order_items l JOIN orders o ON o.id = l.order_id
+                                    WHERE l.sku = i.sku AND o.status = 'confirmed')
+                                FROM inventory i ORDER BY i.sku
+                                """).map { (sku: try $0.text(0), taken: (seeded[try $0.text(0)] ?? -1) - (try $0.int(1)), confirmed: try $0.int(2)) }
+                            #expect(reserved.count == catalog && reserved.allSatisfy { $0.taken == $0.confirmed }, "\(reserved)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func aDeclinedPaymentFailsTheOrderAndReturnsItsStock() async throws {
         let token = try await TestApp.token(Self.alice, .customer)
         try await withSandbox(.init(declineRatio: 1)) { sandbox, url in
