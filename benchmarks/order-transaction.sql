@@ -2,7 +2,8 @@
 -- (SQLShopRepository+PlaceOrderCall.swift): one call of place_order (migration 5, PlaceOrderFunction.swift),
 -- which locks and checks the stock row, then writes the reservation, the order, its line, its payment and
 -- the audit row. Run with -M extended, as postgres-nio sends parameters. Ids are random numbers: unique
--- enough for a benchmark.
+-- enough for a benchmark. The statement must stay SQLShopRepository.placeOrderCall's, with pgbench's values
+-- in its placeholders: StoreConformanceTests.pgbenchRunsTheOrderStatementShopAPISends checks it.
 \set n random(1, 1000)
 \set order_id random(1, 9000000000000000000)
 \set payment_id random(1, 9000000000000000000)

@@ -10,6 +10,9 @@ import ShopDomain
 /// - `unpriceable`: every line's price, where the lines mix currencies or the total passes Int64
 ///   (OrderPricing's rules, checked here so that nothing is written). Nothing written.
 /// - `placed`: every line's price; everything written.
+/// A line whose row another order holds is first read without the lock: already short (or with an unknown
+/// SKU among the lines), it is answered at once, so the orders that follow a sell-out do not queue on the
+/// hot row for their 409.
 /// Every table read is by primary key, one line at a time: a statement over all the lines (`sku = ANY`,
 /// `UPDATE … FROM unnest`) was planned as a hash join over a sequential scan of inventory and products
 /// (their statistics are those of an empty table when the plan is cached), which grew with every dead
@@ -34,6 +37,8 @@ enum PlaceOrderFunction {
             order_total NUMERIC := 0;
             unknown BOOLEAN := false;
             unpriceable BOOLEAN := false;
+            v_short INTEGER;
+            v_short_stock BIGINT;
         BEGIN
             IF p_idempotency_key IS NOT NULL THEN
                 SELECT k.order_id, k.fingerprint INTO replay_order, replay_fingerprint
@@ -48,7 +53,47 @@ enum PlaceOrderFunction {
             -- deadlock between two orders), and held until the call's transaction commits.
             FOR line IN 1 .. n LOOP
                 SELECT i.quantity, p.price_minor, p.currency INTO v_stock, v_price, v_currency
-                    FROM inventory i JOIN products p ON p.sku = i.sku WHERE i.sku = p_skus[line] FOR UPDATE OF i;
+                    FROM inventory i JOIN products p ON p.sku = i.sku WHERE i.sku = p_skus[line] FOR UPDATE OF i SKIP LOCKED;
+                IF NOT FOUND THEN
+                    -- Another order holds the row, or the SKU is unknown. Once a flash sale has sold out,
+                    -- queueing behind the holder only to be told 409 is what made every later order slow:
+                    -- an answer that needs no lock (unknown SKUs, or a line the committed row already
+                    -- cannot serve) is given at once. Otherwise wait for the lock as before.
+                    SELECT i.quantity INTO v_stock FROM inventory i WHERE i.sku = p_skus[line];
+                    IF NOT FOUND OR v_stock < p_quantities[line] THEN
+                        -- Unknown SKUs answer first, every one of them.
+                        FOR other IN 1 .. n LOOP
+                            PERFORM 1 FROM inventory i JOIN products p ON p.sku = i.sku WHERE i.sku = p_skus[other];
+                            IF NOT FOUND THEN
+                                unknown := true;
+                                outcome := 'unknown';
+                                item := p_lines[other];
+                                item_sku := p_skus[other];
+                                RETURN NEXT;
+                            END IF;
+                        END LOOP;
+                        IF unknown THEN
+                            RETURN;
+                        END IF;
+                        -- Then the first short line in SKU order: an earlier, locked one, or this one.
+                        v_short := line;
+                        v_short_stock := v_stock;
+                        FOR earlier IN REVERSE line - 1 .. 1 LOOP
+                            IF stocks[earlier] < p_quantities[earlier] THEN
+                                v_short := earlier;
+                                v_short_stock := stocks[earlier];
+                            END IF;
+                        END LOOP;
+                        outcome := 'insufficient';
+                        item := p_lines[v_short];
+                        item_sku := p_skus[v_short];
+                        item_stock := v_short_stock;
+                        RETURN NEXT;
+                        RETURN;
+                    END IF;
+                    SELECT i.quantity, p.price_minor, p.currency INTO v_stock, v_price, v_currency
+                        FROM inventory i JOIN products p ON p.sku = i.sku WHERE i.sku = p_skus[line] FOR UPDATE OF i;
+                END IF;
                 unknown := unknown OR NOT FOUND;
                 stocks := stocks || v_stock;
                 prices := prices || v_price;

@@ -15,15 +15,12 @@ extension SQLShopRepository {
         let paymentID = Identifier.make(at: now)
         // In SKU order, as the SQLite path and every writer of inventory lock rows.
         let lines = request.items.enumerated().sorted { $0.element.sku < $1.element.sku }
-        let skus = lines.map(\.element.sku.code).joined(separator: ",")
-        let quantities = lines.map { String($0.element.quantity) }.joined(separator: ",")
-        let positions = lines.map { String($0.offset) }.joined(separator: ",")
-        let rows = try await db.query("""
-            SELECT outcome, item, item_sku, item_currency, item_price, item_stock, replay_order, replay_fingerprint
-            FROM place_order(\(orderID), \(paymentID), \(Identifier.make(at: now)), \(customerID),
-                string_to_array(\(skus), ','), string_to_array(\(quantities), ',')::bigint[], string_to_array(\(positions), ',')::bigint[],
-                \(idempotencyKey), \(request.fingerprint), \(now), \(StoredTrace.current()))
-            """)
+        let rows = try await db.query(placeOrderCall(
+            orderID: orderID, paymentID: paymentID, auditID: Identifier.make(at: now), customerID: customerID,
+            skus: lines.map(\.element.sku.code).joined(separator: ","),
+            quantities: lines.map { String($0.element.quantity) }.joined(separator: ","),
+            positions: lines.map { String($0.offset) }.joined(separator: ","),
+            idempotencyKey: idempotencyKey, fingerprint: request.fingerprint, now: now, traceParent: StoredTrace.current()))
         guard let first = rows.first else { throw StoreError.corruptRow("place_order returned no row") }
         switch try first.text(0) {
         case "placed":
@@ -50,6 +47,20 @@ extension SQLShopRepository {
         case let outcome:
             throw StoreError.corruptRow("place_order outcome \(outcome)")
         }
+    }
+
+    /// The one statement an order is on PostgreSQL; `benchmarks/order-transaction.sql` runs the same
+    /// (a test holds them together). The lists are comma-separated, in SKU order.
+    static func placeOrderCall(
+        orderID: String, paymentID: String, auditID: String, customerID: String, skus: String, quantities: String,
+        positions: String, idempotencyKey: String?, fingerprint: String, now: Timestamp, traceParent: String?
+    ) -> SQL {
+        """
+        SELECT outcome, item, item_sku, item_currency, item_price, item_stock, replay_order, replay_fingerprint
+        FROM place_order(\(orderID), \(paymentID), \(auditID), \(customerID),
+            string_to_array(\(skus), ','), string_to_array(\(quantities), ',')::bigint[], string_to_array(\(positions), ',')::bigint[],
+            \(idempotencyKey), \(fingerprint), \(now), \(traceParent))
+        """
     }
 
     /// The request's lines with the unit prices the function read (a row per line, by position), in request order.

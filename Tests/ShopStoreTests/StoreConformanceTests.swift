@@ -1,6 +1,7 @@
 import ShopDomain
 @testable import ShopStore
 import ShopTestSupport
+import Synchronization
 import Testing
 
 /// One suite, every store: what the API relies on must hold on SQLite and on PostgreSQL alike.
@@ -118,6 +119,92 @@ struct StoreConformanceTests {
             let orders = try await repository.database.query("SELECT COUNT(*) FROM orders")
             #expect(try orders.first?.int(0) == 0)
         }
+    }
+
+    /// While another transaction holds a SKU's row, an order that the committed stock cannot serve is
+    /// answered at once (naming the first short line in SKU order, unless an unknown SKU answers first),
+    /// and one it can serve waits for the lock and is placed.
+    @Test(.enabled(if: TestPostgres.enabled, Comment(rawValue: TestPostgres.skipMessage)))
+    func aShortLineWhoseRowIsHeldIsAnsweredWithoutWaiting() async throws {
+        try await withRepository(.postgres) { repository in
+            let held = SKU("SKU-00003")!, before = SKU("SKU-00002")!
+            let stock = try await repository.stock(held).quantity, beforeStock = try await repository.stock(before).quantity
+            let (released, release) = AsyncStream.makeStream(of: Void.self)
+            let (locked, lock) = AsyncStream.makeStream(of: Void.self)
+            let answers = try await withThrowingTaskGroup(of: [String].self) { group in
+                group.addTask {
+                    try await repository.database.transaction { db in
+                        _ = try await db.query("SELECT quantity FROM inventory WHERE sku = \(held.code) FOR UPDATE")
+                        lock.yield()
+                        var waiting = released.makeAsyncIterator()
+                        _ = await waiting.next()
+                    }
+                    return []
+                }
+                // Should an answer wait for the lock after all, the lock is released after 15 s and the
+                // test fails instead of hanging.
+                let watchdogFired = ReleaseFlag()
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(15))
+                    if !Task.isCancelled {
+                        watchdogFired.set()
+                        release.yield()
+                    }
+                    return []
+                }
+                var iterator = locked.makeAsyncIterator()
+                _ = await iterator.next()
+                func answer(_ items: (String, Int64)...) async -> String {
+                    do {
+                        _ = try await repository.placeOrder(
+                            OrderRequest(validating: items.map { RequestedItem(sku: $0.0, quantity: $0.1) }), customerID: "c1",
+                            idempotencyKey: nil, at: Self.t0)
+                        return "placed"
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+                // Answered while the row is still held: the release comes only after these three.
+                let short = await answer(("SKU-00003", stock + 1), ("SKU-00001", 1))
+                let earlierShort = await answer(("SKU-00003", stock + 1), ("SKU-00002", beforeStock + 1))
+                let unknownFirst = await answer(("SKU-00003", stock + 1), ("NOPE-1", 1))
+                let whileHeld = watchdogFired.isSet ? "after the lock was released" : "while the lock was held"
+                async let served = answer(("SKU-00003", 1))
+                try await Task.sleep(for: .milliseconds(200))
+                release.yield()
+                let placed = await served
+                group.cancelAll()
+                for try await _ in group {}
+                return [short, earlierShort, unknownFirst, placed, whileHeld]
+            }
+            #expect(answers[0] == "\(ShopError.insufficientStock(sku: held, available: stock, requested: stock + 1))")
+            #expect(answers[1] == "\(ShopError.insufficientStock(sku: before, available: beforeStock, requested: beforeStock + 1))")
+            #expect(answers[2] == "\(ShopError.validation([FieldIssue(field: "items[1].sku", message: "no product has SKU NOPE-1")]))")
+            #expect(answers[3] == "placed")
+            #expect(answers[4] == "while the lock was held")
+            #expect(try await repository.stock(held).quantity == stock - 1)
+            #expect(try await repository.stock(before).quantity == beforeStock)
+        }
+    }
+
+    /// pgbench's order (`benchmarks/order-transaction.sql`, the ceiling shop-api is measured against) is the
+    /// statement shop-api sends, with pgbench's variables and constants in the bound values' places.
+    @Test func pgbenchRunsTheOrderStatementShopAPISends() throws {
+        let script = try String(contentsOfFile: "benchmarks/order-transaction.sql", encoding: .utf8)
+        let statement = script.split(separator: "\n").filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\") }.joined(separator: " ")
+        let sent = SQLShopRepository.placeOrderCall(
+            orderID: "", paymentID: "", auditID: "", customerID: "", skus: "", quantities: "", positions: "", idempotencyKey: nil,
+            fingerprint: "", now: Self.t0, traceParent: nil)
+        // In the order the statement binds them: what pgbench puts in each place.
+        let values = [
+            ":order_id::text", ":payment_id::text", ":audit_id::text", "'bench-customer'", "'SKU-' || lpad(:n::text, 5, '0')", "'1'",
+            "'0'", "NULL", "'bench'", "1", "NULL",
+        ]
+        #expect(sent.binds.count == values.count)
+        var expected = sent.fragments[0]
+        for (value, text) in zip(values, sent.fragments.dropFirst()) { expected += value + text }
+        let words = { (text: String) in text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        #expect(words(statement) == words(expected) + ";")
     }
 
     /// Lines in two currencies, or a total past Int64, are refused as OrderPricing says, and nothing is
@@ -466,4 +553,11 @@ func result<Value>(_ body: () async throws -> Value) async -> Result<Value, any 
     } catch {
         return .failure(error)
     }
+}
+
+/// Set once, read from any task.
+final class ReleaseFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
