@@ -299,10 +299,41 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         func query(_ statement: SQL) async throws -> [SQLRow] {
             try await observer.observe(statement) {
                 try await PostgresDatabase.mapErrors {
-                    try PostgresDatabase.rows(try await connection.boundedQuery(PostgresDatabase.bindings(statement), logger: logger, within: statementTimeout))
+                    if let shape = statement.shape { return try await prepared(shape, statement) }
+                    return try PostgresDatabase.rows(try await connection.boundedQuery(PostgresDatabase.bindings(statement), logger: logger, within: statementTimeout))
                 }
             }
         }
+
+        /// `statement` as the named prepared statement `Shape`, which postgres-nio prepares on this
+        /// connection the first time and reuses by name after: parsing and planning the order's call each
+        /// time cost a fifth of its throughput in pgbench (-M prepared 3,036 calls/s, -M extended 2,513).
+        private func prepared<Shape: PreparedShape>(_ shape: Shape.Type, _ statement: SQL) async throws -> [SQLRow] {
+            let rows = connection.eventLoop.makePromise(of: [SQLRow].self)
+            rows.completeWithTask {
+                var rows: [SQLRow] = []
+                for try await row in try await connection.execute(Prepared<Shape>(binds: statement.binds), logger: logger) {
+                    rows.append(try PostgresDatabase.row(row))
+                }
+                return rows
+            }
+            return try await PostgresDatabase.answer(to: rows.futureResult, within: statementTimeout) { connection.close().whenComplete { _ in } }.get()
+        }
+    }
+
+    /// postgres-nio's prepared statement for a shape: its name and text from the shape, the binds from the
+    /// statement, rows as they come.
+    private struct Prepared<Shape: PreparedShape>: PostgresPreparedStatement {
+        static var name: String { Shape.name }
+        static var sql: String { Shape.text }
+        typealias Row = PostgresRow
+        let binds: [SQLValue]
+
+        func makeBindings() throws -> PostgresBindings {
+            PostgresDatabase.bindings(binds)
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
     }
 
     /// The result of a statement, or `StoreError.unreachable` when none arrives within `limit` (and then
@@ -329,44 +360,50 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     }
 
     fileprivate static func bindings(_ statement: SQL) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: statement.binds.count)
-        for value in statement.binds {
+        PostgresQuery(unsafeSQL: statement.text(placeholderPrefix: "$"), binds: bindings(statement.binds))
+    }
+
+    fileprivate static func bindings(_ values: [SQLValue]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
             switch value {
             case .int(let int): bindings.append(int)
             case .text(let text): bindings.append(text)
             case .null: bindings.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: statement.text(placeholderPrefix: "$"), binds: bindings)
+        return bindings
     }
 
     fileprivate static func rows(_ result: PostgresQueryResult) throws -> [SQLRow] {
         var rows: [SQLRow] = []
         rows.reserveCapacity(result.count)
-        for row in result {
-            var values: [SQLValue] = []
-            values.reserveCapacity(row.count)
-            for cell in row {
-                if cell.bytes == nil {
-                    values.append(.null)
-                } else {
-                    switch cell.dataType {
-                    case .int2, .int4, .int8: values.append(.int(try cell.decode(Int64.self)))
-                    case .bool: values.append(.int(try cell.decode(Bool.self) ? 1 : 0))
-                    case .numeric:
-                        // SUM over BIGINT is NUMERIC in PostgreSQL (INTEGER in SQLite); only whole numbers are expected.
-                        let number = NSDecimalNumber(decimal: try cell.decode(Decimal.self))
-                        guard number == NSDecimalNumber(value: number.int64Value) else { throw StoreError.corruptRow("non-integer \(number)") }
-                        values.append(.int(number.int64Value))
-                    case .text, .varchar, .name, .bpchar: values.append(.text(try cell.decode(String.self)))
-                    case .void: values.append(.null)
-                    default: throw StoreError.corruptRow("unexpected column type \(cell.dataType)")
-                    }
+        for row in result { rows.append(try self.row(row)) }
+        return rows
+    }
+
+    fileprivate static func row(_ row: PostgresRow) throws -> SQLRow {
+        var values: [SQLValue] = []
+        values.reserveCapacity(row.count)
+        for cell in row {
+            if cell.bytes == nil {
+                values.append(.null)
+            } else {
+                switch cell.dataType {
+                case .int2, .int4, .int8: values.append(.int(try cell.decode(Int64.self)))
+                case .bool: values.append(.int(try cell.decode(Bool.self) ? 1 : 0))
+                case .numeric:
+                    // SUM over BIGINT is NUMERIC in PostgreSQL (INTEGER in SQLite); only whole numbers are expected.
+                    let number = NSDecimalNumber(decimal: try cell.decode(Decimal.self))
+                    guard number == NSDecimalNumber(value: number.int64Value) else { throw StoreError.corruptRow("non-integer \(number)") }
+                    values.append(.int(number.int64Value))
+                case .text, .varchar, .name, .bpchar: values.append(.text(try cell.decode(String.self)))
+                case .void: values.append(.null)
+                default: throw StoreError.corruptRow("unexpected column type \(cell.dataType)")
                 }
             }
-            rows.append(SQLRow(values: values))
         }
-        return rows
+        return SQLRow(values: values)
     }
 
     /// Unique violations become `StoreError.uniqueViolation`; lost connections `StoreError.unreachable`.

@@ -20,7 +20,8 @@ extension SQLShopRepository {
             skus: lines.map(\.element.sku.code).joined(separator: ","),
             quantities: lines.map { String($0.element.quantity) }.joined(separator: ","),
             positions: lines.map { String($0.offset) }.joined(separator: ","),
-            idempotencyKey: idempotencyKey, fingerprint: request.fingerprint, now: now, traceParent: StoredTrace.current()))
+            idempotencyKey: idempotencyKey, fingerprint: request.fingerprint, now: now, traceParent: StoredTrace.current()
+        ).prepared(as: PlaceOrderCall.self))
         guard let first = rows.first else { throw StoreError.corruptRow("place_order returned no row") }
         switch try first.text(0) {
         case "placed":
@@ -76,4 +77,13 @@ extension SQLShopRepository {
             return OrderLine(sku: item.sku, quantity: item.quantity, unitPrice: price)
         }
     }
+}
+
+/// The order's call, prepared once per connection.
+enum PlaceOrderCall: PreparedShape {
+    static let name = "place_order_call"
+    static let text = SQLShopRepository.placeOrderCall(
+        orderID: "", paymentID: "", auditID: "", customerID: "", skus: "", quantities: "", positions: "", idempotencyKey: nil,
+        fingerprint: "", now: Timestamp(millisecondsSinceEpoch: 0), traceParent: nil
+    ).text(placeholderPrefix: "$")
 }
