@@ -37,8 +37,6 @@ enum PlaceOrderFunction {
             order_total NUMERIC := 0;
             unknown BOOLEAN := false;
             unpriceable BOOLEAN := false;
-            v_short INTEGER;
-            v_short_stock BIGINT;
         BEGIN
             IF p_idempotency_key IS NOT NULL THEN
                 SELECT k.order_id, k.fingerprint INTO replay_order, replay_fingerprint
@@ -75,21 +73,10 @@ enum PlaceOrderFunction {
                         IF unknown THEN
                             RETURN;
                         END IF;
-                        -- Then the first short line in SKU order: an earlier, locked one, or this one.
-                        v_short := line;
-                        v_short_stock := v_stock;
-                        FOR earlier IN REVERSE line - 1 .. 1 LOOP
-                            IF stocks[earlier] < p_quantities[earlier] THEN
-                                v_short := earlier;
-                                v_short_stock := stocks[earlier];
-                            END IF;
-                        END LOOP;
-                        outcome := 'insufficient';
-                        item := p_lines[v_short];
-                        item_sku := p_skus[v_short];
-                        item_stock := v_short_stock;
-                        RETURN NEXT;
-                        RETURN;
+                        -- Then the first short line in SKU order, an earlier locked one or this one: the
+                        -- check below over the lines read so far answers it.
+                        stocks := stocks || v_stock;
+                        EXIT;
                     END IF;
                     SELECT i.quantity, p.price_minor, p.currency INTO v_stock, v_price, v_currency
                         FROM inventory i JOIN products p ON p.sku = i.sku WHERE i.sku = p_skus[line] FOR UPDATE OF i;
