@@ -1,7 +1,7 @@
 -- pgbench script: shop-api's order for one unit of a random SKU, as shop-api sends it on PostgreSQL
 -- (SQLShopRepository+PlaceOrderCall.swift): one call of place_order (migration 5, PlaceOrderFunction.swift),
 -- which locks and checks the stock row, then writes the reservation, the order, its line, its payment and
--- the audit row. Run with -M extended, as postgres-nio sends parameters. Ids are random numbers: unique
+-- the audit row. Run with -M prepared: shop-api prepares it once per connection. Ids are random numbers: unique
 -- enough for a benchmark. The statement must stay SQLShopRepository.placeOrderCall's, with pgbench's values
 -- in its placeholders: StoreConformanceTests.pgbenchRunsTheOrderStatementShopAPISends checks it.
 \set n random(1, 1000)

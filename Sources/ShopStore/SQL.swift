@@ -17,7 +17,7 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
     var fragments: [String]
     public private(set) var binds: [SQLValue]
     /// Set by `prepared(as:)`: PostgreSQL runs this statement as that named prepared statement.
-    private(set) var shape: (any PreparedShape.Type)?
+    var shape: (any PreparedShape.Type)?
 
     public init(stringLiteral value: String) {
         fragments = [value]
@@ -125,22 +125,7 @@ public enum StoreError: Error, Sendable {
     case corruptRow(String)
 }
 
-/// A statement shape run often enough to be prepared once per PostgreSQL connection: its name, and its text
-/// as the `SQL` builder writes it (the values in a statement never change its text).
-protocol PreparedShape {
-    static var name: String { get }
-    static var text: String { get }
-}
-
 extension SQL {
-    /// This statement, run on PostgreSQL as the prepared statement `shape` (whose text it must have).
-    func prepared(as shape: any PreparedShape.Type) -> SQL {
-        assert(text(placeholderPrefix: "$") == shape.text, "a statement prepared as \(shape.name) has another text")
-        var statement = self
-        statement.shape = shape
-        return statement
-    }
-
     /// `lhs` followed by `rhs`, binds in order.
     public static func + (lhs: SQL, rhs: SQL) -> SQL {
         var result = lhs

@@ -12,16 +12,20 @@ extension SQLShopRepository {
     }
 
     public func product(_ sku: SKU) async throws -> Product {
-        let rows = try await database.query("SELECT sku, name, price_minor, currency FROM products WHERE sku = \(sku.code)")
+        let rows = try await database.query(Self.productRead(sku.code).prepared(as: ProductRead.self))
         guard let row = rows.first else { throw ShopError.notFound(resource: "product", id: sku.code) }
         return try Self.product(from: row)
     }
 
     public func stock(_ sku: SKU) async throws -> StockLevel {
-        let rows = try await database.query("SELECT sku, quantity, updated_at_ms FROM inventory WHERE sku = \(sku.code)")
+        let rows = try await database.query(Self.stockRead(sku.code).prepared(as: StockRead.self))
         guard let row = rows.first else { throw ShopError.notFound(resource: "stock", id: sku.code) }
         return StockLevel(sku: try row.sku(0), quantity: try row.int(1), updatedAt: try row.timestamp(2))
     }
+
+    static func productRead(_ sku: String) -> SQL { "SELECT sku, name, price_minor, currency FROM products WHERE sku = \(sku)" }
+
+    static func stockRead(_ sku: String) -> SQL { "SELECT sku, quantity, updated_at_ms FROM inventory WHERE sku = \(sku)" }
 
     public func changeStock(_ sku: SKU, _ change: StockChange, by actor: Principal, at now: Timestamp) async throws -> StockLevel {
         let change = try change.validated()

@@ -118,10 +118,16 @@ extension SQLShopRepository {
     }
 
     static func loadOrder(_ db: any SQLExecutor, id: String) async throws -> Order {
-        let rows = try await db.query("\(raw: orderColumns) FROM orders WHERE id = \(id)")
+        let rows = try await db.query(orderRead(id).prepared(as: OrderRead.self))
         guard let row = rows.first else { throw ShopError.notFound(resource: "order", id: id) }
-        let items = try await db.query("SELECT order_id, sku, quantity, unit_price_minor FROM order_items WHERE order_id = \(id) ORDER BY line")
+        let items = try await db.query(orderLinesRead(id).prepared(as: OrderLinesRead.self))
         return try order(from: row, items: items)
+    }
+
+    static func orderRead(_ id: String) -> SQL { "\(raw: orderColumns) FROM orders WHERE id = \(id)" }
+
+    static func orderLinesRead(_ id: String) -> SQL {
+        "SELECT order_id, sku, quantity, unit_price_minor FROM order_items WHERE order_id = \(id) ORDER BY line"
     }
 
     public func orders(customerID: String, _ page: PageRequest) async throws -> Page<Order> {

@@ -13,7 +13,8 @@ extension SQLShopRepository {
     }
 
     public func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment] {
-        let rows = try await database.query(Self.claimStatement(limit: limit, leaseMilliseconds: leaseMilliseconds, at: now, dialect: database.dialect))
+        let claim = Self.claimStatement(limit: limit, leaseMilliseconds: leaseMilliseconds, at: now, dialect: database.dialect)
+        let rows = try await database.query(database.dialect == .postgres ? claim.prepared(as: PaymentClaim.self) : claim)
         return try rows.map(Self.payment(from:))
     }
 
@@ -39,7 +40,7 @@ extension SQLShopRepository {
     public func recordPaymentOutcomes(_ attempts: [(Payment, PaymentOutcome)], at now: Timestamp) async throws {
         guard !attempts.isEmpty else { return }
         if database.dialect == .postgres {
-            try await database.query(Self.recordInOneCall(attempts, at: now))
+            try await database.query(Self.recordInOneCall(attempts, at: now).prepared(as: PaymentOutcomesCall.self))
             return
         }
         try await database.transaction { db in
@@ -55,8 +56,11 @@ extension SQLShopRepository {
                 next_at: outcome.nextAttemptAt?.millisecondsSinceEpoch,
                 payment_audit: Identifier.make(at: now), order_audit: Identifier.make(at: now))
         }
-        let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
-        return "SELECT record_payment_outcomes(\(json)::jsonb, \(now), \(Self.settlementActor))"
+        return recordOutcomesCall(json: String(decoding: try JSONEncoder().encode(rows), as: UTF8.self), at: now)
+    }
+
+    static func recordOutcomesCall(json: String, at now: Timestamp) -> SQL {
+        "SELECT record_payment_outcomes(\(json)::jsonb, \(now), \(Self.settlementActor))"
     }
 
     /// One element of `record_payment_outcomes`'s JSON argument.

@@ -78,12 +78,3 @@ extension SQLShopRepository {
         }
     }
 }
-
-/// The order's call, prepared once per connection.
-enum PlaceOrderCall: PreparedShape {
-    static let name = "place_order_call"
-    static let text = SQLShopRepository.placeOrderCall(
-        orderID: "", paymentID: "", auditID: "", customerID: "", skus: "", quantities: "", positions: "", idempotencyKey: nil,
-        fingerprint: "", now: Timestamp(millisecondsSinceEpoch: 0), traceParent: nil
-    ).text(placeholderPrefix: "$")
-}

@@ -207,6 +207,35 @@ struct StoreConformanceTests {
         #expect(words(statement) == words(expected) + ";")
     }
 
+    /// Every hot shape runs as a statement prepared once on its connection and reused after: one connection,
+    /// each path twice, and PostgreSQL lists each shape's statement once, under its name, with its text.
+    @Test(.enabled(if: TestPostgres.enabled, Comment(rawValue: TestPostgres.skipMessage)))
+    func theHotShapesArePreparedOncePerConnection() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            try await withPostgresDatabase(url, maximumConnections: 1) { database in
+                let repository = SQLShopRepository(database: database)
+                try await repository.prepare(demoCatalogSize: 5, at: Self.t0)
+                for _ in 0..<2 {
+                    let placed = try await repository.placeOrder(try request(("SKU-00001", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+                    _ = try await repository.product(SKU("SKU-00002")!)
+                    _ = try await repository.stock(SKU("SKU-00002")!)
+                    _ = try await repository.order(id: placed.order.id)
+                    let claimed = try await repository.claimDuePayments(limit: 4, leaseMilliseconds: 1_000, at: Self.t0)
+                    try await repository.recordPaymentOutcomes(claimed.map { ($0, .captured(reference: "r-\($0.id)")) }, at: Self.t0)
+                }
+                let shapes: [any PreparedShape.Type] = [
+                    PlaceOrderCall.self, ProductRead.self, StockRead.self, OrderRead.self, OrderLinesRead.self, PaymentClaim.self,
+                    PaymentOutcomesCall.self,
+                ]
+                let listed = try await database.query("SELECT name, statement FROM pg_prepared_statements ORDER BY name")
+                #expect(try listed.map { try $0.text(0) } == shapes.map { $0.name }.sorted())
+                for row in listed {
+                    #expect(try shapes.first { $0.name == (try row.text(0)) }?.text == row.text(1))
+                }
+            }
+        }
+    }
+
     /// Lines in two currencies, or a total past Int64, are refused as OrderPricing says, and nothing is
     /// reserved or written (on PostgreSQL the check runs inside `place_order`, before any write).
     @Test(arguments: StoreKind.tested)
