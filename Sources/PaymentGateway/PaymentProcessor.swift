@@ -84,33 +84,37 @@ public final class PaymentProcessor: Service, Sendable {
     /// there is room for them, and records outcomes as they come, all those that finished while the last
     /// record was being written in one round trip (a group commit). A barrier per batch left the gateway
     /// idle while a batch's slowest attempt finished, and one transaction per outcome cost five round trips.
+    /// Claims overlap too (room is reserved for each claim under way): one claim at a time waited about
+    /// 50 ms per claim under an order flood, which capped settlement at 32 per wait, near 700 payments/s
+    /// beside 1,300 orders/s (`benchmarks/settlement-drain`).
     public func settleDuePayments() async {
         if !storeReady.load(ordering: .acquiring) {
             guard await repository.isReady() else { return }
             storeReady.store(true, ordering: .releasing)
         }
         enum Event: Sendable {
+            case claimed([Payment])
+            case claimFailed
             case attempted(Payment, PaymentOutcome)
             case recorded
         }
         await withTaskGroup(of: Event.self) { group in
             var inFlight = 0
+            var claiming = 0
             var recording = false
             var settled: [(Payment, PaymentOutcome)] = []
             var exhausted = false
             while true {
-                while !exhausted, !Task.isCancelled, settings.window - inFlight >= settings.batchSize {
-                    do {
-                        let due = try await repository.claimDuePayments(
-                            limit: settings.batchSize, leaseMilliseconds: settings.leaseMilliseconds, at: clock.now())
-                        exhausted = due.count < settings.batchSize
-                        for payment in due {
-                            group.addTask { .attempted(payment, await self.attempt(payment)) }
+                while !exhausted, !Task.isCancelled, settings.window - inFlight - claiming * settings.batchSize >= settings.batchSize {
+                    claiming += 1
+                    group.addTask {
+                        do {
+                            return .claimed(try await self.repository.claimDuePayments(
+                                limit: self.settings.batchSize, leaseMilliseconds: self.settings.leaseMilliseconds, at: self.clock.now()))
+                        } catch {
+                            self.logger.warning("could not claim due payments", metadata: ["error": "\(error)"])
+                            return .claimFailed
                         }
-                        inFlight += due.count
-                    } catch {
-                        logger.warning("could not claim due payments", metadata: ["error": "\(error)"])
-                        exhausted = true
                     }
                 }
                 if !recording, !settled.isEmpty {
@@ -122,8 +126,18 @@ public final class PaymentProcessor: Service, Sendable {
                         return .recorded
                     }
                 }
-                guard inFlight > 0 || recording else { return }
+                guard inFlight > 0 || claiming > 0 || recording else { return }
                 switch await group.next() {
+                case .claimed(let due)?:
+                    claiming -= 1
+                    exhausted = exhausted || due.count < settings.batchSize
+                    for payment in due {
+                        group.addTask { .attempted(payment, await self.attempt(payment)) }
+                    }
+                    inFlight += due.count
+                case .claimFailed?:
+                    claiming -= 1
+                    exhausted = true
                 case .attempted(let payment, let outcome)?:
                     inFlight -= 1
                     settled.append((payment, outcome))
