@@ -3,91 +3,6 @@ import Logging
 import ShopDomain
 import Synchronization
 
-/// Where log lines go: standard output (or another file descriptor), or a buffer a test reads.
-///
-/// Standard output is buffered: a `write` system call per line, under a lock every request takes, cost
-/// more than building the line. Lines collect in memory and go out in one write when 64 KiB are pending,
-/// every 100 ms from a flusher thread, at exit, and at once with everything before them for a line at
-/// `warning` or above. So a crash loses at most the last 100 ms of `info` lines, never a warning.
-public final class LogSink: Sendable {
-    private enum Target {
-        case descriptor(Int32, pending: [UInt8])
-        case memory([String])
-    }
-
-    private let target: Mutex<Target>
-    private static let flushThreshold = 64 * 1024
-
-    private init(_ target: Target) {
-        self.target = Mutex(target)
-    }
-
-    public static let standardOutput: LogSink = {
-        let sink = LogSink.descriptor(STDOUT_FILENO)
-        Thread.detachNewThread {
-            while true {
-                Thread.sleep(forTimeInterval: 0.1)
-                sink.flush()
-            }
-        }
-        atexit { LogSink.standardOutput.flush() }
-        return sink
-    }()
-
-    public static func memory() -> LogSink { LogSink(.memory([])) }
-    /// Buffered like standard output, without the flusher thread: whoever makes it calls `flush()`.
-    static func descriptor(_ descriptor: Int32) -> LogSink { LogSink(.descriptor(descriptor, pending: [])) }
-
-    func write(_ line: String, urgent: Bool) {
-        target.withLock { target in
-            switch target {
-            case .descriptor(let descriptor, var pending):
-                target = .memory([])  // keeps `pending` uniquely referenced while it grows
-                pending.append(contentsOf: line.utf8)
-                pending.append(0x0A)
-                if urgent || pending.count >= Self.flushThreshold {
-                    Self.writeAll(pending, to: descriptor)
-                    pending.removeAll(keepingCapacity: true)
-                }
-                target = .descriptor(descriptor, pending: pending)
-            case .memory(var lines):
-                target = .memory([])
-                lines.append(line)
-                target = .memory(lines)
-            }
-        }
-    }
-
-    /// Writes out what is pending (descriptor sinks only).
-    public func flush() {
-        target.withLock { target in
-            guard case .descriptor(let descriptor, var pending) = target, !pending.isEmpty else { return }
-            target = .memory([])
-            Self.writeAll(pending, to: descriptor)
-            pending.removeAll(keepingCapacity: true)
-            target = .descriptor(descriptor, pending: pending)
-        }
-    }
-
-    /// One `write` loop under the lock, so lines from concurrent requests never interleave.
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
-        bytes.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { break }
-                offset += written
-            }
-        }
-    }
-
-    /// The lines written so far (memory sinks only).
-    public var lines: [String] {
-        target.withLock { if case .memory(let lines) = $0 { lines } else { [] } }
-    }
-}
-
 /// One JSON object per line: `timestamp` (RFC 3339 UTC, milliseconds), `level`, `message`, `label`,
 /// `service`, `request_id`, `trace_id` and `span_id` when known, then the metadata. Written by hand
 /// because swift-log ships no JSON handler and Foundation's encoder is slow for a line per request.
@@ -101,7 +16,6 @@ public struct JSONLogHandler: LogHandler {
     private let sink: LogSink
     private let clock: any ShopClock
 
-    static let redactedKeys: Set<String> = ["authorization", "token", "password", "secret", "email", "card", "card_number", "cvc"]
     /// Hummingbird's request id key, written as `request_id`.
     static let requestIDKey = "hb.request.id"
     /// Written first, in this order, under these names.
@@ -131,97 +45,86 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit { merged.merge(explicit) { _, new in new } }
-
-        var out = ""
-        out.reserveCapacity(512)
-        out += "{\"timestamp\":\"\(clock.now().rfc3339)\",\"level\":\"\(level.rawValue)\",\"message\":"
-        Self.appendString(message.description, to: &out)
-        out += ",\"label\":"
-        Self.appendString(label, to: &out)
-        out += ",\"service\":"
-        Self.appendString(service, to: &out)
-        for (key, name) in Self.idFields {
-            if let value = merged.removeValue(forKey: key) {
-                out += ","
-                Self.appendMember(name, value, to: &out)
-            }
-        }
+        var out = head(level, message.description) { merged[$0] }
+        for (key, _) in Self.idFields { merged.removeValue(forKey: key) }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            out += ","
-            Self.appendMember(key, value, to: &out)
+            out.raw(",")
+            out.member(key, value)
         }
-        out += "}"
-        sink.write(out, urgent: level >= .warning)
+        out.raw("}")
+        sink.write(out.bytes, urgent: level >= .warning)
     }
 
-    /// `"key":value`, the value redacted when the key names a secret or personal data.
-    static func appendMember(_ key: String, _ value: Logger.Metadata.Value, to out: inout String) {
-        appendString(key, to: &out)
-        out += ":"
-        let lowercased = key.utf8.contains(where: { (0x41...0x5A).contains($0) }) ? key.lowercased() : key
-        if redactedKeys.contains(lowercased) {
-            out += "\"[redacted]\""
-        } else {
-            appendValue(value, to: &out)
+    /// The line `log` writes for `fields` given as metadata, written straight into bytes: no metadata
+    /// dictionary, no boxed values, no sort of the fields, which must come sorted by key. For the line
+    /// written per request (`Logger.log(_:_:fields:)`), where building the metadata cost more than the
+    /// rest of the line.
+    public func log(level: Logger.Level, message: String, fields: [(key: String, value: LineField)]) {
+        assert(zip(fields, fields.dropFirst()).allSatisfy { $0.key < $1.key } && !fields.contains { Self.isIDField($0.key) })
+        let provided = metadataProvider?.get()
+        var out = head(level, message) { provided?[$0] ?? metadata[$0] }
+        // The handler's and the provider's other keys (the provider's win, the fields' over both), usually
+        // only the trace flags, merged into the sorted fields.
+        var others: [(key: String, value: Logger.Metadata.Value)] = []
+        for (key, value) in metadata where provided?[key] == nil && !Self.isIDField(key) { others.append((key, value)) }
+        for (key, value) in provided ?? [:] where !Self.isIDField(key) { others.append((key, value)) }
+        others.removeAll { other in fields.contains { $0.key == other.key } }
+        if others.count > 1 { others.sort { $0.key < $1.key } }
+        var next = 0
+        for field in fields {
+            while next < others.count, others[next].key < field.key {
+                out.raw(",")
+                out.member(others[next].key, others[next].value)
+                next += 1
+            }
+            out.raw(",")
+            out.member(field.key, field.value)
         }
+        for other in others[next...] {
+            out.raw(",")
+            out.member(other.key, other.value)
+        }
+        out.raw("}")
+        sink.write(out.bytes, urgent: level >= .warning)
     }
 
-    static func appendValue(_ value: Logger.Metadata.Value, to out: inout String) {
-        switch value {
-        case .string(let string): appendString(string, to: &out)
-        case .stringConvertible(let convertible):
-            // Numbers and booleans stay numbers and booleans, so a log pipeline can compare them.
-            switch convertible {
-            case let number as Int: out += String(number)
-            case let number as any BinaryInteger: out += "\(number)"
-            case let number as Double where number.isFinite: out += "\(number)"
-            case let flag as Bool: out += flag ? "true" : "false"
-            default: appendString(convertible.description, to: &out)
+    /// Every line's first members: timestamp, level, message, label, service, then the id fields `lookup` knows.
+    private func head(_ level: Logger.Level, _ message: String, lookup: (String) -> Logger.Metadata.Value?) -> JSONLine {
+        var out = JSONLine()
+        out.raw("{\"timestamp\":")
+        out.timestamp(clock.now())
+        out.raw(",\"level\":\"")
+        out.raw(level.rawValue)
+        out.raw("\",\"message\":")
+        out.string(message)
+        out.raw(",\"label\":")
+        out.string(label)
+        out.raw(",\"service\":")
+        out.string(service)
+        for (key, name) in Self.idFields {
+            if let value = lookup(key) {
+                out.raw(",")
+                out.member(name, value)
             }
-        case .array(let values):
-            out += "["
-            for (index, element) in values.enumerated() {
-                if index > 0 { out += "," }
-                appendValue(element, to: &out)
-            }
-            out += "]"
-        case .dictionary(let dictionary):
-            out += "{"
-            for (index, (key, element)) in dictionary.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { out += "," }
-                appendMember(key, element, to: &out)
-            }
-            out += "}"
         }
+        return out
     }
 
-    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
-    static func appendString(_ string: String, to out: inout String) {
-        out += "\""
-        // Most strings need no escaping: one append instead of one per character.
-        guard string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-            out += string
-            out += "\""
-            return
-        }
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let control where control.value < 0x20:
-                out += "\\u00" + String(control.value, radix: 16).leftPadded(to: 2)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+    private static func isIDField(_ key: String) -> Bool {
+        idFields.contains { $0.key == key }
     }
 }
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
+extension Logger {
+    /// `message` at `level` with `fields` (sorted by key), built only when the level is logged: straight
+    /// into bytes when the handler is a `JSONLogHandler`, as metadata for any other.
+    public func log(_ level: Logger.Level, _ message: String, fields: @autoclosure () -> [(key: String, value: LineField)]) {
+        guard logLevel <= level else { return }
+        if let json = handler as? JSONLogHandler {
+            json.log(level: level, message: message, fields: fields())
+        } else {
+            let metadata = Logger.Metadata(fields().map { ($0.key, $0.value.metadataValue) }, uniquingKeysWith: { $1 })
+            log(level: level, "\(message)", metadata: metadata)
+        }
     }
 }

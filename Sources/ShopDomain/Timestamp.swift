@@ -17,6 +17,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-27T09:30:00.125Z`. Computed by hand (civil-from-days)
     /// because Foundation's date formatters are slow and not needed for a fixed UTC format.
     public var rfc3339: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendRFC3339(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `rfc3339`'s bytes appended to `bytes`, with no string made: a log line writes one per line.
+    public func appendRFC3339(to bytes: inout [UInt8]) {
         let ms = millisecondsSinceEpoch
         let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
         let msOfDay = ms - days * 86_400_000
@@ -29,12 +37,35 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        func digits(_ value: Int64, _ width: Int) {
+            let text = String(value).utf8
+            for _ in 0..<max(0, width - text.count) { bytes.append(0x30) }
+            bytes.append(contentsOf: text)
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(msOfDay / 3_600_000, 2)):"
-            + "\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+        func twoDigits(_ value: Int64) {
+            bytes.append(0x30 + UInt8(value / 10))
+            bytes.append(0x30 + UInt8(value % 10))
+        }
+        if (0...9999).contains(year) {
+            twoDigits(year / 100)
+            twoDigits(year % 100)
+        } else {
+            digits(year, 4)
+        }
+        bytes.append(0x2D)  // -
+        twoDigits(month)
+        bytes.append(0x2D)
+        twoDigits(day)
+        bytes.append(0x54)  // T
+        twoDigits(msOfDay / 3_600_000)
+        bytes.append(0x3A)  // :
+        twoDigits(msOfDay / 60_000 % 60)
+        bytes.append(0x3A)
+        twoDigits(msOfDay / 1000 % 60)
+        bytes.append(0x2E)  // .
+        bytes.append(0x30 + UInt8(msOfDay % 1000 / 100))
+        twoDigits(msOfDay % 100)
+        bytes.append(0x5A)  // Z
     }
 }
 

@@ -5,6 +5,7 @@ import JSONLogging
 import Logging
 import ShopAPI
 import ShopDomain
+import ShopTestSupport
 import Testing
 
 @Suite("JSON logs")
@@ -58,5 +59,63 @@ struct LoggingTests {
         #expect((lines[0]["nested"] as? [String: Any])?["token"] as? String == "[redacted]")
         #expect(lines[0]["count"] as? Int == 3)
         #expect(!sink.lines[0].contains("abc") && !sink.lines[0].contains("a@b.c"))
+    }
+
+    /// The access line's path (typed fields straight into bytes) writes exactly the line swift-log's
+    /// metadata path writes for the same fields: the same keys in the same order, the handler's and the
+    /// provider's metadata merged in (a field wins over both), redaction, escaping and numbers; and a
+    /// handler that is not a JSONLogHandler still gets the fields, as metadata.
+    @Test func typedFieldsWriteTheLineMetadataWould() throws {
+        let provider = Logger.MetadataProvider { ["trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7", "trace_flags": "1"] }
+        let clock = ManualClock()
+        let fieldSets: [[(key: String, value: LineField)]] = [
+            [("bytes_in", .int(0)), ("bytes_out", .int(-12)), ("client_address", .string("203.0.113.9")), ("duration_ms", .number(0.125)),
+             ("method", .string("GET")), ("path", .string("/a\"b\\c\n\u{01}é")), ("route", .string("unmatched")), ("status", .int(404)),
+             ("token", .string("secret-value")), ("user", .string("alice"))],
+            [("aaa", .int(Int.max)), ("mmm", .number(1e300)), ("zeta", .string("the field wins")), ("zzz", .number(.infinity))],
+            [],
+        ]
+        for (index, fields) in fieldSets.enumerated() {
+            let typed = LogSink.memory(), metadata = LogSink.memory(), other = LogSink.memory()
+            func logger(_ sink: LogSink) -> Logger {
+                var logger = Logger(label: "shop-api") {
+                    JSONLogHandler(label: $0, service: "shop-api", level: .info, sink: sink, clock: clock, metadataProvider: provider)
+                }
+                logger[metadataKey: "hb.request.id"] = "r-\(index)"
+                logger[metadataKey: "zeta"] = "from the handler"
+                logger[metadataKey: "alpha"] = .stringConvertible(7)
+                return logger
+            }
+            logger(typed).log(.info, "request", fields: fields)
+            logger(metadata).info("request", metadata: Logger.Metadata(fields.map { ($0.key, $0.value.metadata) }, uniquingKeysWith: { $1 }))
+            var multiplexed = Logger(label: "shop-api") { _ in MultiplexLogHandler([logger(other).handler]) }
+            multiplexed.logLevel = .info
+            multiplexed.log(.info, "request", fields: fields)
+            #expect(typed.lines.count == 1 && typed.lines == metadata.lines && typed.lines == other.lines, "\(typed.lines) \(metadata.lines) \(other.lines)")
+            let object = try #require(try Self.objects(typed).first)
+            #expect(object["request_id"] as? String == "r-\(index)" && object["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
+            #expect(object["timestamp"] as? String == clock.now().rfc3339)
+            #expect(object["zeta"] as? String == (index == 1 ? "the field wins" : "from the handler"))
+            if index == 0 {
+                #expect(object["token"] as? String == "[redacted]" && !typed.lines[0].contains("secret-value"))
+                #expect(object["path"] as? String == "/a\"b\\c\n\u{01}é" && object["bytes_out"] as? Int == -12)
+            }
+        }
+        // Below the logger's level nothing is built or written.
+        let quiet = LogSink.memory()
+        Logger(label: "q") { JSONLogHandler(label: $0, service: "s", level: .warning, sink: quiet) }
+            .log(.info, "request", fields: { Issue.record("fields built below the level"); return [] }())
+        #expect(quiet.lines.isEmpty)
+    }
+}
+
+extension LineField {
+    /// The metadata a caller of swift-log would write for this field.
+    var metadata: Logger.Metadata.Value {
+        switch self {
+        case .string(let string): .string(string)
+        case .int(let int): .stringConvertible(int)
+        case .number(let number): .stringConvertible(number)
+        }
     }
 }

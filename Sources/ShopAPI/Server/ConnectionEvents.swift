@@ -1,3 +1,4 @@
+import JSONLogging
 import Logging
 import NIOCore
 import ShopMetrics
@@ -27,7 +28,7 @@ final class ConnectionEvents: Sendable {
         guard let requests else { return }
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000
         requests.record(method: method, route: MetricNames.unmatchedRoute, status: status, seconds: seconds)
-        logger.info("request", metadata: AccessLine.metadata(
+        logger.log(.info, "request", fields: AccessLine.fields(
             method: HTTPServerMetrics.standardMethods.contains(method) ? method : MetricNames.otherMethod,
             route: MetricNames.unmatchedRoute, path: path ?? "", status: status, seconds: seconds,
             bytesIn: bytesIn, bytesOut: bytesOut, client: client, user: nil))

@@ -1,22 +1,22 @@
-import Logging
+import JSONLogging
 
 /// The fields of one access log line, the same for a request the router answered and one the connection
-/// layer refused before it became a request.
+/// layer refused before it became a request: sorted by key, as `Logger.log(_:_:fields:)` wants them.
 enum AccessLine {
-    static func metadata(
+    static func fields(
         method: String, route: String, path: String, status: Int, seconds: Double, bytesIn: Int, bytesOut: Int, client: String?, user: String?
-    ) -> Logger.Metadata {
-        var line: Logger.Metadata = [
-            "method": "\(method)",
-            "route": "\(route)",
-            "path": "\(path)",
-            "status": .stringConvertible(status),
-            "duration_ms": .stringConvertible((seconds * 1000 * 1000).rounded() / 1000),
-            "bytes_in": .stringConvertible(bytesIn),
-            "bytes_out": .stringConvertible(bytesOut),
-        ]
-        if let client { line["client_address"] = "\(client)" }
-        if let user { line["user"] = "\(user)" }
+    ) -> [(key: String, value: LineField)] {
+        var line: [(key: String, value: LineField)] = []
+        line.reserveCapacity(9)
+        line.append(("bytes_in", .int(bytesIn)))
+        line.append(("bytes_out", .int(bytesOut)))
+        if let client { line.append(("client_address", .string(client))) }
+        line.append(("duration_ms", .number((seconds * 1000 * 1000).rounded() / 1000)))
+        line.append(("method", .string(method)))
+        line.append(("path", .string(path)))
+        line.append(("route", .string(route)))
+        line.append(("status", .int(status)))
+        if let user { line.append(("user", .string(user))) }
         return line
     }
 }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import JSONLogging
 import Logging
 import NIOCore
 import PaymentGateway
@@ -94,13 +95,13 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
             if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
         }
         // Built inside the autoclosure, so a logger above `info` pays nothing for the access line.
-        context.logger.info("request", metadata: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut))
+        context.logger.log(.info, "request", fields: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut))
     }
 
     private static func accessLine(
         _ request: Request, _ context: Context, route: String, status: Int, seconds: Double, bytesOut: Int?
-    ) -> Logger.Metadata {
-        AccessLine.metadata(
+    ) -> [(key: String, value: LineField)] {
+        AccessLine.fields(
             method: request.method.rawValue, route: route, path: request.uri.path, status: status, seconds: seconds,
             bytesIn: request.headers[.contentLength].flatMap { Int($0) } ?? 0, bytesOut: bytesOut ?? 0,
             client: context.clientAddress, user: context.facts.subject)
