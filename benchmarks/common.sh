@@ -39,6 +39,8 @@ bench_stop_server() {
 bench_sink_pin=
 bench_start_sink() { # port flags...
   local port=$1; shift
+  python3 -c "import opentelemetry.proto" 2>/dev/null || { echo "installing opentelemetry-proto (PyPI) for the OTLP sink…"
+    python3 -m pip install -q opentelemetry-proto || python3 -m pip install -q --break-system-packages opentelemetry-proto; }
   $bench_sink_pin python3 benchmarks/otlp-sink.py "$port" "$@" 2>/dev/null &
   bench_sink=$!
   for _ in $(seq 1 50); do

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""A local OTLP/HTTP trace sink for benchmarks: accepts POST /v1/traces (protobuf or JSON), answers 200 at once
-and keeps the bodies; GET /spans decodes what arrived and answers the number of spans. Decoding waits for that
-GET so the sink takes as little CPU as possible from the server under test while the load runs.
+"""A local OTLP/HTTP trace sink for benchmarks and tests: accepts POST /v1/traces (protobuf or JSON), answers
+200 at once and keeps the bodies; GET /spans decodes what arrived and answers the number of spans and of
+requests; GET /spans.json answers every span decoded (name, kind, ids in hex, parent, attributes, status).
+Decoding is opentelemetry-proto's (PyPI: pip install opentelemetry-proto), the reference schema, not ours,
+and waits for a GET so the sink takes as little CPU as possible from the server under test during a run.
 With --discard it keeps nothing (GET /spans then answers "- N", N the requests): for long runs, where kept
 bodies would grow to gigabytes and slow the machine under test.
 Usage: otlp-sink.py PORT [--discard]
@@ -12,52 +14,42 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from google.protobuf import json_format
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
 bodies = []
 requests = 0
 discard = "--discard" in sys.argv
 lock = threading.Lock()
 
 
-def varint(data, i):
-    value = shift = 0
-    while True:
-        byte = data[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, i
-
-
-def fields(data):
-    """Yields (field number, payload) of the length-delimited fields of one protobuf message."""
-    i = 0
-    while i < len(data):
-        key, i = varint(data, i)
-        number, wire = key >> 3, key & 7
-        if wire == 2:
-            length, i = varint(data, i)
-            yield number, data[i:i + length]
-            i += length
-        elif wire == 0:
-            _, i = varint(data, i)
-        elif wire == 1:
-            i += 8
-        elif wire == 5:
-            i += 4
-        else:
-            raise ValueError(f"unexpected wire type {wire}")
-
-
-def count_spans(body, content_type):
+def decode(body, content_type):
+    """The spans of one export request."""
     if "json" in content_type:
-        request = json.loads(body)
-        return sum(len(scope.get("spans", [])) for resource in request.get("resourceSpans", [])
-                   for scope in resource.get("scopeSpans", []))
-    # ExportTraceServiceRequest.resource_spans = 1, ResourceSpans.scope_spans = 2, ScopeSpans.spans = 2
-    return sum(1 for number, resource in fields(body) if number == 1
-               for n, scope in fields(resource) if n == 2
-               for m, _ in fields(scope) if m == 2)
+        request = json_format.Parse(body, ExportTraceServiceRequest(), ignore_unknown_fields=True)
+    else:
+        request = ExportTraceServiceRequest.FromString(body)
+    return [span for resource in request.resource_spans for scope in resource.scope_spans for span in scope.spans]
+
+
+def value(any_value):
+    kind = any_value.WhichOneof("value")
+    if kind == "array_value":
+        return [value(element) for element in any_value.array_value.values]
+    if kind == "kvlist_value":
+        return {pair.key: value(pair.value) for pair in any_value.kvlist_value.values}
+    if kind == "bytes_value":
+        return any_value.bytes_value.hex()
+    return getattr(any_value, kind) if kind else None
+
+
+def described(span):
+    return {
+        "name": span.name, "kind": span.kind, "trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(),
+        "parent_span_id": span.parent_span_id.hex(), "status": span.status.code,
+        "start_ns": span.start_time_unix_nano, "end_ns": span.end_time_unix_nano,
+        "attributes": {pair.key: value(pair.value) for pair in span.attributes},
+    }
 
 
 class Sink(BaseHTTPRequestHandler):
@@ -80,10 +72,15 @@ class Sink(BaseHTTPRequestHandler):
     def do_GET(self):
         with lock:
             received, count = list(bodies), requests
-        spans = "-" if discard else sum(count_spans(body, kind) for body, kind in received)
-        answer = f"{spans} {count}\n".encode()
+        if self.path == "/spans.json":
+            answer = json.dumps([described(span) for body, kind in received for span in decode(body, kind)]).encode()
+            content_type = "application/json"
+        else:
+            spans = "-" if discard else sum(len(decode(body, kind)) for body, kind in received)
+            answer = f"{spans} {count}\n".encode()
+            content_type = "text/plain"
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)

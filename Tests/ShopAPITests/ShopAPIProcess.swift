@@ -22,7 +22,8 @@ final class ShopAPIProcess: Sendable {
 
     /// Starts `serve` with `arguments` (database, Redis, limits…) and waits until `/readyz` answers 200.
     /// With `descriptorLimit`, the process runs under `ulimit -n` of that many (soft and hard).
-    init(_ arguments: [String], descriptorLimit: Int? = nil) async throws {
+    /// `environment` is added to this process's own.
+    init(_ arguments: [String], descriptorLimit: Int? = nil, environment: [String: String] = [:]) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw TestSupportError("\(Self.executable) is missing: run swift build (scripts/test does) before these tests")
         }
@@ -40,6 +41,7 @@ final class ShopAPIProcess: Sendable {
             process.executableURL = URL(fileURLWithPath: Self.executable)
             process.arguments = serve
         }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output
         process.standardError = output
         exit = try ProcessExit.launch(process)
