@@ -150,6 +150,11 @@ let package = Package(
             dependencies: [
                 "ShopAPI",
                 "JSONLogging",
+                "PaymentGateway",
+                "ShopDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
