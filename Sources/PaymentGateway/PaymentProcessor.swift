@@ -104,8 +104,12 @@ public final class PaymentProcessor: Service, Sendable {
             var recording = false
             var settled: [(Payment, PaymentOutcome)] = []
             var exhausted = false
+            // Claims overlap only once one came back full: an idle poll costs one statement, not four.
+            var backlog = false
             while true {
-                while !exhausted, !Task.isCancelled, settings.window - inFlight - claiming * settings.batchSize >= settings.batchSize {
+                while !exhausted, !Task.isCancelled, claiming == 0 || backlog,
+                    settings.window - inFlight - claiming * settings.batchSize >= settings.batchSize
+                {
                     claiming += 1
                     group.addTask {
                         do {
@@ -131,6 +135,7 @@ public final class PaymentProcessor: Service, Sendable {
                 case .claimed(let due)?:
                     claiming -= 1
                     exhausted = exhausted || due.count < settings.batchSize
+                    backlog = !exhausted
                     for payment in due {
                         group.addTask { .attempted(payment, await self.attempt(payment)) }
                     }
