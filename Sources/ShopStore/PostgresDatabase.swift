@@ -309,15 +309,8 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         /// connection the first time and reuses by name after: parsing and planning the order's call each
         /// time cost a fifth of its throughput in pgbench (-M prepared 3,036 calls/s, -M extended 2,513).
         private func prepared<Shape: PreparedShape>(_ shape: Shape.Type, _ statement: SQL) async throws -> [SQLRow] {
-            let rows = connection.eventLoop.makePromise(of: [SQLRow].self)
-            rows.completeWithTask {
-                var rows: [SQLRow] = []
-                for try await row in try await connection.execute(Prepared<Shape>(binds: statement.binds), logger: logger) {
-                    rows.append(try PostgresDatabase.row(row))
-                }
-                return rows
-            }
-            return try await PostgresDatabase.answer(to: rows.futureResult, within: statementTimeout) { connection.close().whenComplete { _ in } }.get()
+            try await connection.boundedExecute(Prepared<Shape>(binds: statement.binds), logger: logger, within: statementTimeout)
+                .map(PostgresDatabase.row)
         }
     }
 
@@ -435,8 +428,24 @@ extension PostgresConnection {
     /// `query` through `PostgresDatabase.answer(to:within:onTimeout:)`: unanswered after `limit`, it fails as
     /// unreachable and the connection is closed.
     func boundedQuery(_ query: PostgresQuery, logger: Logger, within limit: TimeAmount) async throws -> PostgresQueryResult {
-        let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
-        return try await PostgresDatabase.answer(to: result, within: limit) { self.close().whenComplete { _ in } }.get()
+        try await bounded(self.query(query, logger: logger), within: limit)
+    }
+
+    /// The prepared `statement`'s rows, bounded the same way.
+    func boundedExecute<Statement: PostgresPreparedStatement>(
+        _ statement: Statement, logger: Logger, within limit: TimeAmount
+    ) async throws -> [Statement.Row] where Statement.Row: Sendable {
+        let rows = eventLoop.makePromise(of: [Statement.Row].self)
+        rows.completeWithTask {
+            var rows: [Statement.Row] = []
+            for try await row in try await self.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+        return try await bounded(rows.futureResult, within: limit)
+    }
+
+    private func bounded<Value: Sendable>(_ result: EventLoopFuture<Value>, within limit: TimeAmount) async throws -> Value {
+        try await PostgresDatabase.answer(to: result, within: limit) { self.close().whenComplete { _ in } }.get()
     }
 }
 
