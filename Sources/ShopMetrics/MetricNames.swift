@@ -49,6 +49,10 @@ public enum MetricNames {
     public static let faultSetting = MetricName("shop_fault_setting", "A fault the switchboard injects now (ratios 0-1, latencies in seconds); 0 when off")
     public static let faultChanges = MetricName("shop_fault_changes_total", "Changes made to the fault switchboard")
 
+    public static let spansExported = MetricName("shop_trace_spans_exported_total", "Spans accepted by the OTLP receiver")
+    public static let spansDropped = MetricName(
+        "shop_trace_spans_dropped_total", "Spans lost before export, by reason (queue_full, export_failed)")
+
     public static let processCPU = MetricName("process_cpu_seconds_total", "User and system CPU time spent in seconds")
     public static let processResidentMemory = MetricName("process_resident_memory_bytes", "Resident memory size in bytes")
     public static let processOpenFDs = MetricName("process_open_fds", "Number of open file descriptors")

@@ -39,11 +39,11 @@ struct Serve: AsyncParsableCommand {
         DescriptorLimit.raiseToHardLimit()
         NIOSingletons.groupLoopCountSuggestion = configuration.threads ?? AppConfiguration.usableCPUs()
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        let tracing = try Telemetry.bootstrap(
-            service: "shop-api", logLevel: configuration.logLevel, tracing: configuration.requestTelemetry)
         // One registry for the process: what the app records and what libraries report through swift-metrics.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let tracing = try Telemetry.bootstrap(
+            service: "shop-api", logLevel: configuration.logLevel, tracing: configuration.requestTelemetry, metrics: registry)
         let drain = Drain()
         let app = try await buildApplication(configuration, metrics: registry, drain: drain)
         // Services stop in reverse order. On SIGTERM the drain goes first (unready but serving for the
