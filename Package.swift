@@ -129,6 +129,7 @@ let package = Package(
                 "PaymentGateway",
                 "ShopAuth",
                 "JSONLogging",
+                "ShopTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

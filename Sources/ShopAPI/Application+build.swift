@@ -119,7 +119,9 @@ public func buildApplication(
         router.add(middleware: RateLimitMiddleware(limiter: limiter, settings: configuration.rateLimits, stage: .caller))
     }
     router.add(middleware: RouteFaultMiddleware(faults: faults))
-    let metricsRoutes = MetricsController(registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit)).routes
+    let metricsRoutes = MetricsController(
+        registry: metrics, process: ProcessMetrics(registry: metrics, commit: configuration.buildCommit), exemplars: requestMetrics?.exemplars
+    ).routes
     if let metricsPort = configuration.metricsPort {
         // An admin listener of its own, so the scrape endpoint can stay off the public port.
         let adminRouter = Router(context: ShopRequestContext.self, options: .autoGenerateHeadEndpoints)

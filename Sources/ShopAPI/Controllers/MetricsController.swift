@@ -5,13 +5,15 @@ import Prometheus
 struct MetricsController {
     let registry: PrometheusCollectorRegistry
     let process: ProcessMetrics
+    /// The request histogram's exemplars; nil with request telemetry off.
+    let exemplars: RequestExemplars?
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
             .on(.metrics) { request, _ in
                 process.update()
                 let (contentType, body) = MetricsExposition.render(
-                    registry, openMetrics: MetricsExposition.wantsOpenMetrics(accept: request.headers[.accept]))
+                    registry, openMetrics: MetricsExposition.wantsOpenMetrics(accept: request.headers[.accept]), exemplars: exemplars)
                 return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: body))
             }
     }

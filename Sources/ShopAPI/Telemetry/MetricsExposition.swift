@@ -11,11 +11,12 @@ enum MetricsExposition {
         accept?.lowercased().contains("application/openmetrics-text") ?? false
     }
 
-    static func render(_ registry: PrometheusCollectorRegistry, openMetrics: Bool) -> (contentType: String, body: ByteBuffer) {
+    /// `exemplars` go on the request-duration buckets, in OpenMetrics only: the Prometheus text format has no place for them.
+    static func render(_ registry: PrometheusCollectorRegistry, openMetrics: Bool, exemplars: RequestExemplars? = nil) -> (contentType: String, body: ByteBuffer) {
         let text = registry.emitToString()
-        return openMetrics
-            ? (openMetricsContentType, ByteBuffer(string: Self.openMetrics(fromPrometheusText: text)))
-            : (prometheusContentType, ByteBuffer(string: text))
+        guard openMetrics else { return (prometheusContentType, ByteBuffer(string: text)) }
+        let converted = Self.openMetrics(fromPrometheusText: text)
+        return (openMetricsContentType, ByteBuffer(string: exemplars?.annotate(converted) ?? converted))
     }
 
     /// The same samples in OpenMetrics: a counter's family (in `# TYPE` and `# HELP`) is named without its

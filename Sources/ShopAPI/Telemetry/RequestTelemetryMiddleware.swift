@@ -6,6 +6,7 @@ import NIOCore
 import PaymentGateway
 import Prometheus
 import ShopMetrics
+import ShopTracing
 import Synchronization
 import Tracing
 
@@ -15,8 +16,10 @@ final class HTTPServerMetrics: Sendable {
 
     let registry: PrometheusCollectorRegistry
     let active: Gauge
-    /// The histogram of each series seen, so a request does not pay for the registry's lock and label keys.
-    private let histograms = Mutex<[SeriesKey: ValueHistogram]>([:])
+    let exemplars = RequestExemplars()
+    /// The histogram of each series seen (with its labels as rendered, for exemplars), so a request does not
+    /// pay for the registry's lock and label keys.
+    private let histograms = Mutex<[SeriesKey: (histogram: ValueHistogram, labels: String)]>([:])
 
     private struct SeriesKey: Hashable {
         let method: String
@@ -30,20 +33,22 @@ final class HTTPServerMetrics: Sendable {
     }
 
     /// Records one response under its route template (`unmatched` when none). Unknown methods become `_OTHER`,
-    /// so no client can grow the series.
-    func record(method rawMethod: String, route: String, status: Int, seconds: Double) {
+    /// so no client can grow the series. `trace`, the request's span when it is sampled, becomes the bucket's exemplar.
+    func record(method rawMethod: String, route: String, status: Int, seconds: Double, trace: TraceParent? = nil) {
         let method = Self.standardMethods.contains(rawMethod) ? rawMethod : MetricNames.otherMethod
         let key = SeriesKey(method: method, route: route, status: status)
-        let histogram = histograms.withLock { known in
-            if let histogram = known[key] { return histogram }
+        let series = histograms.withLock { known in
+            if let series = known[key] { return series }
             let histogram = registry.makeValueHistogram(
                 descriptor: MetricNames.requestDuration.descriptor,
                 labels: [("http_request_method", method), ("http_route", route), ("http_response_status_code", String(status))],
                 buckets: MetricNames.requestDurationBuckets)
-            known[key] = histogram
-            return histogram
+            let series = (histogram, RequestExemplars.labels(method: method, route: route, status: status))
+            known[key] = series
+            return series
         }
-        histogram.record(seconds)
+        series.histogram.record(seconds)
+        if let trace { exemplars.record(labels: series.labels, seconds: seconds, trace: trace) }
     }
 }
 
@@ -87,7 +92,9 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000
         let template = APIRoute.template(forEndpointPath: context.endpointPath)
         let route = template ?? MetricNames.unmatchedRoute
-        metrics.record(method: request.method.rawValue, route: route, status: status, seconds: seconds)
+        // Only a recorded span is exported, so only its trace can be an exemplar that links somewhere.
+        let trace = span.isRecording ? ShopTracer.current(in: span.context) : nil
+        metrics.record(method: request.method.rawValue, route: route, status: status, seconds: seconds, trace: trace)
         if span.isRecording {
             span.operationName = request.method.rawValue + " " + route
             if let template { span.attributes["http.route"] = template }
