@@ -7,7 +7,7 @@ import re, sys
 from collections import Counter
 MODULES = {
     "payment settlement": "PaymentGateway",
-    "tracing (spans, OTLP export)": "OTel Tracing Instrumentation SwiftProtobuf ServiceContextModule",
+    "tracing (spans, OTLP export)": "ShopTracing Tracing Instrumentation ServiceContextModule",
     "logging": "Logging JSONLogging",
     "metrics": "Prometheus CoreMetrics Metrics ShopMetrics",
     "JWT verification": "JWTKit Crypto _CryptoExtras ShopAuth X509 SwiftASN1",

@@ -34,6 +34,8 @@ public final class RecordedSpan: @unchecked Sendable {
         self.kind = kind
         self.start = start
         self.batcher = batcher
+        // Room for the server span's five attributes at once, rather than regrowing the dictionary as they come.
+        storedAttributes.reserveCapacity(6)
     }
 
     var finishedAttributes: SpanAttributes { storedAttributes }

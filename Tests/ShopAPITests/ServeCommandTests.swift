@@ -65,6 +65,23 @@ import Glibc
         }
     }
 
+    /// A tracing variable that cannot be used stops the start with one line naming it, rather than running
+    /// with a default the operator did not choose.
+    @Test(arguments: [
+        (["OTEL_TRACES_SAMPLER": "sometimes"], "OTEL_TRACES_SAMPLER=sometimes is not valid"),
+        (["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not valid"),
+        (["OTEL_BSP_MAX_QUEUE_SIZE": "lots"], "OTEL_BSP_MAX_QUEUE_SIZE=lots is not valid"),
+    ])
+    func aBadTracingVariableIsAnErrorLine(_ environment: [String: String], _ message: String) async throws {
+        let executable = TestTools.packageRoot + "/.build/debug/shop-api"
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build shop-api first (swift build)")
+        try await withTemporaryDirectory { directory in
+            let (status, output) = try await TestTools.run(executable, ["serve", "--data-dir", directory, "--port", "0"], environment: environment)
+            #expect(status != 0)
+            #expect(output.hasPrefix("Error: \(message)") && output.filter { $0 == "\n" }.count == 1, "\(output)")
+        }
+    }
+
     /// The CPUs in the affinity mask, as /proc/self/status shows it, bounded by the machine's.
     @Test func theThreadDefaultFollowsTheAffinityMask() {
         #expect(AppConfiguration.usableCPUs(status: "Name:\tshop-api\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n") == 1)

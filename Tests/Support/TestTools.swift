@@ -37,7 +37,7 @@ public enum TestTools {
     /// everything it wrote (standard output and error together). The output goes through a file, not a
     /// pipe: a daemon the program starts (pg_ctl's server) may inherit the descriptor and would keep a
     /// pipe open long after the program exits.
-    public static func run(_ executable: String, _ arguments: [String], input: String = "") async throws -> (Int32, String) {
+    public static func run(_ executable: String, _ arguments: [String], input: String = "", environment: [String: String] = [:]) async throws -> (Int32, String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("shop-tool-\(UUID().uuidString).out").path
         guard FileManager.default.createFile(atPath: outputPath, contents: nil), let output = FileHandle(forWritingAtPath: outputPath) else {
             throw POSIXError(.EIO)
@@ -46,6 +46,7 @@ public enum TestTools {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, set in set } }
         let stdin = Pipe()
         process.standardInput = stdin
         process.standardOutput = output
