@@ -14,9 +14,9 @@ enum TraceParentKey: ServiceContextKey {
 /// and every ended span through an AsyncStream into an actor and keeps each live span in a locked
 /// dictionary, draws ids from the system's random source, and encodes through SwiftProtobuf's message
 /// objects; and its processor and tracer types are not public, so none of that can be replaced piece by
-/// piece. Measured on a product read at 7,800/s: 22 µs of CPU per exported span plus the task hop, against
-/// a read's own 69 µs. Here a span is one allocation, ended spans go into the batcher's array under a lock,
-/// and the batch is encoded straight to protobuf.
+/// piece. Here a span is one allocation, ended spans go into the batcher's array under a lock, and the
+/// batch is encoded straight to protobuf. Measured side by side (product read, server alone on one core,
+/// median of 4 alternating runs): exporting every span added 34 µs of CPU per read with swift-otel, 7 µs here.
 public struct ShopTracer: Tracer {
     public let sampler: Sampler
     let batcher: SpanBatcher?
