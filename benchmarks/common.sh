@@ -25,6 +25,12 @@ bench_start_server() { # port database-url log-file flags...
   echo "shop-api did not become ready; its log:" >&2; tail -n 20 "$log" >&2; exit 1
 }
 
+# The server's CPU time so far in clock ticks (100 a second), 0 without one.
+bench_server_ticks() {
+  [ -n "${bench_server:-}" ] && [ -r "/proc/$bench_server/stat" ] || { echo 0; return; }
+  awk '{print $14 + $15}' "/proc/$bench_server/stat"
+}
+
 bench_stop_server() {
   [ -n "${bench_server:-}" ] || return 0
   kill "$bench_server" 2>/dev/null || true
@@ -77,9 +83,15 @@ bench_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if
 # and bench_errors (non-2xx responses) from its report. bench_wrk_command says how wrk is run (default: two
 # threads on any core; benchmarks/compare pins one thread to the clients' core).
 bench_wrk_command="wrk -t2"
+# Sets bench_rps, bench_p99 (ms), bench_errors and, with a server started, bench_cpu_us: the server's CPU
+# (user and system, from /proc) per request during the measured run.
 bench_wrk() { # wrk arguments...
   $bench_wrk_command -c"$connections" -d2s "$@" >/dev/null
+  local before; before=$(bench_server_ticks)
   local out; out=$($bench_wrk_command -c"$connections" -d"${duration}s" --latency "$@")
+  local after; after=$(bench_server_ticks)
+  local requests; requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  bench_cpu_us=$(awk -v t=$((after - before)) -v n="${requests:-0}" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / 100 / n; else print "-" }')
   bench_rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
   bench_p99=$(bench_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   bench_errors=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
