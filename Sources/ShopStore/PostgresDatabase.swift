@@ -137,8 +137,36 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         } onCancel: {
             for run in pool.withLock({ pool in pool.stopped = true; return pool.runs }) { run.cancel() }
         }
-        await first.value
-        for run in pool.withLock({ $0.runs }) { await run.value }
+        // Cancelled: every pool was told to stop. postgres-nio 1.33.2's `run()` has been seen not to return
+        // then, in a server that sat idle for 100 s after a flood (its connections all closed, the run went
+        // on; not reproduced at scaled-down timeouts), which kept shop-api from exiting on SIGTERM. So the
+        // wait is bounded, and the service group goes on to flush spans and exit.
+        let runs = pool.withLock { $0.runs }
+        let stopped = Task {
+            await first.value
+            for run in runs { await run.value }
+        }
+        if await !Self.finishes(stopped, within: .seconds(3)) {
+            logger.warning("the PostgreSQL pool did not stop within 3 s of being told to; going on without it")
+        }
+    }
+
+    /// Whether `task` finishes within `limit`, without waiting longer for one that never does (a task group
+    /// would wait for it at its end).
+    private static func finishes(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
+        let answer = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        return await withCheckedContinuation { continuation in
+            answer.withLock { $0 = continuation }
+            let resume = { @Sendable (finished: Bool) in answer.withLock { $0.take() }?.resume(returning: finished) }
+            Task {
+                await task.value
+                resume(true)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                resume(false)
+            }
+        }
     }
 
     /// Every half second while leases fail: starts a new pool, and if it gets a connection within a second,
