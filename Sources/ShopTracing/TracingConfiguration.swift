@@ -56,7 +56,8 @@ public struct TracingConfiguration: Sendable, Equatable {
         }
         sampler = try Sampler(name: env["OTEL_TRACES_SAMPLER"], argument: env["OTEL_TRACES_SAMPLER_ARG"])
 
-        scheduleDelay = try Self.milliseconds(env, "OTEL_BSP_SCHEDULE_DELAY", default: scheduleDelay, allowZero: true)
+        // At least 1 ms: a delay of 0 would wake the export task without pause.
+        scheduleDelay = try Self.milliseconds(env, "OTEL_BSP_SCHEDULE_DELAY", default: scheduleDelay)
         batchTimeout = try Self.milliseconds(env, "OTEL_BSP_EXPORT_TIMEOUT", default: batchTimeout)
         maxQueueSize = try Self.count(env, "OTEL_BSP_MAX_QUEUE_SIZE", default: maxQueueSize)
         maxExportBatchSize = try Self.count(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", default: maxExportBatchSize)
@@ -119,10 +120,10 @@ public struct TracingConfiguration: Sendable, Equatable {
         return url
     }
 
-    static func milliseconds(_ env: [String: String], _ variable: String, default value: Duration, allowZero: Bool = false) throws(TracingConfigurationError) -> Duration {
+    static func milliseconds(_ env: [String: String], _ variable: String, default value: Duration) throws(TracingConfigurationError) -> Duration {
         guard let text = env[variable] else { return value }
-        guard let milliseconds = Int(text.trimmingCharacters(in: .whitespaces)), milliseconds >= (allowZero ? 0 : 1), milliseconds <= 3_600_000 else {
-            throw .invalid(variable, text, "milliseconds from \(allowZero ? 0 : 1) to 3600000")
+        guard let milliseconds = Int(text.trimmingCharacters(in: .whitespaces)), (1...3_600_000).contains(milliseconds) else {
+            throw .invalid(variable, text, "milliseconds from 1 to 3600000")
         }
         return .milliseconds(milliseconds)
     }

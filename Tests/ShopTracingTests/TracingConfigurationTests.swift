@@ -66,6 +66,7 @@ struct TracingConfigurationTests {
         ["OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"],
         ["OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "half"],
         ["OTEL_BSP_MAX_QUEUE_SIZE": "0"], ["OTEL_BSP_MAX_QUEUE_SIZE": "many"], ["OTEL_BSP_SCHEDULE_DELAY": "-1"],
+        ["OTEL_BSP_SCHEDULE_DELAY": "0"],
         ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "4096"], ["OTEL_BSP_EXPORT_TIMEOUT": "0"], ["OTEL_EXPORTER_OTLP_TIMEOUT": "10s"],
         ["OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"], ["OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://collector"],
         ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://"],
