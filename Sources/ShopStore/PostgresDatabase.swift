@@ -127,10 +127,9 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
     }
 
     public func run() async {
-        let first = pool.withLock { pool in
+        pool.withLock { pool in
             let client = pool.client
             pool.runs.append(Task { await client.run() })
-            return pool.runs[0]
         }
         await withTaskCancellationHandler {
             await replaceFailingPools()
@@ -143,7 +142,6 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         // wait is bounded, and the service group goes on to flush spans and exit.
         let runs = pool.withLock { $0.runs }
         let stopped = Task {
-            await first.value
             for run in runs { await run.value }
         }
         if await !Self.finishes(stopped, within: .seconds(3)) {

@@ -73,13 +73,8 @@ struct ProtobufWriter {
             bytes[lengthAt] = UInt8(length)
             return
         }
-        var prefix: [UInt8] = []
-        var value = UInt64(length)
-        while value >= 0x80 {
-            prefix.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        prefix.append(UInt8(value))
-        bytes.replaceSubrange(lengthAt..<lengthAt + 1, with: prefix)
+        var prefix = ProtobufWriter(capacity: 5)
+        prefix.varint(UInt64(length))
+        bytes.replaceSubrange(lengthAt..<lengthAt + 1, with: prefix.bytes)
     }
 }

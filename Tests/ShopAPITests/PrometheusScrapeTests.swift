@@ -17,20 +17,7 @@ struct PrometheusScrapeTests {
                 let appPort = try #require(client.port)
                 for _ in 0..<7 { _ = try await client.execute(uri: "/v1/products/SKU-00003", method: .get) }
 
-                let port = try TestTools.freePort()
-                let config = directory + "/prometheus.yml"
-                try """
-                    global: { scrape_interval: 1s }
-                    scrape_configs:
-                      - job_name: shop-api
-                        static_configs: [{ targets: ["127.0.0.1:\(appPort)"] }]
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: prometheus)
-                process.arguments = ["--config.file=\(config)", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(port)"]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try await TestTools.whileRunning(process) {
+                try await Self.withPrometheus(prometheus, scraping: appPort, in: directory) { port in
                     let requests = "http_server_request_duration_seconds_count{http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\"}"
                     var up: String?
                     var counted: String?
@@ -74,23 +61,7 @@ struct PrometheusScrapeTests {
                 let plain = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(!plain.contains("trace_id") && plain.contains("http_server_request_duration_seconds_bucket"))
 
-                let port = try TestTools.freePort()
-                let config = directory + "/prometheus.yml"
-                try """
-                    global: { scrape_interval: 1s }
-                    scrape_configs:
-                      - job_name: shop-api
-                        static_configs: [{ targets: ["127.0.0.1:\(appPort)"] }]
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: prometheus)
-                process.arguments = [
-                    "--config.file=\(config)", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(port)",
-                    "--enable-feature=exemplar-storage",
-                ]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try await TestTools.whileRunning(process) {
+                try await Self.withPrometheus(prometheus, scraping: appPort, in: directory, flags: ["--enable-feature=exemplar-storage"]) { port in
                     var traces: [String] = []
                     let deadline = ContinuousClock.now.advanced(by: .seconds(30))
                     while ContinuousClock.now < deadline, !traces.contains(traceID) {
@@ -136,6 +107,26 @@ struct PrometheusScrapeTests {
                 #expect(text.contains("http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\""))
             }
         }
+    }
+
+    /// A real Prometheus on a free port, scraping shop-api at `appPort` every second, for the length of `body`.
+    static func withPrometheus(
+        _ prometheus: String, scraping appPort: Int, in directory: String, flags: [String] = [], _ body: (Int) async throws -> Void
+    ) async throws {
+        let port = try TestTools.freePort()
+        let config = directory + "/prometheus.yml"
+        try """
+            global: { scrape_interval: 1s }
+            scrape_configs:
+              - job_name: shop-api
+                static_configs: [{ targets: ["127.0.0.1:\(appPort)"] }]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: prometheus)
+        process.arguments = ["--config.file=\(config)", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(port)"] + flags
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try await TestTools.whileRunning(process) { try await body(port) }
     }
 
     /// The value of the first series an instant query returns, as Prometheus's HTTP API writes it.
