@@ -17,6 +17,10 @@ final class CatalogueRead: @unchecked Sendable {
     private var uri = "/v1/products?limit=100"
     private var skus: [String] = []
     private var connection: LoadConnection?
+    /// Whether the connection in use has answered a page: a keep-alive connection the server may close as idle.
+    private var connectionReused = false
+    /// Whether this page's GET was already sent again after such a close.
+    private var resent = false
     private var timer: Int?
     private var outcome: Result<[String], LoadRunError>?
 
@@ -45,6 +49,7 @@ final class CatalogueRead: @unchecked Sendable {
                 case .success(let connection):
                     connection.onAnswer = { [unowned self] in self.answered($0) }
                     self.connection = connection
+                    self.connectionReused = false
                     self.ask()
                 case .failure where self.addresses.count > 1 && self.skus.isEmpty:
                     // `localhost` may name ::1 first where the server listens on 127.0.0.1 only: try the next.
@@ -62,7 +67,17 @@ final class CatalogueRead: @unchecked Sendable {
     private func answered(_ answer: Answer) {
         guard outcome == nil else { return }
         if let timer { loop.cancel(timer) }
-        guard let status = answer.status else { return fail("the connection ended before the answer") }
+        guard let status = answer.status else {
+            // The server closed a kept-alive connection as idle just as the GET went: send it once more on a new
+            // one, as the engine does.
+            guard connectionReused, !resent else { return fail("the connection ended before the answer") }
+            resent = true
+            connection?.close()
+            connection = nil
+            return ask()
+        }
+        resent = false
+        connectionReused = true
         guard status == 200, let body = answer.body, let page = try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView))
         else { return fail("HTTP \(status)") }
         skus += page.items.map(\.sku)
