@@ -29,8 +29,23 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
+        // What every module may need and no concern owns: durations as text, a file field's error, the clock
+        // and timestamps, a deadline, an expiring cache. No I/O.
+        .target(name: "ShopSupport"),
         // The shop's rules: money, stock, orders, payments' state. No I/O.
-        .target(name: "ShopDomain"),
+        .target(name: "ShopDomain", dependencies: ["ShopSupport"]),
+        // The API's contract with its clients: the route table (paths, methods, roles), the problem body
+        // and every metric's name. Used by the server, the load generator and the SLO tooling. No I/O.
+        .target(
+            name: "ShopContract",
+            dependencies: ["ShopDomain", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        // What a database client tells about its work (statements, leases), for metrics and spans: one
+        // shape for SQL and Redis.
+        .target(
+            name: "DatabaseObservation",
+            dependencies: ["ShopSupport", .product(name: "Tracing", package: "swift-distributed-tracing")]
+        ),
         // Access tokens: the claims and the HS256 keys that mint and verify them (the API, shop-load).
         .target(
             name: "ShopAuth",
@@ -40,7 +55,7 @@ let package = Package(
         // schedule, the endpoint mix, thresholds. No I/O (it parses YAML it is given).
         .target(
             name: "LoadProfile",
-            dependencies: ["ShopDomain", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ShopDomain", "ShopSupport", "ShopContract", .product(name: "Yams", package: "Yams")]
         ),
         // SLO maths: error budgets, burn rates, the multi-window alert conditions scaled to a period, and
         // the rolling windows they are evaluated over. No I/O.
@@ -49,23 +64,25 @@ let package = Package(
         // tests. No I/O (it parses and writes text it is given).
         .target(
             name: "SLOSpec",
-            dependencies: ["SLOMath", "ShopDomain", "ShopMetrics", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SLOMath", "ShopSupport", "ShopContract", .product(name: "Yams", package: "Yams")]
         ),
-        // Every metric's name, help and handle, in the application's own Prometheus registry.
+        // Every metric's handle, in the application's own Prometheus registry (the names are the contract's).
         .target(
             name: "ShopMetrics",
-            dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: ["ShopContract", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         // Structured JSON log lines (one per event, buffered writes) for every program's swift-log.
         .target(
             name: "JSONLogging",
-            dependencies: ["ShopDomain", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ShopSupport", .product(name: "Logging", package: "swift-log")]
         ),
         // SQL adapters (SQLite default, PostgreSQL for production) behind one repository protocol.
         .target(
             name: "ShopStore",
             dependencies: [
                 "ShopDomain",
+                "ShopSupport",
+                "DatabaseObservation",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Only for the type of the pool's own errors (circuit breaker tripped, shut down), which
                 // PostgresClient lets through unwrapped.
@@ -86,7 +103,7 @@ let package = Package(
             name: "ShopRedis",
             dependencies: [
                 "CHiredis",
-                "ShopStore",
+                "DatabaseObservation",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
@@ -96,18 +113,19 @@ let package = Package(
             name: "ShopCache",
             dependencies: [
                 "ShopDomain",
+                "ShopSupport",
                 "ShopStore",
                 "ShopRedis",
                 "ShopMetrics",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The payment gateway over HTTP: client with retries and circuit breaker, sandbox server, processor.
+        // The payment gateway over HTTP: client with retries and circuit breaker, and the sandbox server.
         .target(
             name: "PaymentGateway",
             dependencies: [
                 "ShopDomain",
-                "ShopStore",
+                "ShopSupport",
                 "ShopMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -122,6 +140,9 @@ let package = Package(
             name: "ShopAPI",
             dependencies: [
                 "ShopDomain",
+                "ShopSupport",
+                "ShopContract",
+                "DatabaseObservation",
                 "ShopStore",
                 "ShopMetrics",
                 "ShopRedis",
@@ -182,14 +203,28 @@ let package = Package(
         ),
         // epoll, eventfd and TCP options for the load generator's socket loop (Linux).
         .systemLibrary(name: "CSocketLoop"),
+        // A load run's result: its schema (HDR histograms per window and endpoint), merging shards,
+        // thresholds' verdicts, the summary table, the HTML report and the file. Read by shop-slo too.
+        .target(
+            name: "LoadReport",
+            dependencies: [
+                "LoadProfile",
+                "ShopDomain",
+                "ShopSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         // The load generator's engine: open-loop workers, each on a socket loop of its own with keep-alive
-        // connections, HDR histograms per window and endpoint, the JSON result, the summary and the HTML report.
+        // connections, recording into the result.
         .target(
             name: "ShopLoad",
             dependencies: [
                 "CSocketLoop",
                 "LoadProfile",
+                "LoadReport",
+                "ShopContract",
                 "ShopDomain",
+                "ShopSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // For the fault schedule's few calls to the switchboard.
@@ -208,7 +243,7 @@ let package = Package(
             ]
         ),
         // Grafana dashboards as code: the service, its SLOs (from the specs), the business, load tests.
-        .target(name: "ShopDashboards", dependencies: ["SLOSpec", "ShopDomain", "ShopMetrics"]),
+        .target(name: "ShopDashboards", dependencies: ["SLOSpec", "ShopSupport", "ShopContract"]),
         // shop-slo's adapters: Prometheus's query API, a shop-load result as an SLI timeline, Alertmanager's
         // v2 API, and the burn-rate alerter that joins them.
         .target(
@@ -217,8 +252,10 @@ let package = Package(
                 "SLOSpec",
                 "SLOMath",
                 "ShopDomain",
+                "ShopSupport",
+                "ShopContract",
                 "ShopMetrics",
-                "ShopLoad",
+                "LoadReport",
                 "LoadProfile",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -252,6 +289,7 @@ let package = Package(
             name: "ShopTestSupport",
             dependencies: [
                 "ShopStore",
+                "ShopSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // The OTLP sink's client.
@@ -260,7 +298,7 @@ let package = Package(
             ],
             path: "Tests/Support"
         ),
-        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain"]),
+        .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "ShopSupport"]),
         .testTarget(
             name: "ShopTracingTests",
             dependencies: [
@@ -271,17 +309,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile", "ShopDomain"]),
+        .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile", "ShopDomain", "ShopSupport"]),
         .testTarget(name: "SLOMathTests", dependencies: ["SLOMath"]),
-        .testTarget(name: "SLOAdaptersTests", dependencies: ["SLOAdapters", "SLOSpec", "ShopLoad", "ShopTestSupport"]),
+        .testTarget(name: "SLOAdaptersTests", dependencies: ["SLOAdapters", "SLOSpec", "LoadReport", "ShopTestSupport"]),
         .testTarget(
             name: "SLOSpecTests",
-            dependencies: ["SLOSpec", "SLOMath", "ShopAPI", "ShopDomain", "ShopTestSupport", "LoadProfile", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SLOSpec", "SLOMath", "ShopContract", "ShopSupport", "ShopTestSupport", "LoadProfile", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "ShopLoadTests",
             dependencies: [
                 "ShopLoad",
+                "LoadReport",
                 "LoadProfile",
                 "ShopTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -294,17 +333,18 @@ let package = Package(
         ),
         .testTarget(
             name: "ShopStoreTests",
-            dependencies: ["ShopStore", "ShopTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["ShopStore", "ShopSupport", "ShopTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(name: "ShopRedisTests", dependencies: ["ShopRedis", "ShopTestSupport"]),
         .testTarget(
             name: "ShopCacheTests",
-            dependencies: ["ShopCache", "ShopRedis", "ShopStore", "ShopMetrics", "ShopTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: ["ShopCache", "ShopRedis", "ShopStore", "ShopSupport", "ShopMetrics", "ShopTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         .testTarget(
             name: "ShopAPITests",
             dependencies: [
                 "ShopAPI",
+                "ShopContract",
                 "PaymentGateway",
                 "ShopMetrics",
                 "ShopRedis",

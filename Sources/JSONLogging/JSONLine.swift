@@ -1,5 +1,5 @@
 import Logging
-import ShopDomain
+import ShopSupport
 
 /// A value of a field written without swift-log's metadata (see `Logger.log(_:_:fields:)`): what a line
 /// written per request carries, typed so that nothing is boxed or formatted twice.

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import ShopDomain
+import ShopSupport
 import Synchronization
 
 /// One JSON object per line: `timestamp` (RFC 3339 UTC, milliseconds), `level`, `message`, `label`,

@@ -1,3 +1,5 @@
+import ShopContract
+
 /// What a simulated customer does in one request. The mix of a profile weighs these.
 public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
     /// `GET /v1/products/{sku}`: a product page.
@@ -27,17 +29,17 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
 
     public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool { lhs.ordinal < rhs.ordinal }
 
-    /// The route it calls, as the API's route table spells it (a test holds it to `APIRoute`), so an SLO
-    /// over routes can be evaluated from a load result. An order read or cancel without an order of the
-    /// customer's yet reads their order list instead, a read too.
-    public var route: (method: String, template: String) {
+    /// The route it calls, from the API's route table, so an SLO over routes can be evaluated from a load
+    /// result. An order read or cancel without an order of the customer's yet reads their order list
+    /// instead, a read too.
+    public var route: APIRoute {
         switch self {
-        case .product: ("GET", "/v1/products/{sku}")
-        case .catalog: ("GET", "/v1/products")
-        case .stock: ("GET", "/v1/inventory/{sku}")
-        case .order: ("POST", "/v1/orders")
-        case .orderRead: ("GET", "/v1/orders/{id}")
-        case .cancel: ("POST", "/v1/orders/{id}/cancel")
+        case .product: .getProduct
+        case .catalog: .listProducts
+        case .stock: .getStock
+        case .order: .placeOrder
+        case .orderRead: .getOrder
+        case .cancel: .cancelOrder
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ShopDomain
+import ShopSupport
 import Yams
 
 /// A profile file that cannot be used: one line naming the file, the field and what is wrong.

@@ -1,5 +1,6 @@
-import ShopDomain
 import Foundation
+import ShopDomain
+import ShopSupport
 
 /// A pass/fail condition on a run's summary, written `[endpoint:]metric<value`: `p99<300ms`,
 /// `order:p99.9<=1s`, `error_rate<0.1%`, `late_rate<1%`, `dropped_rate<0.5%`. Latency percentiles are the

@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import ShopDomain
 import ShopMetrics
+import ShopSupport
 import Synchronization
 import Tracing
 

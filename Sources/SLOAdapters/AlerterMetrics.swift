@@ -1,6 +1,7 @@
 import Prometheus
-import SLOSpec
+import ShopContract
 import ShopMetrics
+import SLOSpec
 
 /// `shop-slo alert`'s own metrics, in a registry its `/metrics` renders.
 public struct AlerterMetrics: Sendable {

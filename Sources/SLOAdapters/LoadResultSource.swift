@@ -1,9 +1,9 @@
 import Foundation
 import LoadProfile
+import LoadReport
+import ShopDomain
 import SLOMath
 import SLOSpec
-import ShopDomain
-import ShopLoad
 
 /// Error-budget reports from a `shop-load` result, on the profile's clock: each result window is a step
 /// of the SLI's timeline, counting the endpoints whose route the SLO covers. Availability counts 5xx and
@@ -52,7 +52,7 @@ public enum LoadResultSource {
     /// The window's counts of the endpoints whose route `routes` covers.
     static func covered(_ window: LoadResult.Window, _ routes: HTTPRoutes) -> [LoadResult.EndpointCounts] {
         window.endpoints.compactMap { name, counts in
-            guard let endpoint = Endpoint(rawValue: name), routes.contains(method: endpoint.route.method, template: endpoint.route.template) else { return nil }
+            guard let endpoint = Endpoint(rawValue: name), routes.contains(method: endpoint.route.method.rawValue, template: endpoint.route.template) else { return nil }
             return counts
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SLOMath
 import SLOSpec
+import ShopContract
 import Synchronization
 
 /// A service's own counters through a replay, read from its `/metrics` at every window boundary of the
@@ -75,7 +76,7 @@ public final class ServiceRecorder: Sendable {
     private let failures = Mutex(0)
 
     public init(baseURL: String, slos: [ServiceLevelObjective], step: Double, speed: Double, duration: Double) {
-        url = baseURL + "/metrics"
+        url = baseURL + APIRoute.metrics.path()
         selectors = slos.flatMap(\.indicator.query.selectors)
         metrics = Set(selectors.map(\.metric))
         self.step = step

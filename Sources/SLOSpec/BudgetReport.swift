@@ -1,6 +1,6 @@
 import Foundation
+import ShopSupport
 import SLOMath
-import ShopDomain
 
 /// What `shop-slo eval` says of one SLO: the SLI over what the source holds of the period, the budget's
 /// standing (as a ratio, in requests and in minutes of full outage), the burn over each alert window,

@@ -1,5 +1,5 @@
 import Foundation
-import ShopDomain
+import ShopSupport
 
 /// `shop-slo eval`'s text output: a block per SLO.
 public enum BudgetReportText {

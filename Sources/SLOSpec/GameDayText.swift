@@ -1,5 +1,5 @@
 import Foundation
-import ShopDomain
+import ShopSupport
 
 /// The game day's verdict as a text table and as a section of the load report's HTML.
 public enum GameDayText {

@@ -1,5 +1,5 @@
 import Foundation
-import ShopDomain
+import ShopSupport
 
 /// The native format: a service and its SLOs, each with an availability, latency or ratio indicator.
 enum NativeSpec {

@@ -1,5 +1,5 @@
 import Foundation
-import ShopDomain
+import ShopSupport
 
 /// OpenSLO v1 (`apiVersion: openslo/v1`): `kind: SLO` with a `ratioMetric` indicator (good or bad, and
 /// total, each a Prometheus counter selector, its metric source inline or a `DataSource` by name),

@@ -1,6 +1,6 @@
 import Foundation
+import ShopSupport
 import SLOMath
-import ShopDomain
 import Yams
 
 /// The Prometheus rule file `shop-slo rules` writes for one SLO: the SLI's bad and total rates recorded

@@ -1,4 +1,4 @@
-import ShopMetrics
+import ShopContract
 
 /// An SLI as counters: good or bad requests, and all of them. The numerator and the denominator are
 /// summed separately over each window (BRIEF §3), never averaged as ratios.

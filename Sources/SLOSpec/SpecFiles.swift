@@ -1,5 +1,5 @@
 import Foundation
-import ShopDomain
+import ShopSupport
 import Yams
 
 /// An SLO spec file that cannot be used: one line naming the file and the field.

@@ -1,4 +1,3 @@
-import ShopDomain
 
 /// Series that an SLI's selectors pick up, for rule tests: which are good, bad, or all requests.
 enum TestSeries {

@@ -1,7 +1,8 @@
-import Logging
 import Foundation
+import Logging
 import NIOCore
 import PaymentGateway
+import ShopContract
 import ShopDomain
 
 /// Everything `shop-api serve` can be told. Built in one place (`ServeOptions` in the executable reads flags,

@@ -1,3 +1,4 @@
+import DatabaseObservation
 import Foundation
 import Hummingbird
 import Logging
@@ -5,10 +6,12 @@ import PaymentGateway
 import Prometheus
 import ServiceLifecycle
 import ShopCache
+import ShopContract
 import ShopDomain
 import ShopMetrics
 import ShopRedis
 import ShopStore
+import ShopSupport
 
 /// Builds the API server from `configuration`: store, migrations, payment gateway and processor, routes.
 /// Logging, metrics and tracing backends are bootstrapped by `main`, never here: tests build many apps,

@@ -1,4 +1,5 @@
 import Hummingbird
+import ShopContract
 
 /// The outermost middleware: turns every error thrown below it, and every unmatched route, into one
 /// problem+json response (`ProblemMapping`). Also applies the configured body limit.

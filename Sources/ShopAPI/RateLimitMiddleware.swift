@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import ShopCache
+import ShopContract
 import ShopDomain
 
 /// Applies the rate limits in two stages around authentication. The address stage runs before it, so every

@@ -1,9 +1,10 @@
 import Foundation
-import ShopStore
 import JWTKit
 import ShopAuth
 import ShopDomain
 import ShopMetrics
+import ShopStore
+import ShopSupport
 
 /// Mints and verifies HS256 access tokens. Verification is by signature and expiry alone: no database.
 public final class TokenAuthority: Sendable {

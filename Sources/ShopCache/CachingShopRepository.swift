@@ -1,6 +1,7 @@
 import Foundation
 import ShopDomain
 import ShopStore
+import ShopSupport
 
 /// The repository with cache-aside reads of products and stock levels (BRIEF: cache first, database on a
 /// miss) and invalidation after every committed write that moves stock: orders, cancellations, refunds,

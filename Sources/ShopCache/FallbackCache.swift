@@ -2,6 +2,7 @@ import ShopDomain
 import ShopMetrics
 import ShopRedis
 import ShopStore
+import ShopSupport
 import Synchronization
 
 /// Cache-aside storage: Redis, shared by every instance, while it answers; an in-process cache while it

@@ -1,6 +1,7 @@
 import ShopDomain
 import ShopMetrics
 import ShopRedis
+import ShopSupport
 import Synchronization
 
 /// One limit to check for a request: `scope` (`user`, `ip`, `route`) names it in metrics and logs.

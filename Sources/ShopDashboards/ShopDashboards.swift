@@ -1,7 +1,7 @@
 import Foundation
+import ShopContract
+import ShopSupport
 import SLOSpec
-import ShopDomain
-import ShopMetrics
 
 /// The dashboards `shop-slo dashboards` writes into `dashboards/`: the service (RED per route, saturation,
 /// dependencies), its SLOs (from the specs), the business, and load tests. Every query names the service's

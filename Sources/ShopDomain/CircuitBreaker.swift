@@ -1,3 +1,5 @@
+import ShopSupport
+
 /// Stops calling a failing dependency for a while, so that its failures cost the caller nothing but a
 /// fast refusal. A value type driven by the caller's clock: closed → open after `failureThreshold`
 /// consecutive failures; open → half-open after `openDuration`; one trial call in half-open closes it on

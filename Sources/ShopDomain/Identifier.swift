@@ -1,3 +1,5 @@
+import ShopSupport
+
 /// UUIDv7 identifiers (RFC 9562): time-ordered, so the newest rows sort last by id and cursor
 /// pagination needs no second key. Foundation's UUID makes only version 4.
 public enum Identifier {

@@ -1,3 +1,5 @@
+import ShopSupport
+
 /// One line of a placed order, with the unit price as it was when the order was placed.
 public struct OrderLine: Sendable, Equatable, Codable {
     public let sku: SKU

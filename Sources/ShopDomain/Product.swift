@@ -1,3 +1,5 @@
+import ShopSupport
+
 public struct Product: Sendable, Equatable, Codable {
     public let sku: SKU
     public let name: String

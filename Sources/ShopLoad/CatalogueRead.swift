@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import ShopContract
 
 /// The SKUs the API sells, read before a run page by page (up to 2,000) on a socket loop of its own: orders
 /// use real ones. Not through AsyncHTTPClient: its set-up and NIO's threads were about a third of
@@ -14,7 +15,7 @@ final class CatalogueRead: @unchecked Sendable {
     private var addresses: [TargetAddress]
     private let host: String
     private let target: String
-    private var uri = "/v1/products?limit=100"
+    private var uri = APIRoute.listProducts.path() + "?limit=100"
     private var skus: [String] = []
     private var connection: LoadConnection?
     /// Whether the connection in use has answered a page: a keep-alive connection the server may close as idle.
@@ -83,7 +84,7 @@ final class CatalogueRead: @unchecked Sendable {
         skus += page.items.map(\.sku)
         if !answer.reusable { connection?.close() }
         guard let cursor = page.nextCursor, skus.count < Self.most else { return end(.success(skus)) }
-        uri = "/v1/products?limit=100&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor)
+        uri = APIRoute.listProducts.path() + "?limit=100&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? cursor)
         ask()
     }
 

@@ -1,8 +1,11 @@
 import AsyncHTTPClient
 import Foundation
 import LoadProfile
+import LoadReport
 import NIOCore
+import ShopContract
 import ShopDomain
+import ShopSupport
 import Synchronization
 
 /// Everything a replay needs, as the command line gave it.
@@ -179,7 +182,7 @@ public final class LoadRun: Sendable {
                 log("fault schedule skipped at \(DurationText.text(step.at)): no admin token (give --jwt-secret)")
                 continue
             }
-            var request = HTTPClientRequest(url: configuration.baseURL + "/v1/admin/faults")
+            var request = HTTPClientRequest(url: configuration.baseURL + APIRoute.setFaults.path())
             request.method = .PUT
             request.headers.add(name: "Authorization", value: "Bearer " + token)
             request.headers.add(name: "Content-Type", value: "application/json")

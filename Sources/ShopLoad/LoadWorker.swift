@@ -1,5 +1,6 @@
 import Histogram
 import LoadProfile
+import LoadReport
 import NIOCore
 
 /// Limits of a worker's connection pool and its patience.

@@ -1,4 +1,5 @@
 import Histogram
+import LoadReport
 import Synchronization
 
 /// Running totals every worker adds to and the progress line reads: shared, so behind a lock (a few

@@ -1,6 +1,7 @@
 import Foundation
 import LoadProfile
 import NIOCore
+import ShopContract
 
 /// A request ready for the wire: its bytes, written in one piece, and what its answer means to the
 /// simulated customer.
@@ -57,9 +58,9 @@ final class RequestFactory {
     func make(_ endpoint: Endpoint, profileTime: Double, random: inout SplitMix64) -> PreparedRequest {
         let user = Int(random.next() % UInt64(tokens.count))
         switch endpoint {
-        case .product: return PreparedRequest(method: "GET", bytes: read(&productReads, "/v1/products/", sku: skuIndex(profileTime, &random)))
-        case .catalog: return get("/v1/products?limit=20")
-        case .stock: return PreparedRequest(method: "GET", bytes: read(&stockReads, "/v1/inventory/", sku: skuIndex(profileTime, &random)))
+        case .product: return PreparedRequest(method: "GET", bytes: read(&productReads, .getProduct, sku: skuIndex(profileTime, &random)))
+        case .catalog: return get(APIRoute.listProducts.path() + "?limit=20")
+        case .stock: return PreparedRequest(method: "GET", bytes: read(&stockReads, .getStock, sku: skuIndex(profileTime, &random)))
         case .order:
             let lines = 1 + Int(random.next() % 3)
             var chosen: [String] = []
@@ -69,15 +70,15 @@ final class RequestFactory {
             }
             let items = chosen.map { #"{"sku":"\#($0)","quantity":1}"# }.joined(separator: ",")
             var request = send(
-                "POST", "/v1/orders", user: user, json: #"{"items":[\#(items)]}"#, idempotencyKey: String(random.next(), radix: 16))
+                "POST", APIRoute.placeOrder.path(), user: user, json: #"{"items":[\#(items)]}"#, idempotencyKey: String(random.next(), radix: 16))
             request.follow = .placed(user: user)
             return request
         case .orderRead:
-            guard let id = orders[user].last else { return get("/v1/orders", user: user) }
-            return get("/v1/orders/\(id)", user: user)
+            guard let id = orders[user].last else { return get(APIRoute.listOrders.path(), user: user) }
+            return get(APIRoute.getOrder.path(id), user: user)
         case .cancel:
-            guard let id = orders[user].popLast() else { return get("/v1/orders", user: user) }
-            return send("POST", "/v1/orders/\(id)/cancel", user: user, json: nil)
+            guard let id = orders[user].popLast() else { return get(APIRoute.listOrders.path(), user: user) }
+            return send("POST", APIRoute.cancelOrder.path(id), user: user, json: nil)
         }
     }
 
@@ -106,10 +107,10 @@ final class RequestFactory {
         return Int(random.next() % UInt64(skus.count))
     }
 
-    /// The read of `prefix` + a SKU, from `cache` or made and kept there.
-    private func read(_ cache: inout [ByteBuffer?], _ prefix: String, sku index: Int) -> ByteBuffer {
+    /// The read of `route` for a SKU, from `cache` or made and kept there.
+    private func read(_ cache: inout [ByteBuffer?], _ route: APIRoute, sku index: Int) -> ByteBuffer {
         if let bytes = cache[index] { return bytes }
-        let bytes = get(prefix + skus[index]).bytes
+        let bytes = get(route.path(skus[index])).bytes
         cache[index] = bytes
         return bytes
     }

@@ -1,5 +1,6 @@
 import Histogram
 import LoadProfile
+import LoadReport
 
 /// Counts and latencies per profile-time window and endpoint, as a worker records them. A window stays open
 /// while requests due in it are unanswered, then is written out sparse and its histograms freed: a

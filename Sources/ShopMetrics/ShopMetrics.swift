@@ -1,4 +1,5 @@
 import Prometheus
+import ShopContract
 import Synchronization
 
 /// The business and dependency series of one application, in its registry. Labels take only the values

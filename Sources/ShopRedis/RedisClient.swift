@@ -1,5 +1,5 @@
+import DatabaseObservation
 import NIOPosix
-import ShopStore
 import Synchronization
 
 /// A Redis client on hiredis, the C library Debian ships.

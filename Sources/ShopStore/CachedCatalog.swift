@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 
 /// Product reads through an in-process cache: catalog entries live a day (the design's catalog TTL).
 /// Nothing in the API changes a product, so there is nothing to invalidate yet.

@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 
 /// The schema, as numbered migrations applied in order at start and recorded in `schema_migrations`.
 /// Never edit a released migration: add the next number. Types are the subset both engines share:

@@ -1,9 +1,11 @@
+import _ConnectionPoolModule
+import DatabaseObservation
 import Foundation
 import Logging
-import PostgresNIO
-import _ConnectionPoolModule
 import NIOPosix
 import NIOSSL
+import PostgresNIO
+import ShopSupport
 import Synchronization
 
 /// PostgreSQL through postgres-nio's `PostgresClient` pool. `run()` must be running (it is a service in

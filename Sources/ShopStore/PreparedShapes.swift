@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 
 /// A statement shape run often enough to be prepared once per PostgreSQL connection: its name, and its text
 /// as the `SQL` builder writes it (the values in a statement never change its text).

@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 import Tracing
 
 /// A value bound to a statement. The schema uses only these three types, so both stores share it.

@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 
 extension SQLShopRepository {
     public func products(_ page: PageRequest) async throws -> Page<Product> {

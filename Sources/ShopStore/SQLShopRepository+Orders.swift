@@ -1,5 +1,6 @@
 import Foundation
 import ShopDomain
+import ShopSupport
 
 extension SQLShopRepository {
     public func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder {

@@ -1,5 +1,6 @@
 import Foundation
 import ShopDomain
+import ShopSupport
 
 extension SQLShopRepository {
     /// The statuses the processor still has work for, as an SQL list: the `payments_due` index covers these.

@@ -1,5 +1,6 @@
 import Foundation
 import ShopDomain
+import ShopSupport
 
 /// An order on PostgreSQL in one round trip: one call of `place_order` (migration 5), which locks every
 /// line's stock row in SKU order, checks them all, and only then writes the reservation, the order, its

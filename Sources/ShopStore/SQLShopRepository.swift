@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 
 /// The shop's storage in SQL that SQLite and PostgreSQL both run; `SQLDialect` holds what differs.
 public struct SQLShopRepository: ShopRepository {

@@ -1,3 +1,4 @@
+import DatabaseObservation
 import Foundation
 import Logging
 import SQLiteNIO

@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 
 /// Everything the API asks of storage. One implementation, `SQLShopRepository`, serves both SQLite and
 /// PostgreSQL; the conformance suite runs against both.

@@ -1,7 +1,8 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Logging
 import ShopAPI
+import ShopContract
 import ShopDomain
 
 /// The server's flags. Each falls back to the environment variable named in its help, then to the default:

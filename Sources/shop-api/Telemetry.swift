@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import ShopContract
 import ShopMetrics
 import ShopTracing
 import Tracing

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoadReport
 import ShopLoad
 
 struct MergeCommand: AsyncParsableCommand {

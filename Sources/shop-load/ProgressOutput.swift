@@ -1,8 +1,8 @@
 import Foundation
 import LoadProfile
 import NIOCore
-import ShopDomain
 import ShopLoad
+import ShopSupport
 
 /// The run's progress for whoever watches: one line rewritten in place on a terminal, a plain line every
 /// ten seconds otherwise (CI logs), nothing with `off`. Both clocks, target and achieved rate, in flight,

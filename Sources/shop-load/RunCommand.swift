@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import LoadProfile
+import LoadReport
 import ShopAuth
-import ShopDomain
 import ShopLoad
+import ShopSupport
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,10 +3,10 @@ import Foundation
 import Hummingbird
 import JSONLogging
 import Logging
+import ServiceLifecycle
+import ShopSupport
 import SLOAdapters
 import SLOSpec
-import ServiceLifecycle
-import ShopDomain
 
 /// `shop-slo alert`: the burn-rate alerter daemon, with its own `/metrics` and JSON logs.
 struct AlertCommand: AsyncParsableCommand {

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import LoadReport
+import ShopLoad
 import SLOAdapters
 import SLOSpec
-import ShopLoad
 
 /// `shop-slo eval`: an error-budget report per SLO, from Prometheus or from a shop-load result.
 struct EvalCommand: AsyncParsableCommand {

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import LoadProfile
+import LoadReport
 import NIOCore
+import ShopAuth
+import ShopLoad
+import ShopSupport
 import SLOAdapters
 import SLOMath
 import SLOSpec
-import ShopAuth
-import ShopDomain
-import ShopLoad
 
 /// `shop-slo gameday`: replays a game-day profile (a month with scheduled incidents) against a running
 /// shop-api, compressed, while reading the service's own counters at every step of the profile's clock;

@@ -1,5 +1,6 @@
-import ShopDomain
 import LoadProfile
+import ShopDomain
+import ShopSupport
 import Testing
 
 @Suite("Profile files")

@@ -1,7 +1,7 @@
 import Foundation
+import LoadReport
 import SLOAdapters
 import SLOSpec
-import ShopLoad
 import Testing
 
 /// Evaluating a shop-load result on the profile's clock: two hours in one-minute windows, 1,000 orders a

@@ -1,7 +1,7 @@
 import Foundation
-import SLOSpec
-import ShopDomain
+import ShopSupport
 import ShopTestSupport
+import SLOSpec
 import Testing
 import Yams
 

@@ -1,8 +1,8 @@
 import Foundation
 import LoadProfile
-import SLOSpec
-import ShopAPI
+import ShopContract
 import ShopTestSupport
+import SLOSpec
 import Testing
 
 /// The SLOs in `slos/` and the rule files generated from them in `alerts/`.
@@ -37,12 +37,6 @@ import Testing
             case .ratio: continue
             }
         }
-    }
-
-    /// What shop-load calls is what the route-based SLOs count when they evaluate a load result.
-    @Test func everyLoadEndpointCallsARouteOfTheAPI() {
-        let served = Set(APIRoute.allCases.map { "\($0.method.rawValue) \($0.template)" })
-        for endpoint in Endpoint.allCases { #expect(served.contains("\(endpoint.route.method) \(endpoint.route.template)"), "\(endpoint)") }
     }
 
     /// The on-call who is paged opens the alert's runbook: one per alert, with every section.

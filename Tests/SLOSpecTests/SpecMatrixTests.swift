@@ -1,8 +1,8 @@
 import Foundation
+import ShopSupport
+import ShopTestSupport
 import SLOMath
 import SLOSpec
-import ShopDomain
-import ShopTestSupport
 import Testing
 import Yams
 

@@ -7,6 +7,7 @@ import ShopAuth
 import ShopDomain
 import ShopMetrics
 import Testing
+import ShopContract
 
 /// Each claim of an access token, checked as RFC 7519 and RFC 7515 say, with the leeway
 /// `AccessClaims.clockSkewLeeway` (30 s) either way.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import ShopAPI
+import ShopContract
 import ShopDomain
 import ShopMetrics
 import Testing

@@ -8,6 +8,7 @@ import ShopDomain
 import ShopMetrics
 import ShopTestSupport
 import Testing
+import ShopContract
 
 /// Clients that break HTTP on purpose or by accident, on raw sockets against a live server: none may cause
 /// a 5xx, hold a connection past its deadline, or leave no trace in the metrics and the access log.

@@ -6,6 +6,7 @@ import ShopMetrics
 import ShopDomain
 import ShopTestSupport
 import Testing
+import ShopContract
 
 @Suite("Metrics")
 struct MetricsTests {

@@ -4,6 +4,7 @@ import HTTPTypes
 import ShopDomain
 import Testing
 import Yams
+import ShopContract
 
 /// The shipped OpenAPI document and the router must describe the same API.
 @Suite("OpenAPI contract")

@@ -5,6 +5,7 @@ import ShopDomain
 import ShopMetrics
 import ShopTestSupport
 import Testing
+import ShopContract
 
 @Suite("Rate limits")
 struct RateLimitRouteTests {

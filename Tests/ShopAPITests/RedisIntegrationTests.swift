@@ -1,6 +1,7 @@
 import HTTPTypes
 import HummingbirdTesting
 import ShopAPI
+import ShopContract
 import ShopMetrics
 import ShopRedis
 import ShopStore

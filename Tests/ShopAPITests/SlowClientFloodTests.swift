@@ -10,6 +10,7 @@ import ShopMetrics
 import ShopTestSupport
 import Synchronization
 import Testing
+import ShopContract
 
 /// Slow clients cannot take the server offline: a flood of sockets that never finish their heads, more than
 /// the process has descriptors, while a normal client keeps being answered.

@@ -5,6 +5,7 @@ import ShopDomain
 import ShopMetrics
 import ShopRedis
 import ShopStore
+import ShopSupport
 import ShopTestSupport
 import Testing
 

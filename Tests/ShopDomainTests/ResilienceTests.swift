@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 import Testing
 
 @Suite("Retry and circuit breaker")

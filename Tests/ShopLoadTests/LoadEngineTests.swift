@@ -8,6 +8,7 @@ import NIOCore
 @testable import ShopLoad
 import Synchronization
 import Testing
+import LoadReport
 
 @Suite("Load engine")
 struct LoadEngineTests {

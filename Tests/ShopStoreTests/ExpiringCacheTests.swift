@@ -1,5 +1,6 @@
 import ShopDomain
 import ShopStore
+import ShopSupport
 import ShopTestSupport
 import Testing
 

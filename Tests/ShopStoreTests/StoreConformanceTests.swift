@@ -3,6 +3,7 @@ import ShopDomain
 import ShopTestSupport
 import Synchronization
 import Testing
+import ShopSupport
 
 /// One suite, every store: what the API relies on must hold on SQLite and on PostgreSQL alike.
 @Suite("Store conformance")

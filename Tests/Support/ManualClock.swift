@@ -1,4 +1,5 @@
 import ShopDomain
+import ShopSupport
 import Synchronization
 
 /// A clock tests move by hand.

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ShopContract
 import ShopDomain
 import ShopMetrics
 

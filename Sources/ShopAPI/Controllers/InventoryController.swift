@@ -2,6 +2,7 @@ import Hummingbird
 import ShopDomain
 import ShopMetrics
 import ShopStore
+import ShopSupport
 
 /// Stock levels: anyone may read them; the warehouse and admins set, adjust and pick.
 struct InventoryController {

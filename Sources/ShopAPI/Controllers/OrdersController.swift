@@ -1,9 +1,11 @@
 import HTTPTypes
 import Hummingbird
 import PaymentGateway
+import ShopContract
 import ShopDomain
 import ShopMetrics
 import ShopStore
+import ShopSupport
 
 /// Orders: customers place, read and cancel their own; admins read any and refund.
 struct OrdersController {

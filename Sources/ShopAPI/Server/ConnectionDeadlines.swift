@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import ShopContract
 import ShopMetrics
 
 /// The first handler of a client connection, on its raw bytes: enforces the head, body and idle timeouts

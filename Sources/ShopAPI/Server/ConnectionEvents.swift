@@ -1,6 +1,7 @@
 import JSONLogging
 import Logging
 import NIOCore
+import ShopContract
 import ShopMetrics
 import Synchronization
 

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ShopContract
 import ShopMetrics
 
 /// Sits between NIO's HTTP/1 decoder and Hummingbird: answers what never becomes a request of the router's,

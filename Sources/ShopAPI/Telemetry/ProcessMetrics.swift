@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import ShopContract
 import ShopMetrics
 import Synchronization
 

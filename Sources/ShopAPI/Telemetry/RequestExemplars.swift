@@ -1,4 +1,5 @@
 import Foundation
+import ShopContract
 import ShopMetrics
 import ShopTracing
 import Synchronization

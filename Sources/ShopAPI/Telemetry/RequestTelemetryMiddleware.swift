@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PaymentGateway
 import Prometheus
+import ShopContract
 import ShopMetrics
 import ShopTracing
 import Synchronization

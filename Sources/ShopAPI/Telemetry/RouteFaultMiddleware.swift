@@ -1,4 +1,5 @@
 import Hummingbird
+import ShopContract
 import ShopDomain
 
 /// Applies the switchboard's route faults: added latency, then failures at the configured ratio (spread evenly, see `FaultSwitchboard.strikes`), answered

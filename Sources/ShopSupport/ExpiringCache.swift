@@ -1,4 +1,3 @@
-import ShopDomain
 import Synchronization
 
 /// A bounded in-process cache whose entries expire `timeToLive` after they were stored. When full, it

@@ -1,8 +1,10 @@
 import Logging
+import PaymentGateway
 import ServiceLifecycle
 import ShopDomain
 import ShopMetrics
 import ShopStore
+import ShopSupport
 import Synchronization
 import Tracing
 

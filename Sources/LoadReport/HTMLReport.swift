@@ -1,7 +1,7 @@
-import ShopDomain
 import Foundation
 import Histogram
 import LoadProfile
+import ShopSupport
 
 /// The run as one self-contained HTML file (inline SVG and CSS, no script, no external asset): target
 /// against achieved rate, latency percentiles, errors over time with the fault schedule shaded, the status

@@ -1,3 +1,4 @@
+import ShopSupport
 import Tracing
 
 /// What a database tells about its work, for metrics and traces: every statement or command (also a client
@@ -48,9 +49,5 @@ extension Optional where Wrapped == DatabaseObserver {
     public func observe<Result>(operation: @autoclosure () -> String, _ body: () async throws -> Result) async throws -> Result {
         guard let observer = self else { return try await body() }
         return try await observer.observe(operation: operation(), body)
-    }
-
-    func observe<Result>(_ statement: SQL, _ body: () async throws -> Result) async throws -> Result {
-        try await observe(operation: statement.operationName, body)
     }
 }

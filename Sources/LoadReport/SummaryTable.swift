@@ -1,6 +1,6 @@
-import ShopDomain
 import Foundation
 import LoadProfile
+import ShopSupport
 
 /// The end-of-run summary as text: both clocks, one row per endpoint (corrected latency, then uncorrected),
 /// and each threshold's verdict.

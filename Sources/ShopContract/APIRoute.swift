@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import ShopDomain
 
@@ -56,6 +57,20 @@ public enum APIRoute: String, CaseIterable, Sendable {
         case .refundOrder, .getFaults, .setFaults: .roles([.admin])
         }
     }
+
+    /// A concrete path of this route: each `{name}` of the template replaced by the next of `values`, in
+    /// order, percent-encoded as a path segment. Clients (the load generator, the game day) build their
+    /// requests with it, so no path is spelled outside this table.
+    public func path(_ values: String...) -> String {
+        var values = values.makeIterator()
+        return template.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
+            guard segment.first == "{" else { return String(segment) }
+            guard let value = values.next() else { preconditionFailure("\(template) needs a value for \(segment)") }
+            return value.addingPercentEncoding(withAllowedCharacters: Self.segmentCharacters) ?? value
+        }.joined(separator: "/")
+    }
+
+    private static let segmentCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
 
     /// Templates a fault may be injected on: every route but the switchboard's own, so it can always be reset.
     public static var faultableTemplates: Set<String> {

@@ -14,7 +14,7 @@ public enum StatusClass: String, Codable, Sendable, CaseIterable {
     }
 
     /// Its place in `allCases`.
-    var ordinal: Int {
+    public var ordinal: Int {
         switch self {
         case .success: 0
         case .redirect: 1

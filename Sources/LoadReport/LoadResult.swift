@@ -21,6 +21,17 @@ public struct LoadResult: Codable, Sendable {
     public var summary: [EndpointSummary]
     public var thresholds: [ThresholdOutcome]
 
+    public init(profile: ProfileInfo, target: String, shards: [Shard], clocks: Clocks, interrupted: Bool, windows: [Window], summary: [EndpointSummary], thresholds: [ThresholdOutcome]) {
+        self.profile = profile
+        self.target = target
+        self.shards = shards
+        self.clocks = clocks
+        self.interrupted = interrupted
+        self.windows = windows
+        self.summary = summary
+        self.thresholds = thresholds
+    }
+
     public struct ProfileInfo: Codable, Sendable {
         public var name: String
         public var file: String
@@ -35,6 +46,22 @@ public struct LoadResult: Codable, Sendable {
         public var spikes: [SpikeInfo]
         public var faults: [FaultInfo]
         public var thresholds: [String]
+
+        public init(name: String, file: String, description: String, durationSeconds: Double, baseRate: Double, peakRate: Double, arrivals: String, seed: UInt64, users: Int, mix: [String: Double], spikes: [SpikeInfo], faults: [FaultInfo], thresholds: [String]) {
+            self.name = name
+            self.file = file
+            self.description = description
+            self.durationSeconds = durationSeconds
+            self.baseRate = baseRate
+            self.peakRate = peakRate
+            self.arrivals = arrivals
+            self.seed = seed
+            self.users = users
+            self.mix = mix
+            self.spikes = spikes
+            self.faults = faults
+            self.thresholds = thresholds
+        }
     }
 
     public struct SpikeInfo: Codable, Sendable {
@@ -42,11 +69,23 @@ public struct LoadResult: Codable, Sendable {
         public var startSeconds: Double
         public var endSeconds: Double
         public var multiplier: Double
+
+        public init(name: String, startSeconds: Double, endSeconds: Double, multiplier: Double) {
+            self.name = name
+            self.startSeconds = startSeconds
+            self.endSeconds = endSeconds
+            self.multiplier = multiplier
+        }
     }
 
     public struct FaultInfo: Codable, Sendable {
         public var atSeconds: Double
         public var settings: Faults
+
+        public init(atSeconds: Double, settings: Faults) {
+            self.atSeconds = atSeconds
+            self.settings = settings
+        }
     }
 
     /// Both clocks: the wall clock the run took and the profile clock it replayed.
@@ -57,6 +96,15 @@ public struct LoadResult: Codable, Sendable {
         public var windowSeconds: Double
         public var profileStartSeconds: Double
         public var profileEndSeconds: Double
+
+        public init(startedAt: String, wallSeconds: Double, speed: Double, windowSeconds: Double, profileStartSeconds: Double, profileEndSeconds: Double) {
+            self.startedAt = startedAt
+            self.wallSeconds = wallSeconds
+            self.speed = speed
+            self.windowSeconds = windowSeconds
+            self.profileStartSeconds = profileStartSeconds
+            self.profileEndSeconds = profileEndSeconds
+        }
     }
 
     public struct Window: Codable, Sendable {
@@ -66,6 +114,14 @@ public struct LoadResult: Codable, Sendable {
         /// Requests the profile asks of this result's shards in the window.
         public var targetRequests: Double
         public var endpoints: [String: EndpointCounts]
+
+        public init(index: Int, profileStartSeconds: Double, wallStartSeconds: Double, targetRequests: Double, endpoints: [String: EndpointCounts]) {
+            self.index = index
+            self.profileStartSeconds = profileStartSeconds
+            self.wallStartSeconds = wallStartSeconds
+            self.targetRequests = targetRequests
+            self.endpoints = endpoints
+        }
     }
 
     public struct EndpointCounts: Codable, Sendable {
@@ -81,17 +137,19 @@ public struct LoadResult: Codable, Sendable {
         /// From the actual send.
         public var uncorrected = SparseHistogram()
 
+        public init() {}
+
         public var errors: Int { StatusClass.allCases.filter(\.isError).reduce(0) { $0 + (status[$1.rawValue] ?? 0) } }
         public var completed: Int { status.values.reduce(0, +) }
 
-        mutating func add(_ other: EndpointCounts) {
+        public mutating func add(_ other: EndpointCounts) {
             addCounts(other)
             corrected = Self.merged(corrected, other.corrected)
             uncorrected = Self.merged(uncorrected, other.uncorrected)
         }
 
         /// The counters of `other`, not its histograms.
-        mutating func addCounts(_ other: EndpointCounts) {
+        public mutating func addCounts(_ other: EndpointCounts) {
             scheduled += other.scheduled
             sent += other.sent
             late += other.late
@@ -124,6 +182,21 @@ public struct LoadResult: Codable, Sendable {
         public var errorRate: Double
         public var corrected: Percentiles
         public var uncorrected: Percentiles
+
+        public init(endpoint: String, scheduled: Int, sent: Int, completed: Int, late: Int, dropped: Int, errors: Int, status: [String: Int], rate: Double, errorRate: Double, corrected: Percentiles, uncorrected: Percentiles) {
+            self.endpoint = endpoint
+            self.scheduled = scheduled
+            self.sent = sent
+            self.completed = completed
+            self.late = late
+            self.dropped = dropped
+            self.errors = errors
+            self.status = status
+            self.rate = rate
+            self.errorRate = errorRate
+            self.corrected = corrected
+            self.uncorrected = uncorrected
+        }
     }
 
     /// Seconds.

@@ -1,5 +1,3 @@
-import Prometheus
-
 /// A metric family: its name and the help text Prometheus shows for it.
 public struct MetricName: Sendable, CustomStringConvertible {
     public let name: String
@@ -11,7 +9,6 @@ public struct MetricName: Sendable, CustomStringConvertible {
     }
 
     public var description: String { name }
-    public var descriptor: MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
 }
 
 /// Every metric the service exposes, named once. HTTP names follow the OpenTelemetry semantic conventions

@@ -1,0 +1,7 @@
+import Prometheus
+import ShopContract
+
+extension MetricName {
+    /// The family's name and help as swift-prometheus registers them.
+    public var descriptor: MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
+}
