@@ -181,10 +181,19 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // What the three programs share on the command line: one-line failures and their exit statuses,
+        // `--target`, and the JWT secret's flags read in one order.
+        .target(
+            name: "ShopCommandLine",
+            dependencies: ["ShopAuth", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "shop-api",
             dependencies: [
                 "ShopAPI",
+                "ShopAuth",
+                "ShopCommandLine",
+                "ShopContract",
                 "JSONLogging",
                 "PaymentGateway",
                 "ShopDomain",
@@ -235,6 +244,9 @@ let package = Package(
             name: "shop-load",
             dependencies: [
                 "ShopLoad",
+                "LoadReport",
+                "ShopCommandLine",
+                "ShopSupport",
                 "LoadProfile",
                 "ShopAuth",
                 "ShopDomain",
@@ -264,17 +276,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A game day's orchestration: the replay, the service's counters on the profile's clock, the verdict
+        // and Prometheus's rule engine on the same data.
+        .target(
+            name: "ShopGameDay",
+            dependencies: [
+                "ShopLoad", "LoadReport", "LoadProfile", "SLOSpec", "SLOMath", "SLOAdapters", "ShopAuth", "ShopSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "shop-slo",
             dependencies: [
                 "SLOSpec",
-                "SLOMath",
                 "SLOAdapters",
                 "ShopDashboards",
+                "ShopGameDay",
+                "ShopCommandLine",
+                "ShopSupport",
+                "LoadReport",
                 "ShopLoad",
                 "LoadProfile",
-                "ShopAuth",
-                "ShopDomain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 "JSONLogging",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -299,6 +321,14 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "ShopSupport"]),
+        .testTarget(name: "ShopAuthTests", dependencies: ["ShopAuth"]),
+        .testTarget(
+            name: "ShopGameDayTests",
+            dependencies: [
+                "ShopGameDay", "ShopAPI", "SLOSpec", "LoadProfile", "ShopTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "ShopTracingTests",
             dependencies: [

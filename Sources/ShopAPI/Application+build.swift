@@ -6,6 +6,7 @@ import PaymentGateway
 import Prometheus
 import ServiceLifecycle
 import ShopCache
+import ShopAuth
 import ShopContract
 import ShopDomain
 import ShopMetrics
@@ -37,17 +38,20 @@ public func buildApplication(
     } catch {
         throw ConfigurationError("\(error)")
     }
-    let secret: String
-    if let configured = configuration.jwtSecret {
-        secret = configured
-    } else if configuration.usesPostgres {
-        throw ConfigurationError("with PostgreSQL a JWT secret is required: pass --jwt-secret or set SHOP_JWT_SECRET")
-    } else {
-        let (generated, created) = try EmbeddedSecret.loadOrCreate(dataDirectory: configuration.dataDirectory)
-        if created { logger.notice("generated a JWT secret for the embedded mode", metadata: ["file": "\(configuration.dataDirectory)/jwt-secret"]) }
-        secret = generated
+    // The flag and SHOP_JWT_SECRET are already in the configuration: only the data directory is left.
+    let resolved: JWTSecret.Resolved?
+    do {
+        resolved = try JWTSecret.resolve(
+            flag: configuration.jwtSecret, dataDirectory: configuration.dataDirectory, environment: [:],
+            fallback: configuration.usesPostgres ? .none : .createInDataDirectory)
+    } catch {
+        throw ConfigurationError(error.description)
     }
-    let tokens = try await TokenAuthority(secret: secret, clock: clock)
+    guard let resolved else { throw ConfigurationError("with PostgreSQL a JWT secret is required: pass --jwt-secret or set SHOP_JWT_SECRET") }
+    if resolved.created {
+        logger.notice("generated a JWT secret for the embedded mode", metadata: ["file": "\(configuration.dataDirectory)/jwt-secret"])
+    }
+    let tokens = try await TokenAuthority(secret: resolved.secret, clock: clock)
 
     let shopMetrics = ShopMetrics(registry: metrics)
     let system = postgresConfiguration == nil ? "sqlite" : "postgresql"

@@ -8,6 +8,7 @@ import NIOPosix
 import PaymentGateway
 import Prometheus
 import ShopAPI
+import ShopCommandLine
 import ServiceLifecycle
 import ShopDomain
 
@@ -64,19 +65,20 @@ struct Token: AsyncParsableCommand {
     @Option(help: "The token's subject (the customer or staff id).") var sub: String
     @Option(help: "customer, warehouse or admin.") var role: String
     @Option(help: "Lifetime in seconds (default 900: the API's 15 minutes).") var ttl: Int = 900
-    @Option(help: "HS256 secret (env SHOP_JWT_SECRET; default: the one the embedded mode keeps in --data-dir).")
-    var jwtSecret: String?
-    @Option(help: "Data directory of the embedded mode (env SHOP_DATA_DIR, default ./data).") var dataDir: String?
+    @OptionGroup var secret: SecretOptions
 
     func run() async throws {
         guard let role = Role(rawValue: role) else { throw ValidationError("--role must be customer, warehouse or admin") }
         guard !sub.isEmpty, sub.utf8.count <= 128 else { throw ValidationError("--sub must be 1-128 characters") }
         guard (1...31_536_000).contains(ttl) else { throw ValidationError("--ttl must be 1 to 31536000 seconds") }
-        let environment = ProcessInfo.processInfo.environment
-        let secret = try jwtSecret ?? environment["SHOP_JWT_SECRET"]
-            ?? EmbeddedSecret.loadOrCreate(dataDirectory: dataDir ?? environment["SHOP_DATA_DIR"] ?? "./data").secret
-        let authority = try await TokenAuthority(secret: secret)
-        print(try await authority.mint(subject: sub, role: role, lifetime: TimeInterval(ttl)))
+        try await OneLineFailures.run("shop-api") {
+            // The embedded mode's file is made here when missing, so a token minted before the first start works.
+            guard let secret = try self.secret.resolve(environment: ProcessInfo.processInfo.environment, fallback: .createInDataDirectory) else {
+                throw CommandFailure("no JWT secret: give --jwt-secret or SHOP_JWT_SECRET")
+            }
+            let authority = try await TokenAuthority(secret: secret)
+            print(try await authority.mint(subject: sub, role: role, lifetime: TimeInterval(ttl)))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoadReport
+import ShopCommandLine
 import ShopLoad
 
 struct MergeCommand: AsyncParsableCommand {
@@ -18,18 +19,13 @@ struct MergeCommand: AsyncParsableCommand {
     var report: String?
 
     func run() async throws {
-        do {
+        try await OneLineFailures.run("shop-load") {
             let loaded = try results.map(ResultFile.read)
-            let merged = try LoadResult.merge(loaded)
+            let merged: LoadResult
+            do { merged = try LoadResult.merge(loaded) } catch { throw CommandFailure("cannot merge: \(error)") }
             try ResultFile.write(merged, to: out, report: report)
             print(SummaryTable(merged).render())
             if !merged.passed { throw ExitCode(ExitStatus.thresholdFailed) }
-        } catch let error as ResultFile.Failure {
-            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
-            throw ExitCode(ExitStatus.runError)
-        } catch let error as LoadResult.MergeError {
-            FileHandle.standardError.write(Data("shop-load: cannot merge: \(error.description)\n".utf8))
-            throw ExitCode(ExitStatus.runError)
         }
     }
 }
@@ -44,15 +40,12 @@ struct ReportCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        do {
+        try await OneLineFailures.run("shop-load") {
             let loaded = try ResultFile.read(result)
             let path = out ?? ResultFile.reportPath(for: result)
             try HTMLReport(loaded).render().write(toFile: path, atomically: true, encoding: .utf8)
             print(SummaryTable(loaded).render())
             print("report: \(path)")
-        } catch let error as ResultFile.Failure {
-            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
-            throw ExitCode(ExitStatus.runError)
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import LoadProfile
 import LoadReport
 import ShopAuth
+import ShopCommandLine
 import ShopLoad
 import ShopSupport
 
@@ -14,8 +15,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "A profile file, or the name of one in loadtests/ (smoke, daily, flash-sale…).")
     var profile: String
 
-    @Option(help: "The API's base URL.")
-    var target = "http://127.0.0.1:8080"
+    @OptionGroup var target: TargetOption
 
     @Option(help: "Time compression: profile seconds per wall second (default: the profile's own).")
     var speed: Double?
@@ -56,11 +56,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("collect-interval"), help: "While no request waits for a connection, answers are read at most this often, several per wake-up (latency is still from the kernel's receive time); 0 reads each as it comes.")
     var collectInterval = "5ms"
 
-    @Option(name: .customLong("jwt-secret"), help: "The API's HS256 secret, to mint customer and admin tokens (env SHOP_JWT_SECRET; default: the embedded one in --data-dir).")
-    var jwtSecret: String?
-
-    @Option(name: .customLong("data-dir"), help: "The embedded API's data directory, where its secret is (env SHOP_DATA_DIR).")
-    var dataDir: String?
+    /// To mint customer and admin tokens.
+    @OptionGroup var secret: SecretOptions
 
     @Option(name: .customLong("token-file"), help: "Customer tokens, one per line (from shop-api token), instead of minting them.")
     var tokenFile: String?
@@ -75,17 +72,9 @@ struct RunCommand: AsyncParsableCommand {
     var progress = "auto"
 
     func run() async throws {
-        let status: Int32
-        do {
-            status = try await replay()
-        } catch let error as LoadRunError {
-            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
-            throw ExitCode(ExitStatus.runError)
-        } catch let error as ProfileError {
-            FileHandle.standardError.write(Data("shop-load: \(error.description)\n".utf8))
-            throw ExitCode(ExitStatus.runError)
-        }
-        if status != 0 { throw ExitCode(status) }
+        var status = ExitStatus.passed
+        try await OneLineFailures.run("shop-load") { status = try await replay() }
+        if status != ExitStatus.passed { throw ExitCode(status) }
     }
 
     private func replay() async throws -> Int32 {
@@ -116,9 +105,7 @@ struct RunCommand: AsyncParsableCommand {
             speed = end / wall
         case (nil, nil): break
         }
-        guard let url = URL(string: target), url.scheme == "http", url.host != nil else {
-            throw LoadRunError("--target must be an http:// URL, such as http://127.0.0.1:8080")
-        }
+        let url = try target.url()
         var parsedShard = Shard.whole
         if let shard {
             guard let parsed = Shard(parsing: shard) else { throw LoadRunError("--shard must be i/n with 0 ≤ i < n, such as 0/2") }
@@ -180,9 +167,7 @@ struct RunCommand: AsyncParsableCommand {
             guard !tokens.isEmpty else { throw LoadRunError("--token-file \(tokenFile) holds no token") }
             return (tokens, nil)
         }
-        let secretFile = AccessTokenKeys.secretFile(inDataDirectory: dataDir ?? environment["SHOP_DATA_DIR"] ?? "./data")
-        guard let secret = jwtSecret ?? environment["SHOP_JWT_SECRET"] ?? (try? String(contentsOfFile: secretFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        else {
+        guard let secret = try self.secret.resolve(environment: environment, fallback: .readFromDataDirectory) else {
             throw LoadRunError("no way to sign in: give --jwt-secret (or SHOP_JWT_SECRET), --data-dir of the embedded API, or --token-file")
         }
         let keys: AccessTokenKeys

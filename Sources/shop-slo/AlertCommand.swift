@@ -4,6 +4,7 @@ import Hummingbird
 import JSONLogging
 import Logging
 import ServiceLifecycle
+import ShopCommandLine
 import ShopSupport
 import SLOAdapters
 import SLOSpec
@@ -41,7 +42,7 @@ struct AlertCommand: AsyncParsableCommand {
         var settings = BurnRateAlerter.Settings()
         var slos: [ServiceLevelObjective] = []
         let level: Logger.Level
-        try await Failing.oneLine {
+        try await OneLineFailures.run("shop-slo") {
             slos = try specs.load()
             for (flag, url) in [("--prometheus", prometheus), ("--alertmanager", alertmanager)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
                 throw CommandFailure("\(flag) must be an http:// URL")

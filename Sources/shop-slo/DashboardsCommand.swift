@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShopCommandLine
 import ShopDashboards
 
 /// `shop-slo dashboards`: writes the Grafana dashboards, the SLO one from the specs.
@@ -12,7 +13,7 @@ struct DashboardsCommand: AsyncParsableCommand {
     var out = "dashboards"
 
     func run() async throws {
-        try await Failing.oneLine {
+        try await OneLineFailures.run("shop-slo") {
             let slos = try specs.load()
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             for (file, dashboard) in ShopDashboards.all(slos: slos) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoadReport
+import ShopCommandLine
 import ShopLoad
 import SLOAdapters
 import SLOSpec
@@ -31,7 +32,7 @@ struct EvalCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await Failing.oneLine {
+        try await OneLineFailures.run("shop-slo") {
             var slos = try specs.load()
             if !slo.isEmpty {
                 let unknown = slo.filter { name in !slos.contains { $0.name == name } }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShopCommandLine
 import SLOSpec
 
 /// `shop-slo rules`: writes each SLO's Prometheus rule file and its promtool unit tests.
@@ -26,7 +27,7 @@ struct RulesCommand: AsyncParsableCommand {
     var labels: [String] = []
 
     func run() async throws {
-        try await Failing.oneLine { try write() }
+        try await OneLineFailures.run("shop-slo") { try write() }
     }
 
     func write() throws {
@@ -46,7 +47,7 @@ struct RulesCommand: AsyncParsableCommand {
         } catch let error as RuleFiles.Failure {
             throw CommandFailure(error.description)
         }
-        for note in notes { FileHandle.standardError.write(Data("shop-slo: note: \(note)\n".utf8)) }
+        for text in notes { note("shop-slo", text) }
         if check {
             let stale = files.filter { (try? String(contentsOfFile: $0.0, encoding: .utf8)) != $0.1 }.map(\.0)
             guard stale.isEmpty else { throw CommandFailure("out of date (run shop-slo rules): \(stale.joined(separator: ", "))") }

@@ -1,24 +1,6 @@
-import ArgumentParser
 import Foundation
 import SLOSpec
-
-/// A one-line failure of a command: printed as is, exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs a command's body so that any failure is one line on standard error and exit status 1.
-enum Failing {
-    static func oneLine(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as CommandFailure {
-            FileHandle.standardError.write(Data("shop-slo: \(error.description)\n".utf8))
-            throw ExitCode.failure
-        }
-    }
-}
+import ShopCommandLine
 
 /// Reads spec files and folders of them from disk.
 enum SpecLoader {
@@ -38,7 +20,7 @@ enum SpecLoader {
         guard !files.isEmpty else { throw CommandFailure("\(paths.joined(separator: ", ")): no spec files (*.yaml)") }
         do {
             let reading = try SLOSpecs.read(files: files)
-            for note in reading.notes { FileHandle.standardError.write(Data("shop-slo: note: \(note)\n".utf8)) }
+            for text in reading.notes { note("shop-slo", text) }
             return reading.objectives
         } catch {
             throw CommandFailure(error.description)

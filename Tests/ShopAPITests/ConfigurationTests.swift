@@ -47,15 +47,4 @@ struct ConfigurationTests {
             #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
-
-    @Test func theEmbeddedModeGeneratesASecretOnceAndKeepsItPrivate() async throws {
-        try await withTemporaryDirectory { directory in
-            let first = try EmbeddedSecret.loadOrCreate(dataDirectory: directory + "/data")
-            let second = try EmbeddedSecret.loadOrCreate(dataDirectory: directory + "/data")
-            #expect(first.created && !second.created)
-            #expect(first.secret == second.secret && first.secret.utf8.count == 64)
-            let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/data/jwt-secret")
-            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-        }
-    }
 }
