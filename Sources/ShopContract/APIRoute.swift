@@ -84,6 +84,17 @@ public enum APIRoute: String, CaseIterable, Sendable {
         return templatesByEndpointPath[path]
     }
 
+    /// The route the router matched, from the request's method (HEAD is its GET) and Hummingbird's
+    /// endpoint path; nil when no route matched.
+    public static func route(_ method: HTTPRequest.Method, endpointPath path: String?) -> APIRoute? {
+        guard let template = template(forEndpointPath: path) else { return nil }
+        return routesByTemplate[template]?[method == .head ? .get : method]
+    }
+
+    private static let routesByTemplate: [String: [HTTPRequest.Method: APIRoute]] = Dictionary(
+        grouping: allCases, by: \.template
+    ).mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0.method, $0) }) }
+
     private static let templatesByEndpointPath: [String: String] = {
         var map: [String: String] = [:]
         for route in allCases {

@@ -25,7 +25,8 @@ struct RateLimitMiddleware: RouterMiddleware {
     let stage: Stage
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let route = APIRoute.route(request.method, path: request.uri.path)
+        // The route the router matched (its endpoint path is set before any middleware runs).
+        let route = APIRoute.route(request.method, endpointPath: context.endpointPath)
         guard route?.isRateLimited ?? true, let (rule, decision) = await limiter.check(rules(request, context, route)) else {
             return try await next(request, context)
         }

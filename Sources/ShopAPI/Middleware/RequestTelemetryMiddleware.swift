@@ -53,7 +53,7 @@ final class HTTPServerMetrics: Sendable {
     }
 }
 
-/// The outermost middleware: continues the caller's W3C trace (or starts one) in a server span named
+/// The outermost middleware (`buildRouter` states the order): continues the caller's W3C trace (or starts one) in a server span named
 /// `{method} {route}`, times every response, problems included, once, records it in the request histogram
 /// (by method, route template and status), writes one access log line inside the span (so it carries
 /// `trace_id`), and answers the trace in a `traceresponse` header. Being

@@ -1,8 +1,9 @@
 import Hummingbird
 import ShopContract
 
-/// The outermost middleware: turns every error thrown below it, and every unmatched route, into one
-/// problem+json response (`ProblemMapping`). Also applies the configured body limit.
+/// Turns every error thrown below it, and every unmatched route, into one problem+json response
+/// (`ProblemMapping`), so the telemetry and drain middleware outside it see the answer the client gets.
+/// Also applies the configured body limit.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = ShopRequestContext
     let bodyLimit: Int
