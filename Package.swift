@@ -320,8 +320,37 @@ let package = Package(
             ],
             path: "Tests/Support"
         ),
+        // Live shop-api servers for tests, in-process (`TestApp`) or as the real executable (`ShopAPIProcess`).
+        .target(
+            name: "ShopAPITestSupport",
+            dependencies: [
+                "ShopAPI", "ShopDomain", "PaymentGateway", "ShopAuth", "ShopTestSupport", "JSONLogging",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/APISupport"
+        ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "ShopSupport"]),
         .testTarget(name: "ShopAuthTests", dependencies: ["ShopAuth"]),
+        // The system's parts together: the real executables under faults and floods, the alerter against
+        // real Prometheus and Alertmanager, the dashboards against a live exposition.
+        .testTarget(
+            name: "SystemTests",
+            dependencies: [
+                "ShopAPI", "ShopAPITestSupport", "ShopTestSupport", "ShopContract", "ShopStore", "ShopMetrics", "JSONLogging",
+                "SLOSpec", "SLOAdapters", "ShopDashboards",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(
             name: "ShopGameDayTests",
             dependencies: [
@@ -379,10 +408,8 @@ let package = Package(
                 "ShopMetrics",
                 "ShopRedis",
                 "ShopTestSupport",
+                "ShopAPITestSupport",
                 "JSONLogging",
-                "SLOSpec",
-                "SLOAdapters",
-                "ShopDashboards",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

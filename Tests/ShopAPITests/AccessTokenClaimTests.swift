@@ -6,6 +6,7 @@ import JWTKit
 import ShopAuth
 import ShopDomain
 import ShopMetrics
+import ShopAPITestSupport
 import Testing
 import ShopContract
 

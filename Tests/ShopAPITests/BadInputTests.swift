@@ -1,6 +1,7 @@
 import HTTPTypes
 import HummingbirdTesting
 import ShopDomain
+import ShopAPITestSupport
 import Testing
 
 /// What a client can get wrong, and the problem each mistake earns. None may produce a 5xx.

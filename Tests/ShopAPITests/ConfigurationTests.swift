@@ -3,6 +3,7 @@ import HummingbirdTesting
 import ShopAPI
 import ShopStore
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 @Suite("Configuration")

@@ -5,6 +5,7 @@ import ShopAPI
 import ShopContract
 import ShopDomain
 import ShopMetrics
+import ShopAPITestSupport
 import Testing
 
 @Suite("Fault switchboard")

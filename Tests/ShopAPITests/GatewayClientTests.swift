@@ -3,6 +3,7 @@ import NIOCore
 import PaymentGateway
 import ShopDomain
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 /// The gateway client against a real sandbox over HTTP.

@@ -7,6 +7,7 @@ import Logging
 import ShopDomain
 import ShopMetrics
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 import ShopContract
 
@@ -168,7 +169,7 @@ struct HostileClientTests {
                 try await group.waitForAll()
             }
         }
-        let lines = try LoggingTests.objects(sink)
+        let lines = try LogLines.objects(sink)
         let refused = lines.filter { $0["message"] as? String == "request" && $0["status"] as? Int == 400 }
         #expect(refused.count == 1)
         #expect(refused.first?["route"] as? String == MetricNames.unmatchedRoute && refused.first?["method"] as? String == MetricNames.otherMethod)

@@ -6,16 +6,11 @@ import Logging
 import ShopAPI
 import ShopDomain
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 @Suite("JSON logs")
 struct LoggingTests {
-    static func objects(_ sink: LogSink) throws -> [[String: Any]] {
-        try sink.lines.map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
-        }
-    }
-
     @Test func eachRequestEndsWithOneAccessLineAndNoSecret() async throws {
         let sink = LogSink.memory()
         let logger = Logger(label: "shop-api") { JSONLogHandler(label: $0, service: "shop-api", level: .info, sink: sink) }
@@ -25,7 +20,7 @@ struct LoggingTests {
             _ = try await client.send(.get, "/v1/orders/not-an-id", token: token)
             _ = try await client.send(.get, "/nope?secret=1")
         }
-        let lines = try Self.objects(sink)
+        let lines = try LogLines.objects(sink)
         #expect(!sink.lines.contains { $0.contains(token) || $0.lowercased().contains("bearer") })
         let access = lines.filter { $0["message"] as? String == "request" }
         #expect(access.count == 3)
@@ -52,7 +47,7 @@ struct LoggingTests {
         ])
         logger.debug("below the level is still written at debug")
         logger.trace("below the level")
-        let lines = try Self.objects(sink)
+        let lines = try LogLines.objects(sink)
         #expect(lines.count == 2)
         #expect(lines[0]["message"] as? String == "quote \" backslash \\ newline \n tab \t bell \u{07}")
         #expect(lines[0]["authorization"] as? String == "[redacted]" && lines[0]["Email"] as? String == "[redacted]")
@@ -92,7 +87,7 @@ struct LoggingTests {
             multiplexed.logLevel = .info
             multiplexed.log(.info, "request", fields: fields)
             #expect(typed.lines.count == 1 && typed.lines == metadata.lines && typed.lines == other.lines, "\(typed.lines) \(metadata.lines) \(other.lines)")
-            let object = try #require(try Self.objects(typed).first)
+            let object = try #require(try LogLines.objects(typed).first)
             #expect(object["request_id"] as? String == "r-\(index)" && object["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
             #expect(object["timestamp"] as? String == clock.now().rfc3339)
             #expect(object["zeta"] as? String == (index == 1 ? "the field wins" : "from the handler"))

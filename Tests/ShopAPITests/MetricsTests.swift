@@ -5,23 +5,14 @@ import HummingbirdTesting
 import ShopMetrics
 import ShopDomain
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 import ShopContract
 
 @Suite("Metrics")
 struct MetricsTests {
-    /// `name{labels}` → value, for every sample of a Prometheus text exposition.
-    static func samples(_ text: String) -> [String: Double] {
-        var samples: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
-            samples[String(line[..<space])] = value
-        }
-        return samples
-    }
-
     static func scrape(_ client: some TestClientProtocol) async throws -> [String: Double] {
-        samples(String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
+        Exposition.samples(String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
     }
 
     static func count(_ method: String, _ route: String, _ status: Int) -> String {

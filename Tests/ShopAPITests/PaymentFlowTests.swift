@@ -5,6 +5,7 @@ import PaymentGateway
 import ShopAPI
 import ShopDomain
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 /// Payments cross a real HTTP hop to a sandbox gateway; these tests steer the sandbox and read its ledger.

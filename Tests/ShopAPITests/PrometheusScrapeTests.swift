@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import ShopAPI
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 /// A real Prometheus scrapes a live shop-api, and its query API shows what the test caused.
@@ -17,15 +18,15 @@ struct PrometheusScrapeTests {
                 let appPort = try #require(client.port)
                 for _ in 0..<7 { _ = try await client.execute(uri: "/v1/products/SKU-00003", method: .get) }
 
-                try await Self.withPrometheus(prometheus, scraping: appPort, in: directory) { port in
+                try await TestPrometheus.run(prometheus, scraping: appPort, in: directory) { port in
                     let requests = "http_server_request_duration_seconds_count{http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\"}"
                     var up: String?
                     var counted: String?
                     let deadline = ContinuousClock.now.advanced(by: .seconds(30))
                     while ContinuousClock.now < deadline, up != "1" || counted != "7" {
                         try await Task.sleep(for: .milliseconds(250))
-                        up = try? await Self.query("up{job=\"shop-api\"}", port: port)
-                        counted = try? await Self.query(requests, port: port)
+                        up = try? await TestPrometheus.query("up{job=\"shop-api\"}", port: port)
+                        counted = try? await TestPrometheus.query(requests, port: port)
                     }
                     #expect(up == "1", "the target is not up")
                     #expect(counted == "7", "Prometheus sees \(counted ?? "nothing") for \(requests)")
@@ -61,7 +62,7 @@ struct PrometheusScrapeTests {
                 let plain = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(!plain.contains("trace_id") && plain.contains("http_server_request_duration_seconds_bucket"))
 
-                try await Self.withPrometheus(prometheus, scraping: appPort, in: directory, flags: ["--enable-feature=exemplar-storage"]) { port in
+                try await TestPrometheus.run(prometheus, scraping: appPort, in: directory, flags: ["--enable-feature=exemplar-storage"]) { port in
                     var traces: [String] = []
                     let deadline = ContinuousClock.now.advanced(by: .seconds(30))
                     while ContinuousClock.now < deadline, !traces.contains(traceID) {
@@ -107,36 +108,5 @@ struct PrometheusScrapeTests {
                 #expect(text.contains("http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\""))
             }
         }
-    }
-
-    /// A real Prometheus on a free port, scraping shop-api at `appPort` every second, for the length of `body`.
-    static func withPrometheus(
-        _ prometheus: String, scraping appPort: Int, in directory: String, flags: [String] = [], _ body: (Int) async throws -> Void
-    ) async throws {
-        let port = try TestTools.freePort()
-        let config = directory + "/prometheus.yml"
-        try """
-            global: { scrape_interval: 1s }
-            scrape_configs:
-              - job_name: shop-api
-                static_configs: [{ targets: ["127.0.0.1:\(appPort)"] }]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: prometheus)
-        process.arguments = ["--config.file=\(config)", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(port)"] + flags
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try await TestTools.whileRunning(process) { try await body(port) }
-    }
-
-    /// The value of the first series an instant query returns, as Prometheus's HTTP API writes it.
-    static func query(_ promQL: String, port: Int) async throws -> String? {
-        var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query")!
-        components.queryItems = [URLQueryItem(name: "query", value: promQL)]
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: components.string!), timeout: .seconds(2))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-        let result = (json?["data"] as? [String: Any])?["result"] as? [[String: Any]]
-        return (result?.first?["value"] as? [Any])?.last as? String
     }
 }

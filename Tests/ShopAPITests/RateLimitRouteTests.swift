@@ -4,6 +4,7 @@ import HummingbirdTesting
 import ShopDomain
 import ShopMetrics
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 import ShopContract
 

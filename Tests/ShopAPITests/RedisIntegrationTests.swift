@@ -6,6 +6,7 @@ import ShopMetrics
 import ShopRedis
 import ShopStore
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 @Suite("API with Redis")

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import ShopAPI
 import ShopDomain
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 @Suite("Routes")

@@ -10,6 +10,7 @@ import ShopAPI
 import ShopDomain
 import ShopTestSupport
 import ShopTracing
+import ShopAPITestSupport
 import Testing
 import Tracing
 

@@ -5,6 +5,7 @@ import SLOAdapters
 import SLOSpec
 import ShopAPI
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 /// `shop-slo alert` end to end, with the real parts: a live shop-api, Debian's Prometheus scraping it every
@@ -80,7 +81,7 @@ struct BurnRateAlerterTests {
                         }
                         defer { traffic.cancel() }
                         #expect(await Self.eventually(seconds: 30) {
-                            (try? await PrometheusScrapeTests.query("slo:sli_total:rate1m{slo=\"product-page-availability\"}", port: prometheusPort)) != nil
+                            (try? await TestPrometheus.query("slo:sli_total:rate1m{slo=\"product-page-availability\"}", port: prometheusPort)) != nil
                         }, "Prometheus never recorded the SLI from the generated rules")
                         try await Task.sleep(for: .seconds(10))
 

@@ -9,6 +9,7 @@ import Prometheus
 import ShopMetrics
 import ShopTestSupport
 import Synchronization
+import ShopAPITestSupport
 import Testing
 import ShopContract
 
@@ -184,8 +185,8 @@ struct SlowClientFloodTests {
         for _ in 0..<3 { listener.pipeline.fireErrorCaught(IOError(errnoCode: EMFILE, reason: "accept")) }
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)
-        #expect(MetricsTests.samples(String(decoding: bytes, as: UTF8.self))["\(MetricNames.acceptErrors)"] == 3)
-        let warnings = try LoggingTests.objects(sink).filter { $0["cause"] as? String == "accept" }
+        #expect(Exposition.samples(String(decoding: bytes, as: UTF8.self))["\(MetricNames.acceptErrors)"] == 3)
+        let warnings = try LogLines.objects(sink).filter { $0["cause"] as? String == "accept" }
         #expect(warnings.count == 1)
         #expect(warnings.first?["level"] as? String == "warning")
     }

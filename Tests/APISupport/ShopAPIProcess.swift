@@ -9,21 +9,21 @@ import Glibc
 
 /// The real `shop-api` executable (built by `swift build`, which the test command runs first) as a child
 /// process on a free port, for tests that signal or kill it.
-final class ShopAPIProcess: Sendable {
-    static let executable = ".build/debug/shop-api"
-    static let secret = "process-test-secret-0123456789abcdef-01"
+package final class ShopAPIProcess: Sendable {
+    package static let executable = ".build/debug/shop-api"
+    package static let secret = "process-test-secret-0123456789abcdef-01"
 
-    let port: Int
-    let process: Process
-    let exit: ProcessExit
-    let log: String
+    package let port: Int
+    package let process: Process
+    package let exit: ProcessExit
+    package let log: String
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `serve` with `arguments` (database, Redis, limits…) and waits until `/readyz` answers 200.
     /// With `descriptorLimit`, the process runs under `ulimit -n` of that many (soft and hard).
     /// `environment` is added to this process's own.
-    init(_ arguments: [String], descriptorLimit: Int? = nil, environment: [String: String] = [:]) async throws {
+    package init(_ arguments: [String], descriptorLimit: Int? = nil, environment: [String: String] = [:]) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw TestSupportError("\(Self.executable) is missing: run swift build (scripts/test does) before these tests")
         }
@@ -55,17 +55,17 @@ final class ShopAPIProcess: Sendable {
         throw TestSupportError("shop-api did not become ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    package func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// Sends `signal` and waits for the process to end; its exit status.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM) async -> Int32 {
+    package func stop(signal: Int32 = SIGTERM) async -> Int32 {
         if !exit.hasExited { kill(process.processIdentifier, signal) }
         return await exit.status()
     }
 
     /// A customer token for `subject`, signed with the processes' secret.
-    static func token(_ subject: String) async throws -> String {
+    package static func token(_ subject: String) async throws -> String {
         let (status, output) = try await TestTools.run(executable, ["token", "--sub", subject, "--role", "customer", "--ttl", "3600", "--jwt-secret", secret])
         guard status == 0 else { throw TestSupportError("token: \(output)") }
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -73,7 +73,7 @@ final class ShopAPIProcess: Sendable {
 }
 
 /// What became of one request sent on a connection of its own.
-enum Outcome: Sendable, Equatable {
+package enum Outcome: Sendable, Equatable {
     /// An answer: status and body.
     case answered(Int, String)
     /// No connection: the server was not accepting, so the request never started.
@@ -85,14 +85,14 @@ enum Outcome: Sendable, Equatable {
 extension HTTPClient {
     /// A client that opens a connection per request, so a lost answer cannot hide behind a reused
     /// keep-alive connection the server was closing.
-    static func oneConnectionPerRequest() -> HTTPClient {
+    package static func oneConnectionPerRequest() -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .milliseconds(1), concurrentHTTP1ConnectionsPerHostSoftLimit: 1000)
         configuration.timeout = .init(connect: .seconds(2), read: .seconds(15))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func send(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil) async -> Outcome {
+    package func send(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil) async -> Outcome {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Connection", value: "close")

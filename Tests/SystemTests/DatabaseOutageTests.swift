@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import ShopAPI
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 /// A PostgreSQL server of the test's own, stopped and started again under a running API.

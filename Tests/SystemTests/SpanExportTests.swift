@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 /// What shop-api exports, read by the reference decoder: the real executable exports over OTLP/HTTP

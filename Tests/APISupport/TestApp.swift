@@ -13,10 +13,10 @@ import Testing
 
 /// Builds a real application for a test: its own SQLite file (or PostgreSQL database), its own sandbox
 /// gateway on a free port, a known JWT secret, and payment retries in milliseconds instead of seconds.
-enum TestApp {
-    static let secret = "test-secret-0123456789abcdef-0123456789"
+package enum TestApp {
+    package static let secret = "test-secret-0123456789abcdef-0123456789"
 
-    static func configuration(dataDirectory: String) -> AppConfiguration {
+    package static func configuration(dataDirectory: String) -> AppConfiguration {
         var configuration = AppConfiguration()
         configuration.dataDirectory = dataDirectory
         configuration.jwtSecret = secret
@@ -30,7 +30,7 @@ enum TestApp {
         return configuration
     }
 
-    static func run(
+    package static func run(
         _ kind: StoreKind = .sqlite,
         _ setup: TestingSetup = .router,
         logger: Logger? = nil,
@@ -53,13 +53,13 @@ enum TestApp {
         }
     }
 
-    static func token(_ subject: String, _ role: Role, lifetime: TimeInterval = 900, now: Date = Date()) async throws -> String {
+    package static func token(_ subject: String, _ role: Role, lifetime: TimeInterval = 900, now: Date = Date()) async throws -> String {
         try await TokenAuthority(secret: secret).mint(subject: subject, role: role, lifetime: lifetime, now: now)
     }
 }
 
 /// A sandbox gateway the test holds, to change its behaviour mid-test and read its ledger.
-func withSandbox(_ settings: GatewayWire.SandboxSettings = .init(), _ body: @Sendable (SandboxGateway, String) async throws -> Void) async throws {
+package func withSandbox(_ settings: GatewayWire.SandboxSettings = .init(), _ body: @Sendable (SandboxGateway, String) async throws -> Void) async throws {
     let sandbox = SandboxGateway(settings: settings)
     let (ports, port) = AsyncStream.makeStream(of: Int.self)
     let app = sandbox.application(host: "127.0.0.1", port: 0, logger: quietLogger) { port.yield($0) }
@@ -80,33 +80,33 @@ func withSandbox(_ settings: GatewayWire.SandboxSettings = .init(), _ body: @Sen
 }
 
 /// A response body as JSON.
-struct JSONBody: @unchecked Sendable {
-    let value: Any
+package struct JSONBody: @unchecked Sendable {
+    package let value: Any
 
-    init(_ buffer: ByteBuffer) throws {
+    package init(_ buffer: ByteBuffer) throws {
         value = try JSONSerialization.jsonObject(with: Data(buffer: buffer), options: [.fragmentsAllowed])
     }
 
-    subscript(key: String) -> JSONBody? {
+    package subscript(key: String) -> JSONBody? {
         (value as? [String: Any])?[key].map { JSONBody(raw: $0) }
     }
 
-    subscript(index: Int) -> JSONBody? {
+    package subscript(index: Int) -> JSONBody? {
         guard let array = value as? [Any], array.indices.contains(index) else { return nil }
         return JSONBody(raw: array[index])
     }
 
     private init(raw: Any) { value = raw }
 
-    var string: String? { value as? String }
-    var int: Int? { (value as? NSNumber).map { $0.intValue } }
-    var array: [JSONBody] { (value as? [Any])?.map { JSONBody(raw: $0) } ?? [] }
-    var isNull: Bool { value is NSNull }
+    package var string: String? { value as? String }
+    package var int: Int? { (value as? NSNumber).map { $0.intValue } }
+    package var array: [JSONBody] { (value as? [Any])?.map { JSONBody(raw: $0) } ?? [] }
+    package var isNull: Bool { value is NSNull }
 }
 
 extension TestClientProtocol {
     /// Sends `json` (an Encodable or raw string) with a bearer token when given.
-    func send(
+    package func send(
         _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
         headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
@@ -117,7 +117,7 @@ extension TestClientProtocol {
     }
 
     /// Polls `uri` until `done` holds for its JSON, for at most `seconds`.
-    func eventually(_ uri: String, token: String, seconds: Double = 10, until done: (JSONBody) -> Bool) async throws -> JSONBody {
+    package func eventually(_ uri: String, token: String, seconds: Double = 10, until done: (JSONBody) -> Bool) async throws -> JSONBody {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int(seconds * 1000)))
         while true {
             let body = try JSONBody(try await send(.get, uri, token: token).body)
@@ -128,11 +128,11 @@ extension TestClientProtocol {
 }
 
 extension TestResponse {
-    var json: JSONBody { get throws { try JSONBody(body) } }
+    package var json: JSONBody { get throws { try JSONBody(body) } }
 
     /// Checks this is an RFC 9457 problem with `status`, returning it.
     @discardableResult
-    func expectProblem(_ status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONBody {
+    package func expectProblem(_ status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONBody {
         #expect(self.status == status, sourceLocation: sourceLocation)
         #expect(headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
         let problem = try json
@@ -143,6 +143,6 @@ extension TestResponse {
     }
 }
 
-func orderJSON(_ items: (String, Int)...) -> String {
+package func orderJSON(_ items: (String, Int)...) -> String {
     "{\"items\":[" + items.map { "{\"sku\":\"\($0.0)\",\"quantity\":\($0.1)}" }.joined(separator: ",") + "]}"
 }

@@ -5,11 +5,11 @@ import Synchronization
 
 /// A client that speaks bytes, not HTTP: to send what no well-behaved client would (a body cut short, a
 /// bad chunk size, no Host, a head a byte at a time) and read what comes back, if anything.
-struct RawHTTPConnection {
-    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+package struct RawHTTPConnection {
+    package let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
     /// How the client leaves after sending.
-    enum Ending {
+    package enum Ending {
         /// Stays, reading until the server closes or `readTimeout` passes.
         case stay
         /// Shuts its sending side (FIN) and keeps reading.
@@ -18,14 +18,14 @@ struct RawHTTPConnection {
         case reset
     }
 
-    struct Reply {
-        let raw: String
+    package struct Reply {
+        package let raw: String
         /// The status of the first response, nil when nothing came back.
-        var status: Int? {
+        package var status: Int? {
             guard raw.hasPrefix("HTTP/1.1 ") else { return nil }
             return Int(raw.dropFirst(9).prefix(3))
         }
-        var headers: [String: String] {
+        package var headers: [String: String] {
             let head = raw.components(separatedBy: "\r\n\r\n").first ?? ""
             var fields: [String: String] = [:]
             for line in head.components(separatedBy: "\r\n").dropFirst() {
@@ -34,15 +34,15 @@ struct RawHTTPConnection {
             }
             return fields
         }
-        var body: String { raw.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n") }
+        package var body: String { raw.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n") }
         /// The body as JSON, when it is.
-        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
+        package var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] }
         /// Whether the server closed the connection before `readTimeout`.
-        let closedByServer: Bool
+        package let closedByServer: Bool
     }
 
     /// A connection to 127.0.0.1:`port`, from `source` (another loopback address stands for another host).
-    static func connect(port: Int, from source: String? = nil) async throws -> RawHTTPConnection {
+    package static func connect(port: Int, from source: String? = nil) async throws -> RawHTTPConnection {
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
         let channel = try await bootstrap
@@ -57,7 +57,7 @@ struct RawHTTPConnection {
     }
 
     /// Sends `parts` in order, pausing `pause` between them, ends as told, and reads what comes back.
-    static func exchange(
+    package static func exchange(
         port: Int, _ parts: [String], from source: String? = nil, pause: Duration = .zero, ending: Ending = .stay,
         readTimeout: Duration = .seconds(5)
     ) async throws -> Reply {
@@ -82,13 +82,13 @@ struct RawHTTPConnection {
 
     /// The samples of `/metrics`, read on a connection of its own (a test's kept-alive client may have been
     /// closed by the idle timeout it tests).
-    static func scrape(port: Int) async throws -> [String: Double] {
+    package static func scrape(port: Int) async throws -> [String: Double] {
         let reply = try await exchange(port: port, ["GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"])
-        return MetricsTests.samples(reply.body)
+        return Exposition.samples(reply.body)
     }
 
     /// Everything the server sends until it closes, or until `timeout` (then what came so far).
-    static func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, timeout: Duration) async throws -> Reply {
+    package static func read(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, timeout: Duration) async throws -> Reply {
         final class Received: Sendable { let text = Mutex("") }
         let received = Received()
         let closed = try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -3,6 +3,7 @@ import Foundation
 import ShopStore
 import ShopTestSupport
 import Synchronization
+import ShopAPITestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

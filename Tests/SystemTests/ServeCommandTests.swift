@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import ShopAPI
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

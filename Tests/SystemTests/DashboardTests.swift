@@ -5,6 +5,7 @@ import SLOSpec
 import ShopAPI
 import ShopDashboards
 import ShopTestSupport
+import ShopAPITestSupport
 import Testing
 
 /// The Grafana dashboards in `dashboards/`: valid dashboard JSON, what `shop-slo dashboards` writes, and
