@@ -105,7 +105,6 @@ let package = Package(
                 "CHiredis",
                 "DatabaseObservation",
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // Cache-aside and shared rate limits on Redis, falling back to in-process ones while Redis is away.
@@ -130,9 +129,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The HTTP application: routes, auth, problem+json.
@@ -154,7 +155,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -163,6 +163,7 @@ let package = Package(
                 // The HTTP/1 channel and the decoder's parts and errors, for the connection layer in front of Hummingbird.
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             resources: [.copy("Resources/openapi.yaml")]
         ),
@@ -208,6 +209,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // epoll, eventfd and TCP options for the load generator's socket loop (Linux).
@@ -238,6 +241,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 // For the fault schedule's few calls to the switchboard.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -249,13 +253,12 @@ let package = Package(
                 "ShopSupport",
                 "LoadProfile",
                 "ShopAuth",
-                "ShopDomain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Grafana dashboards as code: the service, its SLOs (from the specs), the business, load tests.
-        .target(name: "ShopDashboards", dependencies: ["SLOSpec", "ShopSupport", "ShopContract"]),
+        .target(name: "ShopDashboards", dependencies: ["SLOSpec", "ShopSupport", "ShopContract", "SLOMath"]),
         // shop-slo's adapters: Prometheus's query API, a shop-load result as an SLI timeline, Alertmanager's
         // v2 API, and the burn-rate alerter that joins them.
         .target(
@@ -274,6 +277,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // A game day's orchestration: the replay, the service's counters on the profile's clock, the verdict
@@ -283,6 +289,7 @@ let package = Package(
             dependencies: [
                 "ShopLoad", "LoadReport", "LoadProfile", "SLOSpec", "SLOMath", "SLOAdapters", "ShopAuth", "ShopSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                "ShopDomain",
             ]
         ),
         .executableTarget(
@@ -304,6 +311,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Real databases for tests: a temporary SQLite file, or a fresh database on a PostgreSQL server.
@@ -317,6 +325,9 @@ let package = Package(
                 // The OTLP sink's client.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "ShopDomain",
             ],
             path: "Tests/Support"
         ),
@@ -324,11 +335,17 @@ let package = Package(
         .target(
             name: "ShopAPITestSupport",
             dependencies: [
-                "ShopAPI", "ShopDomain", "PaymentGateway", "ShopAuth", "ShopTestSupport", "JSONLogging",
+                "ShopAPI", "ShopDomain", "PaymentGateway", "ShopTestSupport", "JSONLogging",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/APISupport"
         ),
@@ -349,6 +366,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "ShopDomain",
             ]
         ),
         .testTarget(
@@ -356,6 +376,7 @@ let package = Package(
             dependencies: [
                 "ShopGameDay", "ShopAPI", "SLOSpec", "LoadProfile", "ShopTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -364,16 +385,16 @@ let package = Package(
                 "ShopTracing", "ShopTestSupport",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "LoadProfileTests", dependencies: ["LoadProfile", "ShopDomain", "ShopSupport"]),
         .testTarget(name: "SLOMathTests", dependencies: ["SLOMath"]),
-        .testTarget(name: "SLOAdaptersTests", dependencies: ["SLOAdapters", "SLOSpec", "LoadReport", "ShopTestSupport"]),
+        .testTarget(name: "SLOAdaptersTests", dependencies: ["SLOAdapters", "SLOSpec", "LoadReport", "ShopTestSupport", "SLOMath"]),
         .testTarget(
             name: "SLOSpecTests",
-            dependencies: ["SLOSpec", "SLOMath", "ShopContract", "ShopSupport", "ShopTestSupport", "LoadProfile", .product(name: "Yams", package: "Yams")]
+            dependencies: ["SLOSpec", "SLOMath", "ShopContract", "ShopSupport", "ShopTestSupport", "LoadProfile", .product(name: "Yams", package: "Yams"), .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         .testTarget(
             name: "ShopLoadTests",
@@ -392,12 +413,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ShopStoreTests",
-            dependencies: ["ShopStore", "ShopSupport", "ShopTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["ShopStore", "ShopSupport", "ShopTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), "ShopDomain"]
         ),
         .testTarget(name: "ShopRedisTests", dependencies: ["ShopRedis", "ShopTestSupport"]),
         .testTarget(
             name: "ShopCacheTests",
-            dependencies: ["ShopCache", "ShopRedis", "ShopStore", "ShopSupport", "ShopMetrics", "ShopTestSupport", .product(name: "Prometheus", package: "swift-prometheus")]
+            dependencies: ["ShopCache", "ShopRedis", "ShopStore", "ShopSupport", "ShopMetrics", "ShopTestSupport", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"), "ShopDomain"]
         ),
         .testTarget(
             name: "ShopAPITests",
@@ -413,14 +434,29 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 "ShopAuth",
                 "ShopTracing",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                "ShopDomain",
+                "ShopStore",
+                "ShopSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
     ]
 )
+
+// Every module: `any` spelled for existentials, and a member visible only where its module is imported.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Histogram
 import LoadProfile
+import ShopDomain
 import ShopSupport
 
 /// The run as one self-contained HTML file (inline SVG and CSS, no script, no external asset): target

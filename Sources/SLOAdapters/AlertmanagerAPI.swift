@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// Alerts posted to Alertmanager's v2 API (`POST /api/v2/alerts`), as Prometheus sends them.
 public struct AlertmanagerAPI: Sendable {

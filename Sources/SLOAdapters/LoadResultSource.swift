@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import LoadProfile
 import LoadReport
+import ShopContract
 import ShopDomain
 import SLOMath
 import SLOSpec

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 
 /// One HTTP call to a monitoring service (Prometheus, Alertmanager), its answer collected: what both API
 /// clients share. A call that cannot be made fails with a line naming the service and where it was sought.

@@ -1,3 +1,5 @@
+import ShopSupport
+
 /// OpenSLO v1alpha (`apiVersion: openslo/v1alpha`), what Sloth reads and writes: `kind: SLO` whose one
 /// objective holds `ratioMetrics` (good or bad, and total, each a Prometheus query), and `timeWindows`
 /// as a count and a unit.

@@ -1,3 +1,5 @@
+import ShopSupport
+
 /// Everything `shop-slo rules` writes for a set of SLOs: each SLO's rule file (or PrometheusRule
 /// resource) and its promtool tests, by path under the output folder.
 public enum RuleFiles {

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// The rule, test and PrometheusRule files as YAML nodes, written by Yams's emitter (libyaml), so any

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
+import ShopContract
 import ShopSupport
 
 /// Builds the API server from `configuration`: its services (`ShopServices`), its router (`buildRouter`),

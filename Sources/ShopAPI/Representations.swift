@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ShopDomain
 import ShopStore
+import ShopSupport
 
 /// The JSON the API answers with, keys spelled as on the wire (snake_case, as the OpenAPI document says).
 struct MoneyBody: Codable, Equatable {

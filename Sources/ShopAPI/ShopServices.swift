@@ -89,7 +89,7 @@ struct ShopServices {
         requestMetrics = configuration.requestTelemetry ? HTTPServerMetrics(registry: registry) : nil
         self.services = services
         pooledConnections = (postgresConfiguration == nil ? 0 : configuration.databasePoolSize) + (redisConfiguration == nil ? 0 : configuration.redisPoolSize)
-        storeName = postgresConfiguration.map { "PostgreSQL at \($0.host ?? "?"):\($0.port ?? 5432)" } ?? configuration.sqlitePath
+        storeName = postgresConfiguration.map(PostgresDatabase.name(of:)) ?? configuration.sqlitePath
     }
 
     /// The authority minting and verifying tokens with the one secret `JWTSecret` finds. The flag and

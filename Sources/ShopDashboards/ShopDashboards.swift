@@ -1,6 +1,7 @@
 import Foundation
 import ShopContract
 import ShopSupport
+import SLOMath
 import SLOSpec
 
 /// The dashboards `shop-slo dashboards` writes into `dashboards/`: the service (RED per route, saturation,

@@ -2,12 +2,13 @@ import Foundation
 import LoadProfile
 import LoadReport
 import NIOCore
+import ShopAuth
+import ShopDomain
+import ShopLoad
+import ShopSupport
 import SLOAdapters
 import SLOMath
 import SLOSpec
-import ShopAuth
-import ShopLoad
-import ShopSupport
 
 /// A game day: replays the plan's profile against a running shop-api, compressed, while reading the
 /// service's own counters at every step of the profile's clock; then evaluates the SLOs' alerts on that

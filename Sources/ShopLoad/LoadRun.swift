@@ -3,6 +3,7 @@ import Foundation
 import LoadProfile
 import LoadReport
 import NIOCore
+import NIOHTTP1
 import ShopContract
 import ShopDomain
 import ShopSupport

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which traces are recorded, as `OTEL_TRACES_SAMPLER` names them. A span that is not recorded still
 /// gets its own id and is propagated (with the sampled flag clear), so logs and downstream services keep
 /// the trace.

@@ -7,10 +7,12 @@ import NIOCore
 import NIOPosix
 import PaymentGateway
 import Prometheus
-import ShopAPI
-import ShopCommandLine
 import ServiceLifecycle
+import ShopAPI
+import ShopAuth
+import ShopCommandLine
 import ShopDomain
+import UnixSignals
 
 @main
 struct ShopAPICommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoadProfile
 import LoadReport
+import NIOCore
 import ShopAuth
 import ShopCommandLine
 import ShopLoad

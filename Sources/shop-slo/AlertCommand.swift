@@ -3,11 +3,13 @@ import Foundation
 import Hummingbird
 import JSONLogging
 import Logging
+import Prometheus
 import ServiceLifecycle
 import ShopCommandLine
 import ShopSupport
 import SLOAdapters
 import SLOSpec
+import UnixSignals
 
 /// `shop-slo alert`: the burn-rate alerter daemon, with its own `/metrics` and JSON logs.
 struct AlertCommand: AsyncParsableCommand {

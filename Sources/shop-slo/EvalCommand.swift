@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoadReport
+import NIOCore
 import ShopCommandLine
 import ShopLoad
 import SLOAdapters

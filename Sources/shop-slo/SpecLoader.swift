@@ -1,6 +1,7 @@
 import Foundation
-import SLOSpec
 import ShopCommandLine
+import ShopSupport
+import SLOSpec
 
 /// Reads spec files and folders of them from disk.
 enum SpecLoader {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import PaymentGateway
 import ServiceLifecycle
 import ShopAPI

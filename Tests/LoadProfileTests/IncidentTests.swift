@@ -1,6 +1,7 @@
 import Foundation
 import LoadProfile
 import ShopDomain
+import ShopSupport
 import Testing
 
 /// Game-day incidents in a profile: each sets the switchboard at its start and clears it at its end.

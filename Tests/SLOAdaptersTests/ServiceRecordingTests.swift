@@ -1,5 +1,6 @@
-import SLOAdapters
 import ShopTestSupport
+import SLOAdapters
+import SLOMath
 import SLOSpec
 import Testing
 

@@ -1,5 +1,7 @@
-import SLOSpec
+import Foundation
+import ShopSupport
 import ShopTestSupport
+import SLOSpec
 import Testing
 
 /// OpenSLO as people write it: Sloth's v1alpha example, files that also hold services, data sources and

@@ -1,3 +1,6 @@
+import Foundation
+import ShopSupport
+import SLOMath
 import SLOSpec
 import Testing
 

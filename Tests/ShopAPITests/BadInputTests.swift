@@ -1,7 +1,8 @@
 import HTTPTypes
 import HummingbirdTesting
-import ShopDomain
+import NIOCore
 import ShopAPITestSupport
+import ShopDomain
 import Testing
 
 /// What a client can get wrong, and the problem each mistake earns. None may produce a 5xx.

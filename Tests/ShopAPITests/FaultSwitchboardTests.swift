@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import PaymentGateway
 import ShopAPI
+import ShopAPITestSupport
 import ShopContract
 import ShopDomain
 import ShopMetrics
-import ShopAPITestSupport
 import Testing
 
 @Suite("Fault switchboard")

@@ -1,9 +1,10 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import PaymentGateway
+import ShopAPITestSupport
 import ShopDomain
 import ShopTestSupport
-import ShopAPITestSupport
 import Testing
 
 /// The gateway client against a real sandbox over HTTP.

@@ -4,9 +4,10 @@ import HummingbirdTesting
 import JSONLogging
 import Logging
 import ShopAPI
-import ShopDomain
-import ShopTestSupport
 import ShopAPITestSupport
+import ShopDomain
+import ShopSupport
+import ShopTestSupport
 import Testing
 
 @Suite("JSON logs")

@@ -1,13 +1,14 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 @testable import ShopAPI
-import ShopMetrics
-import ShopDomain
-import ShopTestSupport
 import ShopAPITestSupport
-import Testing
 import ShopContract
+import ShopDomain
+import ShopMetrics
+import ShopTestSupport
+import Testing
 
 @Suite("Metrics")
 struct MetricsTests {

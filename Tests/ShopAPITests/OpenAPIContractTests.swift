@@ -1,10 +1,11 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 @testable import ShopAPI
+import ShopContract
 import ShopDomain
 import Testing
 import Yams
-import ShopContract
 
 /// The shipped OpenAPI document and the router must describe the same API.
 @Suite("OpenAPI contract")

@@ -3,9 +3,10 @@ import HTTPTypes
 import HummingbirdTesting
 import PaymentGateway
 import ShopAPI
-import ShopDomain
-import ShopTestSupport
 import ShopAPITestSupport
+import ShopDomain
+import ShopStore
+import ShopTestSupport
 import Testing
 
 /// Payments cross a real HTTP hop to a sandbox gateway; these tests steer the sandbox and read its ledger.

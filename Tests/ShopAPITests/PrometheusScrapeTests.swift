@@ -2,9 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import ShopAPI
-import ShopTestSupport
 import ShopAPITestSupport
+import ShopTestSupport
 import Testing
 
 /// A real Prometheus scrapes a live shop-api, and its query API shows what the test caused.

@@ -1,12 +1,14 @@
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import ShopAPI
+import ShopAPITestSupport
 import ShopContract
+import ShopDomain
 import ShopMetrics
 import ShopRedis
 import ShopStore
 import ShopTestSupport
-import ShopAPITestSupport
 import Testing
 
 @Suite("API with Redis")

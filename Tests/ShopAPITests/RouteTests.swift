@@ -1,10 +1,11 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import ShopAPI
+import ShopAPITestSupport
 import ShopDomain
 import ShopTestSupport
-import ShopAPITestSupport
 import Testing
 
 @Suite("Routes")

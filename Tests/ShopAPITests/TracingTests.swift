@@ -5,12 +5,13 @@ import HummingbirdTesting
 import JSONLogging
 import Logging
 import Metrics
+import PaymentGateway
 import ServiceLifecycle
 import ShopAPI
+import ShopAPITestSupport
 import ShopDomain
 import ShopTestSupport
 import ShopTracing
-import ShopAPITestSupport
 import Testing
 import Tracing
 

@@ -1,3 +1,4 @@
+import Logging
 import Prometheus
 import ShopCache
 import ShopDomain

@@ -1,10 +1,11 @@
 import Foundation
 import HummingbirdTesting
 import LoadProfile
-import SLOSpec
+import Logging
 import ShopAPI
 import ShopGameDay
 import ShopTestSupport
+import SLOSpec
 import Testing
 
 /// The game day as a library, in-process: a replay against a live shop-api in this process, the verdict

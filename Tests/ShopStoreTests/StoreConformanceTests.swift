@@ -1,9 +1,10 @@
+import Foundation
 import ShopDomain
 @testable import ShopStore
+import ShopSupport
 import ShopTestSupport
 import Synchronization
 import Testing
-import ShopSupport
 
 /// One suite, every store: what the API relies on must hold on SQLite and on PostgreSQL alike.
 @Suite("Store conformance")

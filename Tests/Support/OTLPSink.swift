@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 
 /// `benchmarks/otlp-sink.py` on a free port: an OTLP/HTTP receiver whose spans are decoded by the
 /// reference schema (opentelemetry-proto from PyPI), read back as JSON. It exits with the test process.

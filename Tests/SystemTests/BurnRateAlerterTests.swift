@@ -1,11 +1,15 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
+import ShopAPI
+import ShopAPITestSupport
+import ShopDomain
+import ShopTestSupport
 import SLOAdapters
 import SLOSpec
-import ShopAPI
-import ShopTestSupport
-import ShopAPITestSupport
 import Testing
 
 /// `shop-slo alert` end to end, with the real parts: a live shop-api, Debian's Prometheus scraping it every

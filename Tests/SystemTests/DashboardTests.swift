@@ -1,11 +1,13 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import SLOSpec
+import NIOCore
 import ShopAPI
-import ShopDashboards
-import ShopTestSupport
 import ShopAPITestSupport
+import ShopDashboards
+import ShopDomain
+import ShopTestSupport
+import SLOSpec
 import Testing
 
 /// The Grafana dashboards in `dashboards/`: valid dashboard JSON, what `shop-slo dashboards` writes, and

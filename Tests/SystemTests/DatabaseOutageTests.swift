@@ -1,9 +1,11 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import ShopAPI
-import ShopTestSupport
 import ShopAPITestSupport
+import ShopDomain
+import ShopTestSupport
 import Testing
 
 /// A PostgreSQL server of the test's own, stopped and started again under a running API.

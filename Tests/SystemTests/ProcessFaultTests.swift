@@ -7,6 +7,7 @@ import ShopAPITestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import NIOHTTP1
 #endif
 
 /// The service as it runs in production: the real executable on PostgreSQL (and Redis), signalled and killed

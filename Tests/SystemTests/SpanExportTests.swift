@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import ShopTestSupport
+import NIOHTTP1
 import ShopAPITestSupport
+import ShopTestSupport
 import Testing
 
 /// What shop-api exports, read by the reference decoder: the real executable exports over OTLP/HTTP

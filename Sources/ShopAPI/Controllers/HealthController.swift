@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ShopContract
 import ShopDomain
 import ShopStore
 

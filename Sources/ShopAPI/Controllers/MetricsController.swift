@@ -1,5 +1,6 @@
 import Hummingbird
 import Prometheus
+import ShopContract
 
 /// `GET /metrics` for Prometheus.
 struct MetricsController {

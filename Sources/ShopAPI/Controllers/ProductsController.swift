@@ -1,4 +1,5 @@
 import Hummingbird
+import ShopContract
 import ShopDomain
 import ShopStore
 

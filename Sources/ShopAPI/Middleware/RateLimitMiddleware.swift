@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 import ShopCache
 import ShopContract
 import ShopDomain

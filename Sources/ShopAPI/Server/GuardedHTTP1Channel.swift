@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import ShopMetrics
 
 /// Hummingbird's HTTP/1 channel with the connection layer in front of it: the cap on open connections
 /// (`ConnectionRegistry`), the head, body and idle deadlines (`ConnectionDeadlines`), and the answers to

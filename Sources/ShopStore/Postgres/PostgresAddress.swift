@@ -10,6 +10,11 @@ import Synchronization
 
 /// The database URL, the pool's settings made from it, and asking one connection why it is refused.
 extension PostgresDatabase {
+    /// Where the pool connects, for start-up lines: `PostgreSQL at host:port`.
+    public static func name(of configuration: Configuration) -> String {
+        "PostgreSQL at \(configuration.host ?? "?"):\(configuration.port ?? 5432)"
+    }
+
     /// What a `postgres://user:password@host:port/database?sslmode=disable|prefer|require` URL says.
     struct Address {
         var host: String
