@@ -394,7 +394,10 @@ let package = Package(
         .testTarget(name: "SLOAdaptersTests", dependencies: ["SLOAdapters", "SLOSpec", "LoadReport", "ShopTestSupport", "SLOMath"]),
         .testTarget(
             name: "SLOSpecTests",
-            dependencies: ["SLOSpec", "SLOMath", "ShopContract", "ShopSupport", "ShopTestSupport", "LoadProfile", .product(name: "Yams", package: "Yams"), .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: [
+                "SLOSpec", "SLOMath", "ShopContract", "ShopSupport", "ShopTestSupport", "LoadProfile", .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         .testTarget(
             name: "ShopLoadTests",
@@ -413,12 +416,18 @@ let package = Package(
         ),
         .testTarget(
             name: "ShopStoreTests",
-            dependencies: ["ShopStore", "ShopSupport", "ShopTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), "ShopDomain"]
+            dependencies: [
+                "ShopStore", "ShopSupport", "ShopTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), "ShopDomain",
+            ]
         ),
         .testTarget(name: "ShopRedisTests", dependencies: ["ShopRedis", "ShopTestSupport"]),
         .testTarget(
             name: "ShopCacheTests",
-            dependencies: ["ShopCache", "ShopRedis", "ShopStore", "ShopSupport", "ShopMetrics", "ShopTestSupport", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"), "ShopDomain"]
+            dependencies: [
+                "ShopCache", "ShopRedis", "ShopStore", "ShopSupport", "ShopMetrics", "ShopTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"), "ShopDomain",
+            ]
         ),
         .testTarget(
             name: "ShopAPITests",
@@ -456,7 +465,8 @@ let package = Package(
 
 // Every module: `any` spelled for existentials, and a member visible only where its module is imported.
 for target in package.targets where target.type != .system {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
-    ]
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+        ]
 }

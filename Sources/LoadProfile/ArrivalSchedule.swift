@@ -60,10 +60,11 @@ public struct ArrivalSchedule: Sendable {
             }
             guard let time = profile.multiplier.time(atIntegral: integral), time <= end else { return nil }
             guard shard.owns(index) else { continue }
-            let evenMixPoint: Double? = switch profile.arrivals {
-            case .poisson: nil
-            case .uniform: (Double(index) * Self.goldenRatioConjugate).truncatingRemainder(dividingBy: 1)
-            }
+            let evenMixPoint: Double? =
+                switch profile.arrivals {
+                case .poisson: nil
+                case .uniform: (Double(index) * Self.goldenRatioConjugate).truncatingRemainder(dividingBy: 1)
+                }
             return Arrival(
                 index: index, wallTime: time / speed, profileTime: time, seed: SplitMix64.mix(seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15),
                 evenMixPoint: evenMixPoint)

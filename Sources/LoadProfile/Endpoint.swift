@@ -59,7 +59,9 @@ public struct EndpointMix: Sendable, Equatable {
         self.weights = weights.filter { $0.weight > 0 }
         let total = self.weights.reduce(0) { $0 + $1.weight }
         var running = 0.0
-        cumulative = self.weights.map { running += $0.weight / total; return running }
+        cumulative = self.weights.map {
+            running += $0.weight / total; return running
+        }
     }
 
     public func pick(_ uniform: Double) -> Endpoint {

@@ -27,9 +27,10 @@ public struct Profile: Sendable, Equatable {
         /// The spike's factor over `duration` seconds: 1 outside, `multiplier` at its height.
         func curve(over total: Double) -> RateCurve {
             let ramp = min(self.ramp, duration / 2)
-            return RateCurve(points: [
-                .init(0, 1), .init(start, 1), .init(start + ramp, multiplier), .init(end - ramp, multiplier), .init(end, 1), .init(total, 1),
-            ], duration: total)
+            return RateCurve(
+                points: [
+                    .init(0, 1), .init(start, 1), .init(start + ramp, multiplier), .init(end - ramp, multiplier), .init(end, 1), .init(total, 1),
+                ], duration: total)
         }
     }
 

@@ -50,7 +50,9 @@ struct ProfileReader {
             guard point.count == 2 else { throw fail(field, "must be a [time, multiplier] pair") }
             let time = try self.duration(point[0], field + "[0]")
             guard let value = Double(point[1]), value >= 0, value.isFinite else { throw fail(field + "[1]", "must be a multiplier of 0 or more") }
-            if let last = curve.last, time < last.time { throw fail(field, "times must not go back (\(point[0]) after \(DurationText.text(last.time)))") }
+            if let last = curve.last, time < last.time {
+                throw fail(field, "times must not go back (\(point[0]) after \(DurationText.text(last.time)))")
+            }
             curve.append(.init(time, value))
         }
         return RateCurve(points: curve, duration: duration)
@@ -118,7 +120,8 @@ struct ProfileReader {
             guard length > 0, start + length <= duration else { throw fail(field, "must lie inside the profile's \(DurationText.text(duration))") }
             if let last = incidents.last, start < last.end { throw fail(field + ".start", "overlaps \(last.name): incidents follow one another") }
             incidents.append(
-                Profile.Incident(name: name, slo: slo, expect: expect, start: start, end: start + length, faults: try settings(raw.set, field + ".set")))
+                Profile.Incident(
+                    name: name, slo: slo, expect: expect, start: start, end: start + length, faults: try settings(raw.set, field + ".set")))
         }
         return incidents
     }

@@ -27,7 +27,8 @@ public struct Threshold: Sendable, Equatable, Codable, CustomStringConvertible {
         var text = Substring(expression.filter { !$0.isWhitespace })
         if let colon = text.firstIndex(of: ":") {
             guard let endpoint = Endpoint(rawValue: String(text[..<colon])) else {
-                throw ThresholdError(expression, "unknown endpoint \"\(text[..<colon])\" (one of \(Endpoint.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw ThresholdError(
+                    expression, "unknown endpoint \"\(text[..<colon])\" (one of \(Endpoint.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             self.endpoint = endpoint
             text = text[text.index(after: colon)...]

@@ -83,26 +83,33 @@ public struct HTMLReport {
             """
         html += "<h2>Requests per second: target and achieved</h2>\n"
         html += chart(
-            [Series(name: "target", color: "#6e7781", points: rows.map { ($0.time, $0.target) }),
-             Series(name: "achieved", color: "#0969da", points: rows.map { ($0.time, $0.achieved) })],
+            [
+                Series(name: "target", color: "#6e7781", points: rows.map { ($0.time, $0.target) }),
+                Series(name: "achieved", color: "#0969da", points: rows.map { ($0.time, $0.achieved) }),
+            ],
             end: end, unit: "req/s", faults: faults, spikes: spikes)
         html += "<h2>Latency from intended start (corrected), all endpoints</h2>\n"
         html += chart(
-            [Series(name: "p50", color: "#1a7f37", points: rows.map { ($0.time, $0.p50) }),
-             Series(name: "p90", color: "#bf8700", points: rows.map { ($0.time, $0.p90) }),
-             Series(name: "p99", color: "#cf222e", points: rows.map { ($0.time, $0.p99) })],
+            [
+                Series(name: "p50", color: "#1a7f37", points: rows.map { ($0.time, $0.p50) }),
+                Series(name: "p90", color: "#bf8700", points: rows.map { ($0.time, $0.p90) }),
+                Series(name: "p99", color: "#cf222e", points: rows.map { ($0.time, $0.p99) }),
+            ],
             end: end, unit: "ms", faults: faults, spikes: spikes)
         html += "<h2>Errors per window (5xx and no answer) and client errors (4xx)</h2>\n"
         html += chart(
-            [Series(name: "errors", color: "#cf222e", points: rows.map { ($0.time, $0.errors) }),
-             Series(name: "4xx", color: "#8250df", points: rows.map { ($0.time, $0.clientErrors) })],
+            [
+                Series(name: "errors", color: "#cf222e", points: rows.map { ($0.time, $0.errors) }),
+                Series(name: "4xx", color: "#8250df", points: rows.map { ($0.time, $0.clientErrors) }),
+            ],
             end: end, unit: "requests", faults: faults, spikes: spikes)
         html += "<h2>Status mix by endpoint</h2>\n" + statusMix()
         html += "<h2>Summary</h2>\n" + summaryTable()
         if !result.thresholds.isEmpty {
             html += "<h2>Thresholds</h2>\n<table><tr><th>threshold</th><th>observed</th><th>verdict</th></tr>\n"
             for threshold in result.thresholds {
-                html += "<tr><td>\(escape(threshold.expression))</td><td>\(SummaryTable.observed(threshold))</td><td class=\"\(threshold.passed ? "pass" : "fail")\">\(threshold.passed ? "pass" : "FAIL")</td></tr>\n"
+                html +=
+                    "<tr><td>\(escape(threshold.expression))</td><td>\(SummaryTable.observed(threshold))</td><td class=\"\(threshold.passed ? "pass" : "fail")\">\(threshold.passed ? "pass" : "FAIL")</td></tr>\n"
             }
             html += "</table>\n"
         }
@@ -112,7 +119,8 @@ public struct HTMLReport {
             encoder.outputFormatting = [.sortedKeys]
             for step in result.profile.faults {
                 let settings = (try? encoder.encode(step.settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-                html += "<tr><td>\(DurationText.text(step.atSeconds))</td><td>\(String(format: "%.1f s", step.atSeconds / result.clocks.speed))</td><td>\(escape(settings))</td></tr>\n"
+                html +=
+                    "<tr><td>\(DurationText.text(step.atSeconds))</td><td>\(String(format: "%.1f s", step.atSeconds / result.clocks.speed))</td><td>\(escape(settings))</td></tr>\n"
             }
             html += "</table>\n"
         }
@@ -120,17 +128,22 @@ public struct HTMLReport {
     }
 
     /// A line chart over profile time, with shaded spans.
-    func chart(_ series: [Series], end: Double, unit: String, faults: [(from: Double, to: Double, label: String)], spikes: [(from: Double, to: Double, label: String)]) -> String {
+    func chart(
+        _ series: [Series], end: Double, unit: String, faults: [(from: Double, to: Double, label: String)],
+        spikes: [(from: Double, to: Double, label: String)]
+    ) -> String {
         let (width, height, left, bottom, top, right) = (1000.0, 260.0, 70.0, 36.0, 12.0, 16.0)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let highest = series.flatMap { $0.points.map(\.y) }.max() ?? 0
         let maximum = (highest > 0 ? highest : 1) * 1.1
         let x = { (time: Double) in left + plotWidth * min(max(time / max(end, 1e-9), 0), 1) }
         let y = { (value: Double) in top + plotHeight * (1 - value / maximum) }
-        var svg = "<svg role=\"img\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        var svg =
+            "<svg role=\"img\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         for (spans, color) in [(spikes, "#bfdbfe"), (faults, "#f5b5bb")] {
             for span in spans {
-                svg += "<rect x=\"\(f(x(span.from)))\" y=\"\(f(top))\" width=\"\(f(max(x(span.to) - x(span.from), 1)))\" height=\"\(f(plotHeight))\" fill=\"\(color)\" fill-opacity=\"0.6\"><title>\(escape(span.label))</title></rect>\n"
+                svg +=
+                    "<rect x=\"\(f(x(span.from)))\" y=\"\(f(top))\" width=\"\(f(max(x(span.to) - x(span.from), 1)))\" height=\"\(f(plotHeight))\" fill=\"\(color)\" fill-opacity=\"0.6\"><title>\(escape(span.label))</title></rect>\n"
             }
         }
         for tick in 0...4 {
@@ -140,24 +153,32 @@ public struct HTMLReport {
         }
         for tick in 0...6 {
             let time = end * Double(tick) / 6
-            svg += "<text x=\"\(f(x(time)))\" y=\"\(f(height - bottom + 16))\" font-size=\"11\" text-anchor=\"middle\">\(DurationText.text(time))</text>\n"
+            svg +=
+                "<text x=\"\(f(x(time)))\" y=\"\(f(height - bottom + 16))\" font-size=\"11\" text-anchor=\"middle\">\(DurationText.text(time))</text>\n"
         }
-        svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 4))\" font-size=\"11\" text-anchor=\"middle\">profile time (\(unit) on the left)</text>\n"
+        svg +=
+            "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 4))\" font-size=\"11\" text-anchor=\"middle\">profile time (\(unit) on the left)</text>\n"
         svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#999\"/>\n"
         for line in series where !line.points.isEmpty {
             let path = line.points.map { "\(f(x($0.x))),\(f(y($0.y)))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(path)\"><title>\(escape(line.name))</title></polyline>\n"
+            svg +=
+                "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(path)\"><title>\(escape(line.name))</title></polyline>\n"
         }
-        svg += "</svg>\n<div class=\"legend\">" + series.map { "<span><span class=\"swatch\" style=\"background:\($0.color)\"></span>\(escape($0.name))</span>" }.joined() + "</div>\n"
+        svg +=
+            "</svg>\n<div class=\"legend\">"
+            + series.map { "<span><span class=\"swatch\" style=\"background:\($0.color)\"></span>\(escape($0.name))</span>" }.joined() + "</div>\n"
         return svg
     }
 
     /// One horizontal stacked bar per endpoint, by status class.
     func statusMix() -> String {
-        let colors: [StatusClass: String] = [.success: "#1a7f37", .redirect: "#6e7781", .clientError: "#8250df", .serverError: "#cf222e", .error: "#000000"]
+        let colors: [StatusClass: String] = [
+            .success: "#1a7f37", .redirect: "#6e7781", .clientError: "#8250df", .serverError: "#cf222e", .error: "#000000",
+        ]
         let rows = result.summary
         let (width, rowHeight, left) = (1000.0, 26.0, 110.0)
-        var svg = "<svg role=\"img\" viewBox=\"0 0 \(Int(width)) \(Int(rowHeight * Double(rows.count) + 10))\" width=\"\(Int(width))\" height=\"\(Int(rowHeight * Double(rows.count) + 10))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        var svg =
+            "<svg role=\"img\" viewBox=\"0 0 \(Int(width)) \(Int(rowHeight * Double(rows.count) + 10))\" width=\"\(Int(width))\" height=\"\(Int(rowHeight * Double(rows.count) + 10))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         for (index, row) in rows.enumerated() {
             let total = max(Double(row.completed), 1)
             var offset = left
@@ -167,21 +188,28 @@ public struct HTMLReport {
                 let count = Double(row.status[status.rawValue] ?? 0)
                 guard count > 0 else { continue }
                 let span = (width - left - 10) * count / total
-                svg += "<rect x=\"\(f(offset))\" y=\"\(f(top))\" width=\"\(f(max(span, 1)))\" height=\"\(f(rowHeight - 6))\" fill=\"\(colors[status]!)\"><title>\(status.rawValue): \(Int(count))</title></rect>\n"
+                svg +=
+                    "<rect x=\"\(f(offset))\" y=\"\(f(top))\" width=\"\(f(max(span, 1)))\" height=\"\(f(rowHeight - 6))\" fill=\"\(colors[status]!)\"><title>\(status.rawValue): \(Int(count))</title></rect>\n"
                 offset += span
             }
         }
-        svg += "</svg>\n<div class=\"legend\">" + StatusClass.allCases.map { "<span><span class=\"swatch\" style=\"background:\(colors[$0]!)\"></span>\($0.rawValue)</span>" }.joined() + "</div>\n"
+        svg +=
+            "</svg>\n<div class=\"legend\">"
+            + StatusClass.allCases.map { "<span><span class=\"swatch\" style=\"background:\(colors[$0]!)\"></span>\($0.rawValue)</span>" }.joined()
+            + "</div>\n"
         return svg
     }
 
     func summaryTable() -> String {
-        var html = "<table><tr><th>endpoint</th><th>count</th><th>rate/s</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>p99 from send</th><th>late</th><th>dropped</th></tr>\n"
+        var html =
+            "<table><tr><th>endpoint</th><th>count</th><th>rate/s</th><th>errors</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>p99 from send</th><th>late</th><th>dropped</th></tr>\n"
         for row in result.summary {
             let cells = [
                 escape(row.endpoint), "\(row.completed)", String(format: "%.1f", row.rate), String(format: "%.2f%%", row.errorRate * 100),
-                SummaryTable.milliseconds(row.corrected.p50), SummaryTable.milliseconds(row.corrected.p90), SummaryTable.milliseconds(row.corrected.p99),
-                SummaryTable.milliseconds(row.corrected.p999), SummaryTable.milliseconds(row.corrected.max), SummaryTable.milliseconds(row.uncorrected.p99),
+                SummaryTable.milliseconds(row.corrected.p50), SummaryTable.milliseconds(row.corrected.p90),
+                SummaryTable.milliseconds(row.corrected.p99),
+                SummaryTable.milliseconds(row.corrected.p999), SummaryTable.milliseconds(row.corrected.max),
+                SummaryTable.milliseconds(row.uncorrected.p99),
                 "\(row.late)", "\(row.dropped)",
             ]
             html += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"

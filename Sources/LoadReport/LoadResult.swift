@@ -21,7 +21,10 @@ public struct LoadResult: Codable, Sendable {
     public var summary: [EndpointSummary]
     public var thresholds: [ThresholdOutcome]
 
-    public init(profile: ProfileInfo, target: String, shards: [Shard], clocks: Clocks, interrupted: Bool, windows: [Window], summary: [EndpointSummary], thresholds: [ThresholdOutcome]) {
+    public init(
+        profile: ProfileInfo, target: String, shards: [Shard], clocks: Clocks, interrupted: Bool, windows: [Window], summary: [EndpointSummary],
+        thresholds: [ThresholdOutcome]
+    ) {
         self.profile = profile
         self.target = target
         self.shards = shards
@@ -47,7 +50,10 @@ public struct LoadResult: Codable, Sendable {
         public var faults: [FaultInfo]
         public var thresholds: [String]
 
-        public init(name: String, file: String, description: String, durationSeconds: Double, baseRate: Double, peakRate: Double, arrivals: String, seed: UInt64, users: Int, mix: [String: Double], spikes: [SpikeInfo], faults: [FaultInfo], thresholds: [String]) {
+        public init(
+            name: String, file: String, description: String, durationSeconds: Double, baseRate: Double, peakRate: Double, arrivals: String,
+            seed: UInt64, users: Int, mix: [String: Double], spikes: [SpikeInfo], faults: [FaultInfo], thresholds: [String]
+        ) {
             self.name = name
             self.file = file
             self.description = description
@@ -97,7 +103,9 @@ public struct LoadResult: Codable, Sendable {
         public var profileStartSeconds: Double
         public var profileEndSeconds: Double
 
-        public init(startedAt: String, wallSeconds: Double, speed: Double, windowSeconds: Double, profileStartSeconds: Double, profileEndSeconds: Double) {
+        public init(
+            startedAt: String, wallSeconds: Double, speed: Double, windowSeconds: Double, profileStartSeconds: Double, profileEndSeconds: Double
+        ) {
             self.startedAt = startedAt
             self.wallSeconds = wallSeconds
             self.speed = speed
@@ -183,7 +191,10 @@ public struct LoadResult: Codable, Sendable {
         public var corrected: Percentiles
         public var uncorrected: Percentiles
 
-        public init(endpoint: String, scheduled: Int, sent: Int, completed: Int, late: Int, dropped: Int, errors: Int, status: [String: Int], rate: Double, errorRate: Double, corrected: Percentiles, uncorrected: Percentiles) {
+        public init(
+            endpoint: String, scheduled: Int, sent: Int, completed: Int, late: Int, dropped: Int, errors: Int, status: [String: Int], rate: Double,
+            errorRate: Double, corrected: Percentiles, uncorrected: Percentiles
+        ) {
             self.endpoint = endpoint
             self.scheduled = scheduled
             self.sent = sent

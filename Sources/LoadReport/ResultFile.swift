@@ -8,7 +8,9 @@ public enum ResultFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "\(path): cannot read the file") }
         do {
             let result = try LoadResult.decoder.decode(LoadResult.self, from: data)
-            guard result.schema == LoadResult.schemaVersion else { throw Failure(description: "\(path): schema \(result.schema), expected \(LoadResult.schemaVersion)") }
+            guard result.schema == LoadResult.schemaVersion else {
+                throw Failure(description: "\(path): schema \(result.schema), expected \(LoadResult.schemaVersion)")
+            }
             return result
         } catch let error as Failure {
             throw error

@@ -14,7 +14,8 @@ public struct SummaryTable {
         var lines: [String] = []
         lines.append(
             "\(result.profile.name): \(DurationText.text(clocks.profileEndSeconds - clocks.profileStartSeconds)) of profile time in "
-                + "\(String(format: "%.1f", clocks.wallSeconds)) s of wall time (speed \(Self.short(clocks.speed))×)\(result.interrupted ? ", interrupted" : "")")
+                + "\(String(format: "%.1f", clocks.wallSeconds)) s of wall time (speed \(Self.short(clocks.speed))×)\(result.interrupted ? ", interrupted" : "")"
+        )
         let header = ["endpoint", "count", "rate/s", "errors", "p50", "p90", "p99", "p99.9", "max", "late", "dropped"]
         var rows: [[String]] = [header]
         for row in result.summary {
@@ -30,9 +31,12 @@ public struct SummaryTable {
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
-            lines.append(row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { column, cell in
+                    column == 0
+                        ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[column] - cell.count) + cell
+                }.joined(separator: "  "))
         }
         for threshold in result.thresholds {
             lines.append("\(threshold.passed ? "PASS" : "FAIL")  \(threshold.expression)  (observed \(Self.observed(threshold)))")

@@ -59,7 +59,8 @@ public final class PaymentGatewayClient: Sendable {
         self.settings = settings
         self.http = http
         self.clock = clock
-        let openMilliseconds = settings.breakerOpenDuration.components.seconds * 1000
+        let openMilliseconds =
+            settings.breakerOpenDuration.components.seconds * 1000
             + settings.breakerOpenDuration.components.attoseconds / 1_000_000_000_000_000
         breaker = Mutex(CircuitBreaker(failureThreshold: settings.breakerFailureThreshold, openDurationMilliseconds: max(1, openMilliseconds)))
     }
@@ -71,13 +72,16 @@ public final class PaymentGatewayClient: Sendable {
     /// capture at once) is captured by a second call.
     public func charge(paymentID: String, amount: Money) async -> GatewayResult {
         await guarded(.charge) {
-            let request = GatewayWire.AuthorizeRequest(amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID, capture: true)
-            let (status, authorization) = try await self.post("/v1/authorizations", span: "POST /v1/authorizations", key: "authorize-\(paymentID)", body: request)
+            let request = GatewayWire.AuthorizeRequest(
+                amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID, capture: true)
+            let (status, authorization) = try await self.post(
+                "/v1/authorizations", span: "POST /v1/authorizations", key: "authorize-\(paymentID)", body: request)
             if status == 402 { return .declined(reason: authorization?.declineReason ?? "declined") }
             guard (200..<300).contains(status), let authorization else { return Self.classify(status) }
             if authorization.status == "captured" { return .captured(reference: authorization.id) }
             let (captureStatus, captured) = try await self.post(
-                "/v1/authorizations/\(authorization.id)/capture", span: "POST /v1/authorizations/{id}/capture", key: "capture-\(paymentID)", body: Empty?.none)
+                "/v1/authorizations/\(authorization.id)/capture", span: "POST /v1/authorizations/{id}/capture", key: "capture-\(paymentID)",
+                body: Empty?.none)
             guard (200..<300).contains(captureStatus), captured?.status == "captured" else { return Self.classify(captureStatus) }
             return .captured(reference: authorization.id)
         }
@@ -120,11 +124,12 @@ public final class PaymentGatewayClient: Sendable {
             return breaker.state
         }
         if let metrics {
-            let label: String = switch result {
-            case .captured, .refunded: "ok"
-            case .declined: "declined"
-            case .retryable, .permanent: "error"
-            }
+            let label: String =
+                switch result {
+                case .captured, .refunded: "ok"
+                case .declined: "declined"
+                case .retryable, .permanent: "error"
+                }
             metrics.gatewayCall(operation, result: label, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             metrics.circuitState(ShopMetrics.CircuitState(rawValue: state.rawValue) ?? .closed)
         }
@@ -184,7 +189,8 @@ public final class PaymentGatewayClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         }
-        let timeout = TimeAmount.nanoseconds(settings.timeout.components.seconds * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount.nanoseconds(
+            settings.timeout.components.seconds * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000)
         let response = try await http.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 64 * 1024)
         let authorization = try? JSONDecoder().decode(GatewayWire.Authorization.self, from: Data(buffer: bytes))

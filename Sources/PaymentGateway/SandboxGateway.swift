@@ -60,7 +60,8 @@ public final class SandboxGateway: Sendable {
                 }
                 return (authorization, true)
             }
-            let status: HTTPResponse.Status = authorization.status == "declined" ? .init(code: 402, reasonPhrase: "Payment Required") : (created ? .created : .ok)
+            let status: HTTPResponse.Status =
+                authorization.status == "declined" ? .init(code: 402, reasonPhrase: "Payment Required") : (created ? .created : .ok)
             return try Self.json(authorization, status: status)
         }
         api.post("authorizations/{id}/capture") { request, context -> Response in
@@ -113,7 +114,9 @@ public final class SandboxGateway: Sendable {
     }
 
     /// A whole application serving the sandbox on `host:port`.
-    public func application(host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    public func application(
+        host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
         -> some ApplicationProtocol
     {
         let router = Router()

@@ -1,7 +1,7 @@
 import Prometheus
+import SLOSpec
 import ShopContract
 import ShopMetrics
-import SLOSpec
 
 /// `shop-slo alert`'s own metrics, in a registry its `/metrics` renders.
 public struct AlerterMetrics: Sendable {
@@ -16,12 +16,14 @@ public struct AlerterMetrics: Sendable {
     }
 
     func notified(ok: Bool, alerts: Int) {
-        registry.makeCounter(descriptor: MetricNames.sloNotifications.descriptor, labels: [("outcome", ok ? "sent" : "failed")]).increment(by: Int64(alerts))
+        registry.makeCounter(descriptor: MetricNames.sloNotifications.descriptor, labels: [("outcome", ok ? "sent" : "failed")]).increment(
+            by: Int64(alerts))
     }
 
     func record(_ report: BudgetReport) {
         for window in report.windows {
-            registry.makeGauge(descriptor: MetricNames.sloBurnRate.descriptor, labels: [("slo", report.slo), ("window", window.window)]).set(window.burnRate ?? 0)
+            registry.makeGauge(descriptor: MetricNames.sloBurnRate.descriptor, labels: [("slo", report.slo), ("window", window.window)]).set(
+                window.burnRate ?? 0)
         }
         if let budget = report.budget {
             registry.makeGauge(descriptor: MetricNames.sloBudgetRemaining.descriptor, labels: [("slo", report.slo)]).set(budget.left)

@@ -39,7 +39,8 @@ public struct AlertmanagerAPI: Sendable {
         }
         let (status, body): (UInt, ByteBuffer)
         do {
-            (status, body) = try await MonitoringCall.execute(request, http: http, timeout: timeout, limit: 1024 * 1024, service: "Alertmanager", baseURL: baseURL)
+            (status, body) = try await MonitoringCall.execute(
+                request, http: http, timeout: timeout, limit: 1024 * 1024, service: "Alertmanager", baseURL: baseURL)
         } catch {
             throw Failure(description: error.description)
         }

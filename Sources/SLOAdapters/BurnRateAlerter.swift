@@ -43,7 +43,10 @@ public actor BurnRateAlerter: Service {
     /// Resolutions Alertmanager has not taken yet.
     private var unsentResolutions: [Key: AlertmanagerAPI.Alert] = [:]
 
-    public init(slos: [ServiceLevelObjective], source: PrometheusSource, alertmanager: AlertmanagerAPI, settings: Settings, logger: Logger, metrics: AlerterMetrics) {
+    public init(
+        slos: [ServiceLevelObjective], source: PrometheusSource, alertmanager: AlertmanagerAPI, settings: Settings, logger: Logger,
+        metrics: AlerterMetrics
+    ) {
         self.slos = slos
         self.source = source
         self.alertmanager = alertmanager
@@ -53,9 +56,12 @@ public actor BurnRateAlerter: Service {
     }
 
     public func run() async throws {
-        logger.info("alerter started", metadata: [
-            "slos": "\(slos.count)", "prometheus": "\(source.api.baseURL)", "alertmanager": "\(alertmanager.baseURL)", "interval": "\(settings.interval)",
-        ])
+        logger.info(
+            "alerter started",
+            metadata: [
+                "slos": "\(slos.count)", "prometheus": "\(source.api.baseURL)", "alertmanager": "\(alertmanager.baseURL)",
+                "interval": "\(settings.interval)",
+            ])
         // SIGTERM stops it at once, mid-sleep or mid-round, rather than after the interval.
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -77,7 +83,8 @@ public actor BurnRateAlerter: Service {
                 metrics.evaluated(slo.name, ok: true)
             } catch {
                 metrics.evaluated(slo.name, ok: false)
-                logger.warning("cannot evaluate SLO; alerts stay as they are until Prometheus answers", metadata: ["slo": "\(slo.name)", "error": "\(error)"])
+                logger.warning(
+                    "cannot evaluate SLO; alerts stay as they are until Prometheus answers", metadata: ["slo": "\(slo.name)", "error": "\(error)"])
                 continue
             }
             metrics.record(report)
@@ -86,13 +93,20 @@ public actor BurnRateAlerter: Service {
                 if let firing = report.firing.first(where: { $0.severity == severity.rawValue }) {
                     var alert = active[key] ?? Active(startsAt: now, lastSent: nil, burnRate: firing.burnRate)
                     if active[key] == nil {
-                        logger.notice("alert firing", metadata: ["slo": "\(slo.name)", "severity": "\(severity.rawValue)", "burn_rate": "\(firing.burnRate)"])
+                        logger.notice(
+                            "alert firing", metadata: ["slo": "\(slo.name)", "severity": "\(severity.rawValue)", "burn_rate": "\(firing.burnRate)"])
                         unsentResolutions[key] = nil
                     }
                     alert.burnRate = firing.burnRate
                     active[key] = alert
                     if alert.lastSent.map({ now.timeIntervalSince($0) >= resend }) ?? true {
-                        outgoing.append((key, message(slo, severity, alert, endsAt: now.addingTimeInterval(4 * max(resend, Double(settings.interval.components.seconds))))))
+                        outgoing.append(
+                            (
+                                key,
+                                message(
+                                    slo, severity, alert,
+                                    endsAt: now.addingTimeInterval(4 * max(resend, Double(settings.interval.components.seconds))))
+                            ))
                     }
                 } else if let ended = active.removeValue(forKey: key) {
                     logger.notice("alert resolved", metadata: ["slo": "\(slo.name)", "severity": "\(severity.rawValue)"])

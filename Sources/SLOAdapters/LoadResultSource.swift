@@ -2,10 +2,10 @@ import Foundation
 import HTTPTypes
 import LoadProfile
 import LoadReport
-import ShopContract
-import ShopDomain
 import SLOMath
 import SLOSpec
+import ShopContract
+import ShopDomain
 
 /// Error-budget reports from a `shop-load` result, on the profile's clock: each result window is a step
 /// of the SLI's timeline, counting the endpoints whose route the SLO covers. Availability counts 5xx and
@@ -54,7 +54,8 @@ public enum LoadResultSource {
     /// The window's counts of the endpoints whose route `routes` covers.
     static func covered(_ window: LoadResult.Window, _ routes: HTTPRoutes) -> [LoadResult.EndpointCounts] {
         window.endpoints.compactMap { name, counts in
-            guard let endpoint = Endpoint(rawValue: name), routes.contains(method: endpoint.route.method.rawValue, template: endpoint.route.template) else { return nil }
+            guard let endpoint = Endpoint(rawValue: name), routes.contains(method: endpoint.route.method.rawValue, template: endpoint.route.template)
+            else { return nil }
             return counts
         }
     }
@@ -68,7 +69,9 @@ public enum LoadResultSource {
         for fault in result.profile.faults { cuts.insert(fault.atSeconds) }
         let sorted = cuts.filter { $0 >= start && $0 <= end }.sorted()
         return zip(sorted, sorted.dropFirst()).map { from, to in
-            var parts = result.profile.spikes.filter { $0.startSeconds <= from && $0.endSeconds >= to }.map { "\($0.name) \(PrometheusRules.number($0.multiplier))×" }
+            var parts = result.profile.spikes.filter { $0.startSeconds <= from && $0.endSeconds >= to }.map {
+                "\($0.name) \(PrometheusRules.number($0.multiplier))×"
+            }
             if let faults = result.profile.faults.last(where: { $0.atSeconds <= from })?.settings, let text = describe(faults) { parts.append(text) }
             return (parts.isEmpty ? "normal traffic" : parts.joined(separator: ", "), from, to)
         }

@@ -1,6 +1,6 @@
 import Foundation
-import ShopSupport
 import SLOSpec
+import ShopSupport
 
 /// Error-budget reports from a Prometheus server: the SLI's counters summed over each window ending now,
 /// with the same expressions the generated rules record (so it works whether or not the rules are loaded).

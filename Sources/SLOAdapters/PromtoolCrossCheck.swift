@@ -30,7 +30,8 @@ public enum PromtoolCrossCheck {
         var ties = 0
         defer { for run in running where run.process.isRunning { run.process.terminate() } }
         for slo in slos {
-            try PrometheusRules.file(slo, periodWindow: .omitted).write(toFile: directory + "/" + PrometheusRules.fileName(slo), atomically: true, encoding: .utf8)
+            try PrometheusRules.file(slo, periodWindow: .omitted).write(
+                toFile: directory + "/" + PrometheusRules.fileName(slo), atomically: true, encoding: .utf8)
             let test = directory + "/\(slo.name).test.yaml"
             let (text, tied) = testFile(slo: slo, recording: recording, alerts: alerts.filter { $0.slo == slo.name })
             ties += tied
@@ -65,16 +66,25 @@ public enum PromtoolCrossCheck {
         let selectors = slo.indicator.query.selectors
         let inputs = recording.series.sorted(by: { $0.key < $1.key })
             .filter { _, series in selectors.contains { $0.selects(metric: series.metric, labels: series.labels) } }
-            .map { name, series in Y.map([("series", Y.text(name)), ("values", Y.text(series.values.map { PrometheusRules.number($0) }.joined(separator: " ")))]) }
+            .map { name, series in
+                Y.map([("series", Y.text(name)), ("values", Y.text(series.values.map { PrometheusRules.number($0) }.joined(separator: " ")))])
+            }
         var expressions: [Node] = []
         func file() -> String {
             Y.document(
                 Y.map([
                     ("rule_files", Y.list([Y.text(PrometheusRules.fileName(slo))])), ("evaluation_interval", Y.plain("\(step)s")),
-                    ("tests", Y.list([Y.map([("interval", Y.plain("\(step)s")), ("input_series", Y.list(inputs)), ("promql_expr_test", Y.list(expressions))])])),
+                    (
+                        "tests",
+                        Y.list([
+                            Y.map([("interval", Y.plain("\(step)s")), ("input_series", Y.list(inputs)), ("promql_expr_test", Y.list(expressions))])
+                        ])
+                    ),
                 ]),
-                comments: ["shop-slo gameday: \(slo.name)'s recorded counters on the profile's clock, and the alerts shop-slo",
-                           "found firing. promtool passes only if Prometheus's rule engine fires the same at every boundary."])
+                comments: [
+                    "shop-slo gameday: \(slo.name)'s recorded counters on the profile's clock, and the alerts shop-slo",
+                    "found firing. promtool passes only if Prometheus's rule engine fires the same at every boundary.",
+                ])
         }
         let last = recording.boundaries - 1
         guard last >= 1 else { return (file(), 0) }
@@ -96,13 +106,17 @@ public enum PromtoolCrossCheck {
         var ties = 0
         for severity in [BurnRateAlert.Severity.page, .ticket] {
             // Step i of the timeline is known at boundary i + 1.
-            let tied = Set(timeline.tiedSteps(slo.alertConditions.filter { $0.severity == severity }, budget: slo.errorBudget.budget, minimumRequests: slo.minimumRequests).map { $0 + 1 })
+            let tied = Set(
+                timeline.tiedSteps(
+                    slo.alertConditions.filter { $0.severity == severity }, budget: slo.errorBudget.budget, minimumRequests: slo.minimumRequests
+                ).map { $0 + 1 })
             ties += tied.count
             var first: Int?
             for boundary in 1...last {
                 if first == nil, !tied.contains(boundary) { first = boundary }
                 guard let from = first else { continue }
-                let ends = boundary == last || tied.contains(boundary + 1) || firing(severity.rawValue, boundary + 1) != firing(severity.rawValue, from)
+                let ends =
+                    boundary == last || tied.contains(boundary + 1) || firing(severity.rawValue, boundary + 1) != firing(severity.rawValue, from)
                 guard ends else { continue }
                 let on = firing(severity.rawValue, from)
                 count(",severity=\"\(severity.rawValue)\"", from, boundary, expect: on ? boundary - from + 1 : 0)

@@ -54,11 +54,12 @@ public struct SLITimeline: Sendable {
     /// call a tie reached; Prometheus reaches the same quotient through per-second rates summed in
     /// floating point, and its `>=` may then go either way.
     public func tiedSteps(_ alerts: [BurnRateAlert], budget: Double, minimumRequests: Double = 0) -> Set<Int> {
-        Set((0..<count).filter { index in
-            let lenient = alerts.contains { holds($0, budget: budget, minimumRequests: minimumRequests, at: index) }
-            let strict = alerts.contains { holds($0, budget: budget, minimumRequests: minimumRequests, at: index, ties: false) }
-            return lenient != strict
-        })
+        Set(
+            (0..<count).filter { index in
+                let lenient = alerts.contains { holds($0, budget: budget, minimumRequests: minimumRequests, at: index) }
+                let strict = alerts.contains { holds($0, budget: budget, minimumRequests: minimumRequests, at: index, ties: false) }
+                return lenient != strict
+            })
     }
 
     /// Every interval during which `alert` holds for `budget`, as step indices (start inclusive, end

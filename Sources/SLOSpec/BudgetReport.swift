@@ -1,6 +1,6 @@
 import Foundation
-import ShopSupport
 import SLOMath
+import ShopSupport
 
 /// What `shop-slo eval` says of one SLO: the SLI over what the source holds of the period, the budget's
 /// standing (as a ratio, in requests and in minutes of full outage), the burn over each alert window,
@@ -106,8 +106,10 @@ public struct BudgetReport: Codable, Sendable {
             let counts = sums(window)
             burns[window] = counts
             let ratio = counts.total > 0 ? counts.bad / counts.total : nil
-            report.windows.append(WindowBurn(
-                window: DurationText.exact(window), seconds: window, requests: counts.total, errorRatio: ratio, burnRate: ratio.map(budget.burnRate)))
+            report.windows.append(
+                WindowBurn(
+                    window: DurationText.exact(window), seconds: window, requests: counts.total, errorRatio: ratio,
+                    burnRate: ratio.map(budget.burnRate)))
         }
         let conditions = slo.alertConditions
         if let first = conditions.first, let counts = burns[first.longWindow], counts.total > 0 {
@@ -118,8 +120,11 @@ public struct BudgetReport: Codable, Sendable {
         }
         for severity in [BurnRateAlert.Severity.page, .ticket] {
             let holding = conditions.filter { $0.severity == severity }.first { alert in
-                guard let long = burns[alert.longWindow], let short = burns[alert.shortWindow], long.total >= max(slo.minimumRequests, 1), short.total > 0 else { return false }
-                return alert.isReached(by: long.bad / long.total, budget: budget.budget) && alert.isReached(by: short.bad / short.total, budget: budget.budget)
+                guard let long = burns[alert.longWindow], let short = burns[alert.shortWindow], long.total >= max(slo.minimumRequests, 1),
+                    short.total > 0
+                else { return false }
+                return alert.isReached(by: long.bad / long.total, budget: budget.budget)
+                    && alert.isReached(by: short.bad / short.total, budget: budget.budget)
             }
             if let alert = holding, let long = burns[alert.longWindow] {
                 report.firing.append(Firing(severity: severity.rawValue, burnRate: budget.burnRate(errorRatio: long.bad / long.total)))
@@ -150,9 +155,10 @@ public struct BudgetReport: Codable, Sendable {
                 if on, begun == nil { begun = index }
                 if !on, let from = begun {
                     // Step i ends at start + (i + 1) × step: that is when its window's counts are known.
-                    intervals.append(AlertInterval(
-                        severity: severity.rawValue, startSeconds: start + Double(from + 1) * timeline.step,
-                        endSeconds: index < timeline.count ? start + Double(index + 1) * timeline.step : nil))
+                    intervals.append(
+                        AlertInterval(
+                            severity: severity.rawValue, startSeconds: start + Double(from + 1) * timeline.step,
+                            endSeconds: index < timeline.count ? start + Double(index + 1) * timeline.step : nil))
                     begun = nil
                 }
             }

@@ -8,7 +8,9 @@ public enum BudgetReportText {
     }
 
     static func block(_ report: BudgetReport) -> String {
-        var lines = ["\(report.slo)  \(PrometheusRules.percent(report.objective)) over \(DurationText.text(report.periodSeconds))  (\(report.displayName); \(report.source))"]
+        var lines = [
+            "\(report.slo)  \(PrometheusRules.percent(report.objective)) over \(DurationText.text(report.periodSeconds))  (\(report.displayName); \(report.source))"
+        ]
         if let unmeasured = report.unmeasured {
             lines.append("  not evaluated: \(unmeasured)")
             return lines.joined(separator: "\n")
@@ -23,14 +25,20 @@ public enum BudgetReportText {
                 + " = \(String(format: "%.1f", budget.leftOutageMinutes)) min of full outage")
         lines.append("  burn     " + report.windows.map { "\($0.window) \($0.burnRate.map { rate($0) } ?? "-")" }.joined(separator: "  "))
         if let burn = report.currentBurnRate {
-            let exhaustion = report.timeToExhaustionSeconds.map { "budget gone in \(DurationText.text(($0 / 60).rounded() * 60))" } ?? (budget.left <= 0 ? "budget already spent" : "not burning")
+            let exhaustion =
+                report.timeToExhaustionSeconds.map { "budget gone in \(DurationText.text(($0 / 60).rounded() * 60))" }
+                ?? (budget.left <= 0 ? "budget already spent" : "not burning")
             lines.append("  now      \(rate(burn)) over \(report.currentBurnWindow ?? "-"): \(exhaustion)")
         }
-        lines.append("  firing   " + (report.firing.isEmpty ? "nothing" : report.firing.map { "\($0.severity) (\(rate($0.burnRate)))" }.joined(separator: ", ")))
+        lines.append(
+            "  firing   "
+                + (report.firing.isEmpty ? "nothing" : report.firing.map { "\($0.severity) (\(rate($0.burnRate)))" }.joined(separator: ", ")))
         if let intervals = report.alertIntervals {
             lines.append("  alerts during the replay (profile clock):" + (intervals.isEmpty ? " none" : ""))
             for interval in intervals {
-                lines.append("    \(interval.severity.padding(toLength: 6, withPad: " ", startingAt: 0)) \(clock(interval.startSeconds)) – \(interval.endSeconds.map(clock) ?? "end")")
+                lines.append(
+                    "    \(interval.severity.padding(toLength: 6, withPad: " ", startingAt: 0)) \(clock(interval.startSeconds)) – \(interval.endSeconds.map(clock) ?? "end")"
+                )
             }
         }
         if let phases = report.phases, !phases.isEmpty {

@@ -12,7 +12,9 @@ public struct ExpositionSample: Sendable, Equatable {
 
     /// The series as PromQL and promtool write it, labels sorted: a key that names it.
     public var series: String {
-        labels.isEmpty ? metric : metric + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\(PromSelector.quote($0.value))" }.joined(separator: ",") + "}"
+        labels.isEmpty
+            ? metric
+            : metric + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\(PromSelector.quote($0.value))" }.joined(separator: ",") + "}"
     }
 
     /// Every sample of an exposition; comments and lines that do not parse are skipped.

@@ -124,7 +124,10 @@ public enum GameDay {
                     incident.expect != "none" && interval.startSeconds < incident.end + incident.countDelay + allowance + step
                         && (interval.endSeconds ?? .infinity) > incident.start
                 }
-                alerts.append(GameDayVerdict.Alert(slo: slo.name, severity: interval.severity, startSeconds: interval.startSeconds, endSeconds: interval.endSeconds, incident: cause?.name))
+                alerts.append(
+                    GameDayVerdict.Alert(
+                        slo: slo.name, severity: interval.severity, startSeconds: interval.startSeconds, endSeconds: interval.endSeconds,
+                        incident: cause?.name))
             }
             let whole = line.sums(window: line.step * Double(line.count), endingAt: line.count - 1)
             let client = load[slo.name].map { $0.sums(window: $0.step * Double($0.count), endingAt: $0.count - 1) }
@@ -135,19 +138,22 @@ public enum GameDay {
             let agrees = loadSpent.map { abs($0 - serviceSpent) <= 0.01 * max($0, serviceSpent) || abs((client?.bad ?? 0) - whole.bad) <= 1 } ?? true
             let asserted: Bool
             if case .latency = slo.indicator { asserted = false } else { asserted = true }
-            budgets.append(GameDayVerdict.Budget(
-                slo: slo.name, serviceBad: whole.bad, serviceTotal: whole.total, loadBad: client?.bad, loadTotal: client?.total,
-                serviceSpent: serviceSpent, loadSpent: loadSpent, agrees: agrees, asserted: asserted))
+            budgets.append(
+                GameDayVerdict.Budget(
+                    slo: slo.name, serviceBad: whole.bad, serviceTotal: whole.total, loadBad: client?.bad, loadTotal: client?.total,
+                    serviceSpent: serviceSpent, loadSpent: loadSpent, agrees: agrees, asserted: asserted))
 
             for incident in incidents where incident.slo == slo.name {
                 let first = Int((incident.start / line.step).rounded(.down)), last = Int((incident.end / line.step).rounded(.up))
-                let counts = last > first ? line.sums(window: Double(last - first) * line.step, endingAt: min(last, line.count) - 1) : (bad: 0, total: 0)
+                let counts =
+                    last > first ? line.sums(window: Double(last - first) * line.step, endingAt: min(last, line.count) - 1) : (bad: 0, total: 0)
                 let ratio = counts.total > 0 ? counts.bad / counts.total : 0
                 let mine = (report.alertIntervals ?? []).filter { interval in
                     interval.startSeconds >= incident.start && interval.startSeconds < incident.end + incident.countDelay + allowance + step
                 }
                 var row = GameDayVerdict.Incident(
-                    name: incident.name, slo: slo.name, expect: incident.expect, startSeconds: incident.start, endSeconds: incident.end, errorRatio: ratio,
+                    name: incident.name, slo: slo.name, expect: incident.expect, startSeconds: incident.start, endSeconds: incident.end,
+                    errorRatio: ratio,
                     countDelaySeconds: incident.countDelay, budgetSpent: allowed > 0 ? counts.bad / allowed : 0, outcome: "", passed: false)
                 if incident.expect == "none" {
                     row.outcome = mine.isEmpty ? "quiet" : "alerted"
@@ -180,7 +186,8 @@ public enum GameDay {
         let attributed = alerts.filter { $0.incident != nil }.count
         let falsePages = alerts.filter { $0.severity == "page" && $0.incident == nil }.count
         return GameDayVerdict(
-            incidents: rows.sorted { $0.startSeconds < $1.startSeconds }, alerts: alerts.sorted { $0.startSeconds < $1.startSeconds }, budgets: budgets,
+            incidents: rows.sorted { $0.startSeconds < $1.startSeconds }, alerts: alerts.sorted { $0.startSeconds < $1.startSeconds },
+            budgets: budgets,
             recall: expecting.isEmpty ? 1 : Double(caught) / Double(expecting.count),
             precision: alerts.isEmpty ? 1 : Double(attributed) / Double(alerts.count), falsePages: falsePages,
             prometheusAgrees: nil, prometheusReport: nil, prometheusTies: nil,

@@ -9,7 +9,9 @@ public enum GameDayText {
             rows.append([
                 incident.name, incident.slo, incident.expect, String(format: "%.2f%%", incident.errorRatio * 100),
                 incident.formulaDetectionSeconds.map(DurationText.text) ?? "-",
-                incident.expectedDetectionSeconds.map { DurationText.text($0) + (incident.countDelaySeconds > 0 ? " (\(DurationText.text(incident.countDelaySeconds)) counting)" : "") } ?? "-", incident.observedDetectionSeconds.map(DurationText.text) ?? "-",
+                incident.expectedDetectionSeconds.map {
+                    DurationText.text($0) + (incident.countDelaySeconds > 0 ? " (\(DurationText.text(incident.countDelaySeconds)) counting)" : "")
+                } ?? "-", incident.observedDetectionSeconds.map(DurationText.text) ?? "-",
                 incident.resetSeconds.map(DurationText.text) ?? "-", String(format: "%.1f%%", incident.budgetSpent * 100),
                 incident.passed ? incident.outcome : incident.outcome.uppercased(),
             ])
@@ -18,7 +20,9 @@ public enum GameDayText {
         lines.append("")
         lines.append("alerts fired (profile clock):")
         for alert in verdict.alerts {
-            lines.append("  \(alert.severity.padding(toLength: 6, withPad: " ", startingAt: 0)) \(alert.slo.padding(toLength: 30, withPad: " ", startingAt: 0)) \(clock(alert.startSeconds)) – \(alert.endSeconds.map(clock) ?? "end")  \(alert.incident.map { "(\($0))" } ?? (alert.severity == "page" ? "FALSE PAGE" : "(no incident)"))")
+            lines.append(
+                "  \(alert.severity.padding(toLength: 6, withPad: " ", startingAt: 0)) \(alert.slo.padding(toLength: 30, withPad: " ", startingAt: 0)) \(clock(alert.startSeconds)) – \(alert.endSeconds.map(clock) ?? "end")  \(alert.incident.map { "(\($0))" } ?? (alert.severity == "page" ? "FALSE PAGE" : "(no incident)"))"
+            )
         }
         let expecting = verdict.incidents.filter { $0.expect != "none" }
         lines.append("")
@@ -28,7 +32,8 @@ public enum GameDayText {
         var budget: [[String]] = [["slo", "service bad / total", "load generator bad / total", "budget spent (service / load)", "agree"]]
         for row in verdict.budgets {
             budget.append([
-                row.slo, "\(Int(row.serviceBad)) / \(Int(row.serviceTotal))", row.loadBad.map { "\(Int($0)) / \(Int(row.loadTotal ?? 0))" } ?? "(not measured by the load)",
+                row.slo, "\(Int(row.serviceBad)) / \(Int(row.serviceTotal))",
+                row.loadBad.map { "\(Int($0)) / \(Int(row.loadTotal ?? 0))" } ?? "(not measured by the load)",
                 String(format: "%.2f%%", row.serviceSpent * 100) + (row.loadSpent.map { String(format: " / %.2f%%", $0 * 100) } ?? ""),
                 !row.asserted ? "(latency: not compared)" : row.agrees ? "yes" : "NO",
             ])
@@ -39,9 +44,13 @@ public enum GameDayText {
         switch verdict.prometheusAgrees {
         case true?:
             let ties = verdict.prometheusTies ?? 0
-            lines.append("Prometheus's rule engine (promtool) fired the same alerts at every boundary"
-                + (ties > 0 ? " (but \(ties) where the counts sit exactly on a threshold, which floating point may tip either way)" : ""))
-        case false?: lines.append("Prometheus's rule engine (promtool) DISAGREES:\n" + (verdict.prometheusReport ?? "").split(separator: "\n").prefix(20).joined(separator: "\n"))
+            lines.append(
+                "Prometheus's rule engine (promtool) fired the same alerts at every boundary"
+                    + (ties > 0 ? " (but \(ties) where the counts sit exactly on a threshold, which floating point may tip either way)" : ""))
+        case false?:
+            lines.append(
+                "Prometheus's rule engine (promtool) DISAGREES:\n"
+                    + (verdict.prometheusReport ?? "").split(separator: "\n").prefix(20).joined(separator: "\n"))
         case nil: lines.append("Prometheus's rule engine was not consulted")
         }
         lines.append("verdict: \(verdict.passed ? "PASS" : "FAIL")")
@@ -57,7 +66,8 @@ public enum GameDayText {
     static func table(_ rows: [[String]]) -> [String] {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(
+                in: .whitespaces)
         }
     }
 

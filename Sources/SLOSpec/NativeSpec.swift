@@ -93,12 +93,14 @@ enum NativeSpec {
                 throw fail(field + ".latency.threshold", "is required (a duration such as 300ms)")
             }
             guard HTTPRoutes.isBucketBound(threshold) else {
-                throw fail(field + ".latency.threshold", "\(text) is not a bucket bound of the request duration histogram, so the SLI would not be exact")
+                throw fail(
+                    field + ".latency.threshold", "\(text) is not a bucket bound of the request duration histogram, so the SLI would not be exact")
             }
             return .latency(within, threshold: threshold)
         }
         let ratio = raw.ratio!
-        return try SLOSpecs.ratio(good: ratio.good, bad: ratio.bad, total: ratio.total, file: file, field: field + ".ratio") { text, side throws(SpecError) in
+        return try SLOSpecs.ratio(good: ratio.good, bad: ratio.bad, total: ratio.total, file: file, field: field + ".ratio") {
+            text, side throws(SpecError) in
             try SLOSpecs.selector(text, file: file, field: field + ".ratio." + side)
         }
     }

@@ -36,7 +36,11 @@ enum OpenSLO {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let list = try? container.decode([String].self) { text = list.joined(separator: ",") } else { text = try container.decode(String.self) }
+            if let list = try? container.decode([String].self) {
+                text = list.joined(separator: ",")
+            } else {
+                text = try container.decode(String.self)
+            }
         }
     }
 
@@ -146,7 +150,8 @@ enum OpenSLO {
         let annotations = metadata?.annotations ?? [:]
         var made = ServiceLevelObjective(
             name: name, displayName: metadata?.displayName ?? name, description: description ?? "", service: service, objective: objective,
-            period: period, indicator: indicator, minimumRequests: try minimumRequests(annotations, file: file, field: field), runbookURL: "", file: file)
+            period: period, indicator: indicator, minimumRequests: try minimumRequests(annotations, file: file, field: field), runbookURL: "",
+            file: file)
         made.runbookURL = (annotations["shop-slo/runbooks"] ?? "runbooks") + "/" + made.alertName + ".md"
         made.labels = try SLOSpecs.labels(metadata?.labelTexts, file: file, field: field + ".metadata.labels")
         return made
@@ -185,7 +190,8 @@ enum OpenSLO {
     static func budgeting(_ method: String?, file: String, field: String) throws(SpecError) {
         switch method {
         case nil, "Occurrences": return
-        case "Timeslices", "RatioTimeslices": throw SpecError(file: file, field: field, reason: "\(method!) is not supported: shop-slo counts Occurrences")
+        case "Timeslices", "RatioTimeslices":
+            throw SpecError(file: file, field: field, reason: "\(method!) is not supported: shop-slo counts Occurrences")
         default: throw SpecError(file: file, field: field, reason: "must be Occurrences")
         }
     }

@@ -48,7 +48,9 @@ enum OpenSLOAlpha {
         var query: String?
     }
 
-    static let units: [String: Double] = ["Second": 1, "Minute": 60, "Hour": 3_600, "Day": 86_400, "Week": 604_800, "Month": 30 * 86_400, "Quarter": 90 * 86_400, "Year": 365 * 86_400]
+    static let units: [String: Double] = [
+        "Second": 1, "Minute": 60, "Hour": 3_600, "Day": 86_400, "Week": 604_800, "Month": 30 * 86_400, "Quarter": 90 * 86_400, "Year": 365 * 86_400,
+    ]
 
     static func objective(_ document: Document, file: String, field: String) throws(SpecError) -> ServiceLevelObjective {
         func fail(_ sub: String, _ reason: String) -> SpecError { SpecError(file: file, field: field + sub, reason: reason) }
@@ -64,13 +66,17 @@ enum OpenSLOAlpha {
             throw fail(".spec.timeWindows[0].unit", "\"\(window.unit ?? "")\" is not a unit (Day, Week, Month)")
         }
         guard let count = window.count, count.isFinite, count > 0 else { throw fail(".spec.timeWindows[0].count", "must be a positive number") }
-        let written = PrometheusRules.number(count) + (unit == "Month" ? "M" : unit == "Quarter" ? "Q" : unit == "Year" ? "Y" : " " + unit.lowercased())
+        let written =
+            PrometheusRules.number(count) + (unit == "Month" ? "M" : unit == "Quarter" ? "Q" : unit == "Year" ? "Y" : " " + unit.lowercased())
         let period = try OpenSLO.period(
-            count * scale, text: written, rolling: window.isRolling ?? true, calendar: window.calendar, file: file, field: field + ".spec.timeWindows[0]")
+            count * scale, text: written, rolling: window.isRolling ?? true, calendar: window.calendar, file: file,
+            field: field + ".spec.timeWindows[0]")
         guard let objectives = spec.objectives, objectives.count == 1, let objective = objectives.first else {
             throw fail(".spec.objectives", "must hold exactly one objective")
         }
-        guard let target = objective.target, target > 0, target < 1 else { throw fail(".spec.objectives[0].target", "must lie between 0 and 1 (0.995)") }
+        guard let target = objective.target, target > 0, target < 1 else {
+            throw fail(".spec.objectives[0].target", "must lie between 0 and 1 (0.995)")
+        }
         guard let ratio = objective.ratioMetrics else { throw fail(".spec.objectives[0].ratioMetrics", "is required (shop-slo reads ratio metrics)") }
         if ratio.incremental == false { throw fail(".spec.objectives[0].ratioMetrics.incremental", "must be true: the queries are counters") }
         func query(_ side: Query?, _ name: String) throws(SpecError) -> PromSelector {

@@ -84,7 +84,9 @@ public struct PromSelector: Sendable, Equatable, CustomStringConvertible {
             guard !label.isEmpty else { throw ParseError(reason: "\"\(text)\": expected a label name at \"\(rest)\"") }
             rest = rest.dropFirst(label.count).drop(while: { $0 == " " })
             let opText = rest.prefix(while: { "=!~".contains($0) })
-            guard let op = Operator(rawValue: String(opText)) else { throw ParseError(reason: "\"\(text)\": expected =, !=, =~ or !~ after \(label)") }
+            guard let op = Operator(rawValue: String(opText)) else {
+                throw ParseError(reason: "\"\(text)\": expected =, !=, =~ or !~ after \(label)")
+            }
             rest = rest.dropFirst(opText.count).drop(while: { $0 == " " })
             guard rest.first == "\"" else { throw ParseError(reason: "\"\(text)\": the value of \(label) must be in double quotes") }
             rest = rest.dropFirst()

@@ -25,11 +25,16 @@ public enum RuleFiles {
         for slo in slos {
             if resources {
                 guard PrometheusRules.isResourceName(slo) else {
-                    throw Failure(description: "\(slo.file): \(slo.name): \(PrometheusRules.resourceName(slo)) is not a Kubernetes resource name (ASCII lower-case letters, digits and hyphens, at most 253)")
+                    throw Failure(
+                        description:
+                            "\(slo.file): \(slo.name): \(PrometheusRules.resourceName(slo)) is not a Kubernetes resource name (ASCII lower-case letters, digits and hyphens, at most 253)"
+                    )
                 }
                 let left = PrometheusRules.resourceLabels(slo).left
                 if !left.isEmpty {
-                    notes.append("\(slo.file): \(slo.name): the labels \(left.joined(separator: ", ")) are on the alerts but not on the PrometheusRule: Kubernetes takes at most 63 letters, digits, -, _ and . as a label")
+                    notes.append(
+                        "\(slo.file): \(slo.name): the labels \(left.joined(separator: ", ")) are on the alerts but not on the PrometheusRule: Kubernetes takes at most 63 letters, digits, -, _ and . as a label"
+                    )
                 }
                 files.append((out + "/" + PrometheusRules.resourceFileName(slo), PrometheusRules.prometheusRule(slo, periodWindow: periodWindow)))
                 files.append((out + "/tests/" + PrometheusRules.fileName(slo), PrometheusRules.file(slo, periodWindow: periodWindow)))

@@ -1,6 +1,6 @@
 import Foundation
-import ShopSupport
 import SLOMath
+import ShopSupport
 import Yams
 
 /// The scenarios each test file plays: a page, a ticket, the period's recorded rates, and absent data.
@@ -22,13 +22,16 @@ extension RuleTests {
         let expected = pages.compactMap { $0.timeToFire(errorRatio: pageShare, budget: budget) }.min().map { $0 / 60 }
         let burning = max(120, Int(((expected ?? 0) * 1.5).rounded(.up)))
         let longestShort = pages.map { Int(($0.shortWindow / 60).rounded(.up)) }.max()!
-        let pageSegments = [Segment(minutes: history, perMinute: traffic, badShare: 0), Segment(minutes: burning, perMinute: traffic, badShare: pageShare),
-                            Segment(minutes: max(240, 2 * longestShort), perMinute: traffic, badShare: 0)]
+        let pageSegments = [
+            Segment(minutes: history, perMinute: traffic, badShare: 0), Segment(minutes: burning, perMinute: traffic, badShare: pageShare),
+            Segment(minutes: max(240, 2 * longestShort), perMinute: traffic, badShare: 0),
+        ]
         let pageTimeline = timeline(pageSegments, stepMinutes: 1)
         let stop = history + burning
         if let expected {
             guard let fire = firstStep(after: history, in: pageTimeline, where: { holds(slo, .page, $0, at: $1) }) else {
-                throw GenerationError(description: "\(slo.name): a \(number(pageShare / budget))× burn never pages, BRIEF §3 says after \(expected) minutes")
+                throw GenerationError(
+                    description: "\(slo.name): a \(number(pageShare / budget))× burn never pages, BRIEF §3 says after \(expected) minutes")
             }
             guard Self.firstStep(fire - history, reaching: expected) else {
                 throw GenerationError(description: "\(slo.name): pages \(fire - history) minutes after the step, BRIEF §3 says \(expected)")
@@ -36,34 +39,52 @@ extension RuleTests {
             guard let reset = firstStep(after: stop, in: pageTimeline, where: { !holds(slo, .page, $0, at: $1) }) else {
                 throw GenerationError(description: "\(slo.name): the page never resets")
             }
-            guard reset - stop <= longestShort else { throw GenerationError(description: "\(slo.name): resets \(reset - stop) minutes after the errors stop") }
-            scenarios.append(Scenario(
-                name: "a \(number(pageShare / budget))× burn pages \(fire - history) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and resets \(reset - stop) minutes after it stops",
-                segments: pageSegments,
-                checks: [(fire - 1, "a minute before the page"), (fire, "the page"), (reset - 1, "errors stopped; a short window still holds them"), (reset, "reset")]))
+            guard reset - stop <= longestShort else {
+                throw GenerationError(description: "\(slo.name): resets \(reset - stop) minutes after the errors stop")
+            }
+            scenarios.append(
+                Scenario(
+                    name:
+                        "a \(number(pageShare / budget))× burn pages \(fire - history) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and resets \(reset - stop) minutes after it stops",
+                    segments: pageSegments,
+                    checks: [
+                        (fire - 1, "a minute before the page"), (fire, "the page"), (reset - 1, "errors stopped; a short window still holds them"),
+                        (reset, "reset"),
+                    ]))
         } else {
-            scenarios.append(Scenario(
-                name: "every request failing for \(burning) minutes never pages: \(impossible(pages, budget: budget))",
-                segments: pageSegments,
-                checks: [(history + burning / 2, "half way"), (stop, "as the errors stop")],
-                mustNotPage: true))
+            scenarios.append(
+                Scenario(
+                    name: "every request failing for \(burning) minutes never pages: \(impossible(pages, budget: budget))",
+                    segments: pageSegments,
+                    checks: [(history + burning / 2, "half way"), (stop, "as the errors stop")],
+                    mustNotPage: true))
         }
 
         // A burn of exactly 1× spends the budget in exactly the period: no page, whatever the page windows.
-        scenarios.append(Scenario(
-            name: "a 1× burn never pages",
-            segments: [Segment(minutes: history, perMinute: traffic, badShare: 0), Segment(minutes: 2 * history, perMinute: traffic, badShare: budget)],
-            checks: [(history + history / 6, "a sixth of the longest page window in"), (2 * history, "the longest page window in"), (3 * history, "twice that")],
-            mustNotPage: true))
+        scenarios.append(
+            Scenario(
+                name: "a 1× burn never pages",
+                segments: [
+                    Segment(minutes: history, perMinute: traffic, badShare: 0), Segment(minutes: 2 * history, perMinute: traffic, badShare: budget),
+                ],
+                checks: [
+                    (history + history / 6, "a sixth of the longest page window in"), (2 * history, "the longest page window in"),
+                    (3 * history, "twice that"),
+                ],
+                mustNotPage: true))
 
         // Everything failing at a trickle of traffic: the long windows hold fewer requests than the guard.
         let trickle = Segment.sixtyFourths(slo.minimumRequests / (Double(history) * 2))
         if trickle > 0 {
-            scenarios.append(Scenario(
-                name: "every request failing at \(number(trickle * 60)) requests an hour does not page (at least \(number(slo.minimumRequests)) in the long window)",
-                segments: [Segment(minutes: history, perMinute: trickle, badShare: 0), Segment(minutes: history, perMinute: trickle, badShare: 1)],
-                checks: [(history + history / 6, "a sixth of the longest page window in"), (2 * history, "the longest page window in")],
-                mustNotPage: true))
+            scenarios.append(
+                Scenario(
+                    name:
+                        "every request failing at \(number(trickle * 60)) requests an hour does not page (at least \(number(slo.minimumRequests)) in the long window)",
+                    segments: [
+                        Segment(minutes: history, perMinute: trickle, badShare: 0), Segment(minutes: history, perMinute: trickle, badShare: 1),
+                    ],
+                    checks: [(history + history / 6, "a sixth of the longest page window in"), (2 * history, "the longest page window in")],
+                    mustNotPage: true))
         }
         return try render(slo, scenarios, series: series, rules: rules, stepMinutes: 1, extra: [absentTest(slo, series, traffic: traffic)])
     }
@@ -84,19 +105,25 @@ extension RuleTests {
         let slowestPage = slo.alertConditions.filter { $0.severity == .page }.map(\.factor).min()!
         let fastest = possible.max()
         let share = realized(fastest.map { min($0 * 7 / 6, ($0 + slowestPage) / 2, 1 / budget) * budget } ?? 1, perMinute: traffic, stepMinutes: step)
-        let probe = [Segment(minutes: history, perMinute: traffic, badShare: 0, stepMinutes: step), Segment(minutes: 2 * history, perMinute: traffic, badShare: share, stepMinutes: step)]
+        let probe = [
+            Segment(minutes: history, perMinute: traffic, badShare: 0, stepMinutes: step),
+            Segment(minutes: 2 * history, perMinute: traffic, badShare: share, stepMinutes: step),
+        ]
         let scenario: Scenario
         if fastest != nil {
             let expected = tickets.compactMap { $0.timeToFire(errorRatio: share, budget: budget) }.min()! / 60
-            guard let ticket = firstStep(after: history / step, in: timeline(probe, stepMinutes: step), where: { holds(slo, .ticket, $0, at: $1) }) else {
-                throw GenerationError(description: "\(slo.name): a \(number(share / budget))× burn never opens a ticket, BRIEF §3 says after \(expected) minutes")
+            guard let ticket = firstStep(after: history / step, in: timeline(probe, stepMinutes: step), where: { holds(slo, .ticket, $0, at: $1) })
+            else {
+                throw GenerationError(
+                    description: "\(slo.name): a \(number(share / budget))× burn never opens a ticket, BRIEF §3 says after \(expected) minutes")
             }
             let after = ticket * step - history
             guard Self.firstStep(after, reaching: expected, step: step) else {
                 throw GenerationError(description: "\(slo.name): a ticket \(after) minutes after the step, BRIEF §3 says \(expected)")
             }
             scenario = Scenario(
-                name: "a \(number(share / budget))× burn opens a ticket \(after) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and never pages",
+                name:
+                    "a \(number(share / budget))× burn opens a ticket \(after) minutes after it starts (BRIEF §3: \(String(format: "%.1f", expected)) min) and never pages",
                 segments: [probe[0], Segment(minutes: after + 4 * step, perMinute: traffic, badShare: share, stepMinutes: step)],
                 checks: [(ticket - 1, "a step before the ticket"), (ticket, "the ticket"), (ticket + 4, "still open, no page")],
                 mustNotPage: true)
@@ -124,9 +151,11 @@ extension RuleTests {
         let end = steps + 2
         let traffic = testTraffic(slo)
         let burst = max(1, steps / 10)
-        let segments = [Segment(minutes: steps / 2 * step, perMinute: traffic, badShare: 0, stepMinutes: step),
-                        Segment(minutes: burst * step, perMinute: 10 * traffic, badShare: 0.5, stepMinutes: step),
-                        Segment(minutes: (end - steps / 2 - burst) * step, perMinute: traffic, badShare: slo.errorBudget.budget, stepMinutes: step)]
+        let segments = [
+            Segment(minutes: steps / 2 * step, perMinute: traffic, badShare: 0, stepMinutes: step),
+            Segment(minutes: burst * step, perMinute: 10 * traffic, badShare: 0.5, stepMinutes: step),
+            Segment(minutes: (end - steps / 2 - burst) * step, perMinute: traffic, badShare: slo.errorBudget.budget, stepMinutes: step),
+        ]
         let tolerance = number(slo.periodStep / slo.period.seconds)
         let query = slo.indicator.query
         let range = DurationText.exact(slo.period.seconds)
@@ -145,12 +174,18 @@ extension RuleTests {
             ])
         }
         let test = Y.map([
-            ("name", Y.text("over \(range), the rates made of the \(DurationText.exact(slo.periodStep)) rates equal raw ones within \(tolerance), relatively")),
+            (
+                "name",
+                Y.text(
+                    "over \(range), the rates made of the \(DurationText.exact(slo.periodStep)) rates equal raw ones within \(tolerance), relatively")
+            ),
             ("interval", Y.plain("\(step)m")), ("input_series", Y.list(inputs)), ("promql_expr_test", Y.list(checks)),
         ])
         let text = document(
             slo, rules: rules, stepMinutes: step, tests: [test],
-            purpose: "the \(range) rates of \(PrometheusRules.fileName(slo)), made of its \(DurationText.exact(slo.periodStep)) rates, against a raw rate over \(range)")
+            purpose:
+                "the \(range) rates of \(PrometheusRules.fileName(slo)), made of its \(DurationText.exact(slo.periodStep)) rates, against a raw rate over \(range)"
+        )
         return withNotes(text, compared.map { "\($0.0): recorded, over raw, less 1" }, marker: "- expr:")
     }
 
@@ -171,9 +206,13 @@ extension RuleTests {
         let test = Y.map([
             ("name", Y.text("the SLI's series vanish: \(slo.absentAlertName) fires after \(DurationText.exact(slo.absentFor))")),
             ("interval", Y.plain("1m")), ("input_series", Y.list(inputs)),
-            ("alert_rule_test", Y.list(checks.map { minute, _, expected in
-                Y.map([("eval_time", Y.plain("\(minute)m")), ("alertname", Y.text(slo.absentAlertName)), ("exp_alerts", expected)])
-            } + [Y.map([("eval_time", Y.plain("\(gone + wait)m")), ("alertname", Y.text(slo.alertName)), ("exp_alerts", Y.list([]))])])),
+            (
+                "alert_rule_test",
+                Y.list(
+                    checks.map { minute, _, expected in
+                        Y.map([("eval_time", Y.plain("\(minute)m")), ("alertname", Y.text(slo.absentAlertName)), ("exp_alerts", expected)])
+                    } + [Y.map([("eval_time", Y.plain("\(gone + wait)m")), ("alertname", Y.text(slo.alertName)), ("exp_alerts", Y.list([]))])])
+            ),
         ])
         return (test, checks.map(\.1) + ["no data is no burn"])
     }

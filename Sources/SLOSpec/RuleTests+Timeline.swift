@@ -1,6 +1,6 @@
 import Foundation
-import ShopSupport
 import SLOMath
+import ShopSupport
 import Yams
 
 /// The same scenarios on `SLITimeline`, where shop-slo's maths says what must fire and when.

@@ -1,6 +1,6 @@
 import Foundation
-import ShopSupport
 import SLOMath
+import ShopSupport
 import Yams
 
 /// The `promtool test rules` files for one SLO's rule file. Each test feeds counters that match the SLI's

@@ -59,7 +59,8 @@ public struct ServiceLevelObjective: Sendable, Equatable {
         let budget = errorBudget.budget
         let reachable = alertConditions.filter { $0.canFire(budget: budget) }
         let pages = reachable.filter { $0.severity == .page }
-        let fastest = (pages.isEmpty ? reachable : pages).compactMap { $0.timeToFire(errorRatio: 1, budget: budget) }.min()
+        let fastest =
+            (pages.isEmpty ? reachable : pages).compactMap { $0.timeToFire(errorRatio: 1, budget: budget) }.min()
             ?? alertConditions.map(\.longWindow).max()!
         return max((fastest / 60).rounded(.up), 2) * 60
     }

@@ -49,11 +49,15 @@ public enum SLOSpecs {
         // name one from a later file.
         var sources: [String: String] = [:]
         for document in documents where document.kind == "DataSource" {
-            if let name = document.name { sources[name] = document.node.mapping?["spec"]?.mapping?["type"]?.string ?? document.node.mapping?["type"]?.string ?? "" }
+            if let name = document.name {
+                sources[name] = document.node.mapping?["spec"]?.mapping?["type"]?.string ?? document.node.mapping?["type"]?.string ?? ""
+            }
         }
         for document in documents where document.kind == "SLI" && document.apiVersion == "openslo/v1" {
             let sli = try decode(OpenSLO.Document.self, document)
-            guard let name = sli.metadata?.name, !name.isEmpty else { throw SpecError(file: document.file, field: document.at("metadata.name"), reason: "is required") }
+            guard let name = sli.metadata?.name, !name.isEmpty else {
+                throw SpecError(file: document.file, field: document.at("metadata.name"), reason: "is required")
+            }
             indicators[name] = try OpenSLO.indicator(sli.spec?.ratioMetric, file: document.file, field: document.at("spec"), sources: sources)
         }
         for document in documents {
@@ -66,13 +70,19 @@ public enum SLOSpecs {
             }
             let version = document.apiVersion
             guard version == "openslo/v1" || version == "openslo/v1alpha" else {
-                throw SpecError(file: document.file, field: document.at("apiVersion"), reason: "\"\(version ?? "")\" is not read (openslo/v1 and openslo/v1alpha are)")
+                throw SpecError(
+                    file: document.file, field: document.at("apiVersion"),
+                    reason: "\"\(version ?? "")\" is not read (openslo/v1 and openslo/v1alpha are)")
             }
             switch (version, kind) {
             case ("openslo/v1", "SLO"):
-                reading.objectives.append(try OpenSLO.objective(try decode(OpenSLO.Document.self, document), file: document.file, field: document.field, indicators: indicators, sources: sources))
+                reading.objectives.append(
+                    try OpenSLO.objective(
+                        try decode(OpenSLO.Document.self, document), file: document.file, field: document.field, indicators: indicators,
+                        sources: sources))
             case ("openslo/v1alpha", "SLO"):
-                reading.objectives.append(try OpenSLOAlpha.objective(try decode(OpenSLOAlpha.Document.self, document), file: document.file, field: document.field))
+                reading.objectives.append(
+                    try OpenSLOAlpha.objective(try decode(OpenSLOAlpha.Document.self, document), file: document.file, field: document.field))
             case ("openslo/v1", "SLI"):
                 continue
             case (_, "DataSource") where document.name.flatMap({ sources[$0] })?.lowercased() == "prometheus":
@@ -81,7 +91,10 @@ public enum SLOSpecs {
                 let place = document.field.isEmpty ? document.file : "\(document.file): \(document.field)"
                 reading.notes.append("\(place): kind \(other) \(document.name.map { "\"\($0)\" " } ?? "")skipped: \(OpenSLO.skippedKinds[other]!)")
             default:
-                throw SpecError(file: document.file, field: document.at("kind"), reason: "\"\(kind ?? "")\" is not an OpenSLO kind shop-slo reads (SLO and SLI; Service, DataSource and the alert kinds are skipped)")
+                throw SpecError(
+                    file: document.file, field: document.at("kind"),
+                    reason:
+                        "\"\(kind ?? "")\" is not an OpenSLO kind shop-slo reads (SLO and SLI; Service, DataSource and the alert kinds are skipped)")
             }
         }
         var seen: [String: String] = [:]
@@ -115,7 +128,8 @@ public enum SLOSpecs {
             }
             for (position, item) in items.enumerated() {
                 guard item.mapping?["apiVersion"] != nil else {
-                    throw SpecError(file: path, field: "\(field)[\(position)]", reason: "a top-level list must hold OpenSLO documents (apiVersion and kind)")
+                    throw SpecError(
+                        file: path, field: "\(field)[\(position)]", reason: "a top-level list must hold OpenSLO documents (apiVersion and kind)")
                 }
                 documents.append(Document(file: path, field: "\(field)[\(position)]", node: item))
             }
@@ -126,7 +140,8 @@ public enum SLOSpecs {
     /// Yams's error in one line: where and what (its own description puts the problem after a line break).
     static func yamlProblem(_ error: any Error) -> String {
         switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             // libyaml's words for its depth bound name a C function; say what it means.
             if problem.hasPrefix("Maximum nesting level") { return "line \(mark.line), column \(mark.column): nested more than 1000 levels deep" }
             return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text) at line \($0.mark.line))" } ?? "")
@@ -153,7 +168,9 @@ public enum SLOSpecs {
             throw SpecError(file: file, field: field, reason: "is required (a percentage such as 99.9%)")
         }
         // Rounded to 12 significant digits, so 99.9% is 0.999 and not 0.9990000000000001.
-        let value: Double? = (text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)).flatMap { Double(String(format: "%.12g", $0)) }
+        let value: Double? = (text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)).flatMap {
+            Double(String(format: "%.12g", $0))
+        }
         guard let value, value > 0, value < 1 else {
             throw SpecError(file: file, field: field, reason: "\"\(text)\" must be a share of good events above 0% and below 100% (99.9% or 0.999)")
         }
@@ -171,8 +188,12 @@ public enum SLOSpecs {
     /// A period's bounds: from a day (below, the fast page's windows would be under a minute, shorter than
     /// most scrape intervals) to a year (beyond, budgets outlive any retention Prometheus keeps).
     static func period(_ seconds: Double, written text: String, file: String, field: String) throws(SpecError) -> Double {
-        guard seconds >= 86_400 else { throw SpecError(file: file, field: field, reason: "must be at least 1d (the alert windows shrink with the period)") }
-        guard seconds <= 365 * 86_400 else { throw SpecError(file: file, field: field, reason: "\"\(text)\" is longer than 365d, the longest period read") }
+        guard seconds >= 86_400 else {
+            throw SpecError(file: file, field: field, reason: "must be at least 1d (the alert windows shrink with the period)")
+        }
+        guard seconds <= 365 * 86_400 else {
+            throw SpecError(file: file, field: field, reason: "\"\(text)\" is longer than 365d, the longest period read")
+        }
         return seconds
     }
 
@@ -218,9 +239,12 @@ public enum SLOSpecs {
     public static func labels(_ raw: [String: String]?, file: String, field: String) throws(SpecError) -> [String: String] {
         // In name order, so a file with two bad names always names the same one.
         for name in (raw ?? [:]).keys.sorted() {
-            let valid = name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } == true
+            let valid =
+                name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } == true
                 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && !name.hasPrefix("__")
-            guard valid else { throw SpecError(file: file, field: field + "." + name, reason: "is not a Prometheus label name (letters, digits and _)") }
+            guard valid else {
+                throw SpecError(file: file, field: field + "." + name, reason: "is not a Prometheus label name (letters, digits and _)")
+            }
             guard !["severity", "slo", "service", "alertname"].contains(name) else {
                 throw SpecError(file: file, field: field + "." + name, reason: "is set by shop-slo on every alert")
             }

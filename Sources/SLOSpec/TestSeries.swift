@@ -1,4 +1,3 @@
-
 /// Series that an SLI's selectors pick up, for rule tests: which are good, bad, or all requests.
 enum TestSeries {
     enum Role { case good, bad, all }
@@ -16,7 +15,9 @@ enum TestSeries {
         case .latency(let routes, let threshold):
             let count = routes.selector(HTTPRoutes.countMetric)
             let bucket = routes.selector(HTTPRoutes.bucketMetric)
-            return [(series(count, routes, status: "201"), .all), (series(bucket, routes, status: "201", le: HTTPRoutes.bucketLabel(threshold)), .good)]
+            return [
+                (series(count, routes, status: "201"), .all), (series(bucket, routes, status: "201", le: HTTPRoutes.bucketLabel(threshold)), .good),
+            ]
         case .ratio(let query):
             let (numerator, role, complement): (PromSelector, Role, Role) =
                 switch query.numerator {
@@ -36,7 +37,8 @@ enum TestSeries {
                 let found = candidates(for: constraints + [matcher]).first { value in
                     var labels = base
                     labels[matcher.label] = value.isEmpty ? nil : value
-                    return query.total.selects(metric: query.total.metric, labels: labels) && !numerator.selects(metric: query.total.metric, labels: labels)
+                    return query.total.selects(metric: query.total.metric, labels: labels)
+                        && !numerator.selects(metric: query.total.metric, labels: labels)
                 }
                 if let found {
                     var labels = base
@@ -61,7 +63,8 @@ enum TestSeries {
         for label in Set(selector.matchers.map(\.label)).sorted() {
             let own = selector.matchers.filter { $0.label == label }
             let shared = own + (other?.matchers.filter { $0.label == label } ?? [])
-            let pick = candidates(for: shared).first { value in shared.allSatisfy { $0.accepts(value) } }
+            let pick =
+                candidates(for: shared).first { value in shared.allSatisfy { $0.accepts(value) } }
                 ?? candidates(for: own).first { value in own.allSatisfy { $0.accepts(value) } }
             guard let pick else {
                 let text = own.map { "\(label)\($0.op.rawValue)\(PromSelector.quote($0.value))" }.joined(separator: ", ")

@@ -28,9 +28,10 @@ public func buildApplication(
         let adminRouter = Router(context: ShopRequestContext.self, options: .autoGenerateHeadEndpoints)
         adminRouter.add(middleware: ProblemMiddleware(bodyLimit: configuration.maxBodyBytes, routes: [.metrics]))
         adminRouter.addRoutes(metricsRoutes)
-        services.append(Application(
-            router: adminRouter, configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: "shop-api-admin"),
-            logger: logger))
+        services.append(
+            Application(
+                router: adminRouter, configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: "shop-api-admin"),
+                logger: logger))
     }
     let router = try buildRouter(
         shop, configuration: configuration, clock: clock, drain: drain, metricsRoutes: configuration.metricsPort == nil ? metricsRoutes : nil)

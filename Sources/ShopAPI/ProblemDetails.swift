@@ -98,22 +98,26 @@ enum ProblemMapping {
         case let error as ShopError:
             switch error {
             case .validation(let issues):
-                problem = ProblemDetails(type: "urn:shop:problem:validation", status: .unprocessableContent, title: "The request is not valid",
+                problem = ProblemDetails(
+                    type: "urn:shop:problem:validation", status: .unprocessableContent, title: "The request is not valid",
                     detail: issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
                 problem.errors = issues
             case .notFound(let resource, let id):
                 problem = ProblemDetails(status: .notFound, detail: "no \(resource) \(id)")
             case .insufficientStock(let sku, let available, let requested):
-                problem = ProblemDetails(type: "urn:shop:problem:insufficient-stock", status: .conflict, title: "Not enough stock",
+                problem = ProblemDetails(
+                    type: "urn:shop:problem:insufficient-stock", status: .conflict, title: "Not enough stock",
                     detail: "\(sku) has \(available) units, \(requested) asked for")
                 problem.sku = sku.code
                 problem.available = available
                 problem.requested = requested
             case .invalidState(let resource, let state, let action):
-                problem = ProblemDetails(type: "urn:shop:problem:invalid-state", status: .conflict, title: "Not possible in this state",
+                problem = ProblemDetails(
+                    type: "urn:shop:problem:invalid-state", status: .conflict, title: "Not possible in this state",
                     detail: "cannot \(action) a \(resource) that is \(state)")
             case .idempotencyKeyReused:
-                problem = ProblemDetails(type: "urn:shop:problem:idempotency-key-reused", status: .unprocessableContent,
+                problem = ProblemDetails(
+                    type: "urn:shop:problem:idempotency-key-reused", status: .unprocessableContent,
                     title: "Idempotency-Key already used", detail: "this Idempotency-Key was used with a different request body")
             case .unavailable(let dependency, let retryAfter):
                 problem = ProblemDetails(status: .serviceUnavailable, detail: "\(dependency) is unavailable; retry later")
@@ -136,9 +140,11 @@ enum ProblemMapping {
             case .routeNotFound:
                 problem = ProblemDetails(status: .notFound, detail: "no such route")
             case .invalidHeader(let name, let reason):
-                problem = ProblemDetails(type: "urn:shop:problem:validation", status: .badRequest, title: "Invalid header", detail: "\(name) \(reason)")
+                problem = ProblemDetails(
+                    type: "urn:shop:problem:validation", status: .badRequest, title: "Invalid header", detail: "\(name) \(reason)")
             case .injectedFault:
-                problem = ProblemDetails(type: "urn:shop:problem:injected-fault", status: .internalServerError, title: "Injected fault",
+                problem = ProblemDetails(
+                    type: "urn:shop:problem:injected-fault", status: .internalServerError, title: "Injected fault",
                     detail: "the fault switchboard failed this request on purpose")
             case .malformedRequest(let reason):
                 problem = ProblemDetails(type: "urn:shop:problem:malformed-request", status: .badRequest, title: "Malformed request", detail: reason)
@@ -148,9 +154,11 @@ enum ProblemMapping {
                 problem = ProblemDetails(type: "urn:shop:problem:request-timeout", status: .requestTimeout, title: "Request timeout", detail: reason)
                 headers[.connection] = "close"
             case .clientClosedRequest:
-                problem = ProblemDetails(status: HTTPProblem.clientClosedRequestStatus, detail: "the client closed the connection before its request was read")
+                problem = ProblemDetails(
+                    status: HTTPProblem.clientClosedRequestStatus, detail: "the client closed the connection before its request was read")
             case .rateLimited(let scope, let retryAfter, let limitHeaders):
-                problem = ProblemDetails(type: "urn:shop:problem:rate-limited", status: .tooManyRequests, title: "Too many requests",
+                problem = ProblemDetails(
+                    type: "urn:shop:problem:rate-limited", status: .tooManyRequests, title: "Too many requests",
                     detail: "the \(scope) rate limit is used up; retry after \(retryAfter) s")
                 headers = limitHeaders
                 headers[.retryAfter] = String(retryAfter)

@@ -74,7 +74,8 @@ struct OrderBody: ResponseEncodable {
         total = MoneyBody(order.total)
         items = order.lines.map {
             // Cannot overflow: the order's total, which includes this line, was computed with checks.
-            OrderLineBody(sku: $0.sku.code, quantity: $0.quantity, unitPrice: MoneyBody($0.unitPrice),
+            OrderLineBody(
+                sku: $0.sku.code, quantity: $0.quantity, unitPrice: MoneyBody($0.unitPrice),
                 lineTotal: MoneyBody($0.unitPrice.times($0.quantity)!))
         }
         createdAt = order.createdAt.rfc3339

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import Hummingbird
 import ShopDomain
+import Synchronization
 
 /// Per-request state: Hummingbird's core plus the authenticated caller, if any.
 public struct ShopRequestContext: RequestContext {

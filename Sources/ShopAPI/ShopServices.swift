@@ -55,9 +55,13 @@ struct ShopServices {
         services.append(DatabaseService(database: database))
         faults = FaultSwitchboard()
         redis = redisConfiguration.map { redisConfiguration in
-            RedisClient(configuration: redisConfiguration, observer: !configuration.requestTelemetry ? nil : DatabaseObserver(system: "redis") {
-                metrics.databaseStatement(system: "redis", operation: $0, seconds: $1, failed: $2)
-            })
+            RedisClient(
+                configuration: redisConfiguration,
+                observer: !configuration.requestTelemetry
+                    ? nil
+                    : DatabaseObserver(system: "redis") {
+                        metrics.databaseStatement(system: "redis", operation: $0, seconds: $1, failed: $2)
+                    })
         }
         redisHealth = redis.map { _ in DependencyHealth(name: "redis", logger: logger, metrics: metrics) }
         if let redis { services.append(RedisService(client: redis)) }
@@ -68,10 +72,11 @@ struct ShopServices {
         let gatewayAddress = GatewayAddress(url: configuration.paymentGatewayURL)
         if configuration.paymentGatewayURL == nil {
             let sandbox = SandboxGateway(settings: configuration.sandboxSettings)
-            services.append(sandbox.application(host: configuration.host, port: configuration.sandboxPort, logger: logger) { port in
-                await gatewayAddress.set("http://\(configuration.host):\(port)")
-                logger.info("payment sandbox listening", metadata: ["port": "\(port)"])
-            })
+            services.append(
+                sandbox.application(host: configuration.host, port: configuration.sandboxPort, logger: logger) { port in
+                    await gatewayAddress.set("http://\(configuration.host):\(port)")
+                    logger.info("payment sandbox listening", metadata: ["port": "\(port)"])
+                })
         }
         let gateway = PaymentGatewayClient(
             address: gatewayAddress,
@@ -88,7 +93,8 @@ struct ShopServices {
         }
         requestMetrics = configuration.requestTelemetry ? HTTPServerMetrics(registry: registry) : nil
         self.services = services
-        pooledConnections = (postgresConfiguration == nil ? 0 : configuration.databasePoolSize) + (redisConfiguration == nil ? 0 : configuration.redisPoolSize)
+        pooledConnections =
+            (postgresConfiguration == nil ? 0 : configuration.databasePoolSize) + (redisConfiguration == nil ? 0 : configuration.redisPoolSize)
         storeName = postgresConfiguration.map(PostgresDatabase.name(of:)) ?? configuration.sqlitePath
     }
 
@@ -115,16 +121,19 @@ struct ShopServices {
         _ configuration: AppConfiguration, postgres: PostgresDatabase.Configuration?, metrics: ShopMetrics, logger: Logger
     ) async throws -> any SQLDatabase {
         let system = postgres == nil ? "sqlite" : "postgresql"
-        let observer = !configuration.requestTelemetry ? nil : DatabaseObserver(
-            system: system,
-            statement: { metrics.databaseStatement(system: system, operation: $0, seconds: $1, failed: $2) },
-            lease: { event in
-                switch event {
-                case .requested: metrics.databaseLeaseRequested()
-                case .acquired(let waited): metrics.databaseLeaseAcquired(waitedSeconds: waited)
-                case .released: metrics.databaseLeaseReleased()
-                }
-            })
+        let observer =
+            !configuration.requestTelemetry
+            ? nil
+            : DatabaseObserver(
+                system: system,
+                statement: { metrics.databaseStatement(system: system, operation: $0, seconds: $1, failed: $2) },
+                lease: { event in
+                    switch event {
+                    case .requested: metrics.databaseLeaseRequested()
+                    case .acquired(let waited): metrics.databaseLeaseAcquired(waitedSeconds: waited)
+                    case .released: metrics.databaseLeaseReleased()
+                    }
+                })
         if let postgres {
             metrics.databasePool(maximumConnections: configuration.databasePoolSize)
             return PostgresDatabase(configuration: postgres, logger: logger, observer: observer)

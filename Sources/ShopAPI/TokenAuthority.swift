@@ -47,7 +47,8 @@ public final class TokenAuthority: Sendable {
                 ? Refusal(reason: .expired, detail: "the token has expired")
                 : Refusal(reason: .notYetValid, detail: "the token is not valid yet (nbf or iat in the future)")
         } catch {
-            throw Refusal(reason: token.split(separator: ".", omittingEmptySubsequences: false).count == 3 ? .invalid : .malformed,
+            throw Refusal(
+                reason: token.split(separator: ".", omittingEmptySubsequences: false).count == 3 ? .invalid : .malformed,
                 detail: "the token is not valid")
         }
         // RFC 7515 §4.1.11: a critical extension this server does not understand (it understands none) voids the token.

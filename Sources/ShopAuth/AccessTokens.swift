@@ -48,7 +48,8 @@ public struct AccessTokenKeys: Sendable {
     }
 
     public func mint(subject: String, role: Role, lifetime: TimeInterval, now: Date = Date()) async throws -> String {
-        let claims = AccessClaims(sub: .init(value: subject), role: role.rawValue, iat: .init(value: now), exp: .init(value: now.addingTimeInterval(lifetime)))
+        let claims = AccessClaims(
+            sub: .init(value: subject), role: role.rawValue, iat: .init(value: now), exp: .init(value: now.addingTimeInterval(lifetime)))
         return try await keys.sign(claims)
     }
 
@@ -60,7 +61,9 @@ public struct AccessTokenKeys: Sendable {
     public func loadTestTokens(users: Int, lifetime: TimeInterval) async throws -> (customers: [String], admin: String) {
         var customers: [String] = []
         customers.reserveCapacity(users)
-        for index in 0..<users { customers.append(try await mint(subject: String(format: "load-customer-%05d", index), role: .customer, lifetime: lifetime)) }
+        for index in 0..<users {
+            customers.append(try await mint(subject: String(format: "load-customer-%05d", index), role: .customer, lifetime: lifetime))
+        }
         return (customers, try await mint(subject: "shop-load", role: .admin, lifetime: lifetime))
     }
 

@@ -73,16 +73,19 @@ public final class RateLimiter: Sendable {
     private func sharedDecisions(_ rules: [RateLimitRule]) async -> [RateLimitDecision]? {
         guard let redis, let health else { return nil }
         return await health.attempt {
-            let replies = try await runScript(redis, keys: rules.map { "shop:rate:" + $0.key }, arguments: rules.flatMap {
-                [String($0.limit.emissionIntervalMicroseconds), String($0.limit.windowMicroseconds)]
-            })
+            let replies = try await runScript(
+                redis, keys: rules.map { "shop:rate:" + $0.key },
+                arguments: rules.flatMap {
+                    [String($0.limit.emissionIntervalMicroseconds), String($0.limit.windowMicroseconds)]
+                })
             guard replies.count == rules.count else { throw RedisError.reply("rate-limit script answered \(replies.count) results") }
             return try zip(rules, replies).map { rule, reply in
                 guard let values = reply.array?.compactMap(\.integer), values.count == 3 else {
                     throw RedisError.reply("unexpected rate-limit result \(reply)")
                 }
                 return values[0] == 1
-                    ? RateLimitDecision.allowed(limit: rule.limit, remaining: rule.limit.remaining(busyMicroseconds: values[1]), resetMicroseconds: values[1])
+                    ? RateLimitDecision.allowed(
+                        limit: rule.limit, remaining: rule.limit.remaining(busyMicroseconds: values[1]), resetMicroseconds: values[1])
                     : .limited(limit: rule.limit, retryAfterMicroseconds: values[1], resetMicroseconds: values[2])
             }
         }
@@ -95,7 +98,9 @@ public final class RateLimiter: Sendable {
             if let known = scriptSHA.withLock({ $0 }), attempt == 0 {
                 sha = known
             } else {
-                guard let loaded = try await redis.send("SCRIPT", "LOAD", Self.script).string else { throw RedisError.reply("SCRIPT LOAD gave no digest") }
+                guard let loaded = try await redis.send("SCRIPT", "LOAD", Self.script).string else {
+                    throw RedisError.reply("SCRIPT LOAD gave no digest")
+                }
                 scriptSHA.withLock { $0 = loaded }
                 sha = loaded
             }

@@ -20,7 +20,8 @@ public enum MetricNames {
     public static let connectionsClosed = MetricName(
         "shop_http_connections_closed_total",
         "Client connections the server closed or refused, by reason (idle_timeout, head_timeout, body_timeout, evicted, refused, address_limit)")
-    public static let acceptErrors = MetricName("shop_http_accept_errors_total", "Failures to accept a connection (out of file descriptors), each followed by a pause")
+    public static let acceptErrors = MetricName(
+        "shop_http_accept_errors_total", "Failures to accept a connection (out of file descriptors), each followed by a pause")
     public static let authFailures = MetricName("shop_auth_failures_total", "Requests refused for their credentials, by reason")
 
     public static let ordersPlaced = MetricName("shop_orders_placed_total", "Order placements by outcome")
@@ -40,10 +41,13 @@ public enum MetricNames {
     public static let databaseMaxConnections = MetricName("db_client_connection_max", "Largest number of pooled database connections")
 
     public static let cacheLookups = MetricName("shop_cache_lookups_total", "Cache lookups by key space and result (hit, miss)")
-    public static let dependencyUp = MetricName("shop_dependency_up", "1 while an optional dependency is in use, 0 while the service works without it")
-    public static let rateLimitDecisions = MetricName("shop_rate_limit_decisions_total", "Rate-limit decisions by scope and decision (allowed, limited)")
+    public static let dependencyUp = MetricName(
+        "shop_dependency_up", "1 while an optional dependency is in use, 0 while the service works without it")
+    public static let rateLimitDecisions = MetricName(
+        "shop_rate_limit_decisions_total", "Rate-limit decisions by scope and decision (allowed, limited)")
 
-    public static let faultSetting = MetricName("shop_fault_setting", "A fault the switchboard injects now (ratios 0-1, latencies in seconds); 0 when off")
+    public static let faultSetting = MetricName(
+        "shop_fault_setting", "A fault the switchboard injects now (ratios 0-1, latencies in seconds); 0 when off")
     public static let faultChanges = MetricName("shop_fault_changes_total", "Changes made to the fault switchboard")
 
     public static let spansExported = MetricName("shop_trace_spans_exported_total", "Spans accepted by the OTLP receiver")
@@ -60,7 +64,8 @@ public enum MetricNames {
     public static let sloEvaluations = MetricName("shop_slo_evaluations_total", "SLO evaluations against Prometheus by SLO and outcome (ok, failed)")
     public static let sloNotifications = MetricName("shop_slo_notifications_total", "Posts of alerts to Alertmanager by outcome (sent, failed)")
     public static let sloBurnRate = MetricName("shop_slo_burn_rate", "Error-budget burn rate over each alert window at the last evaluation")
-    public static let sloBudgetRemaining = MetricName("shop_slo_error_budget_remaining_ratio", "Share of the period's error budget left at the last evaluation")
+    public static let sloBudgetRemaining = MetricName(
+        "shop_slo_error_budget_remaining_ratio", "Share of the period's error budget left at the last evaluation")
     public static let sloAlertActive = MetricName("shop_slo_alert_active", "1 while an SLO's alert of this severity is firing")
 
     /// Bucket bounds (seconds) of request and gateway histograms: every latency an SLO may name is a boundary.

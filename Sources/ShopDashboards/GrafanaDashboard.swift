@@ -85,7 +85,9 @@ public struct GrafanaDashboard: Encodable, Sendable {
     /// Starts a row titled `title` below what is there.
     public mutating func row(_ title: String) {
         newLine()
-        panels.append(Panel(id: panels.count + 1, type: "row", title: title, gridPos: GridPos(x: 0, y: cursor.y, w: 24, h: 1), datasource: nil, collapsed: false))
+        panels.append(
+            Panel(
+                id: panels.count + 1, type: "row", title: title, gridPos: GridPos(x: 0, y: cursor.y, w: 24, h: 1), datasource: nil, collapsed: false))
         cursor.y += 1
     }
 
@@ -95,10 +97,14 @@ public struct GrafanaDashboard: Encodable, Sendable {
         min: Double? = nil, max: Double? = nil, _ queries: [Query]
     ) {
         if cursor.x + width > 24 { newLine() }
-        panels.append(Panel(
-            id: panels.count + 1, type: type, title: title, description: description, gridPos: GridPos(x: cursor.x, y: cursor.y, w: width, h: height),
-            targets: queries.enumerated().map { Target(refId: String(UnicodeScalar(UInt8(65 + $0.offset))), expr: $0.element.expr, legendFormat: $0.element.legend) },
-            fieldConfig: FieldConfig(defaults: Defaults(unit: unit, min: min, max: max))))
+        panels.append(
+            Panel(
+                id: panels.count + 1, type: type, title: title, description: description,
+                gridPos: GridPos(x: cursor.x, y: cursor.y, w: width, h: height),
+                targets: queries.enumerated().map {
+                    Target(refId: String(UnicodeScalar(UInt8(65 + $0.offset))), expr: $0.element.expr, legendFormat: $0.element.legend)
+                },
+                fieldConfig: FieldConfig(defaults: Defaults(unit: unit, min: min, max: max))))
         cursor.x += width
         cursor.rowHeight = Swift.max(cursor.rowHeight, height)
     }

@@ -8,8 +8,13 @@ public enum DemoCatalog {
 
     public static let defaultCount = 1_000
 
-    private static let adjectives = ["Classic", "Compact", "Deluxe", "Eco", "Everyday", "Heavy-duty", "Light", "Modern", "Premium", "Rugged", "Smart", "Vintage"]
-    private static let nouns = ["Backpack", "Blender", "Desk Lamp", "Headphones", "Kettle", "Mug", "Notebook", "Running Shoes", "Scarf", "Speaker", "Tent", "Water Bottle", "Watch", "Yoga Mat"]
+    private static let adjectives = [
+        "Classic", "Compact", "Deluxe", "Eco", "Everyday", "Heavy-duty", "Light", "Modern", "Premium", "Rugged", "Smart", "Vintage",
+    ]
+    private static let nouns = [
+        "Backpack", "Blender", "Desk Lamp", "Headphones", "Kettle", "Mug", "Notebook", "Running Shoes", "Scarf", "Speaker", "Tent", "Water Bottle",
+        "Watch", "Yoga Mat",
+    ]
 
     /// `SKU-00001` … in order. Prices 1.99 to 499.99 EUR, stock 50 to 5,049 units, from a fixed
     /// integer hash of the index (no random generator, so it never changes between releases).

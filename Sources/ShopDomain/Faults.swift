@@ -23,7 +23,9 @@ public struct Faults: Sendable, Equatable, Codable {
     /// By route template.
     public var routes: [String: RouteFault]
 
-    public init(gatewayFailureRatio: Double = 0, gatewayLatencyMilliseconds: Int = 0, databaseLatencyMilliseconds: Int = 0, routes: [String: RouteFault] = [:]) {
+    public init(
+        gatewayFailureRatio: Double = 0, gatewayLatencyMilliseconds: Int = 0, databaseLatencyMilliseconds: Int = 0, routes: [String: RouteFault] = [:]
+    ) {
         self.gatewayFailureRatio = gatewayFailureRatio
         self.gatewayLatencyMilliseconds = gatewayLatencyMilliseconds
         self.databaseLatencyMilliseconds = databaseLatencyMilliseconds
@@ -91,10 +93,11 @@ public final class FaultSwitchboard: Sendable {
     /// game day's verdict would depend on luck (a 4× burn drawn at random crossed the 6× page line).
     public func strikes(at site: FaultSite) -> Bool {
         state.withLock { state in
-            let ratio = switch site {
-            case .gateway: state.faults.gatewayFailureRatio
-            case .route(let template): state.faults.routes[template]?.errorRatio ?? 0
-            }
+            let ratio =
+                switch site {
+                case .gateway: state.faults.gatewayFailureRatio
+                case .route(let template): state.faults.routes[template]?.errorRatio ?? 0
+                }
             guard ratio > 0 else { return false }
             // The tolerance keeps sums such as ten times 0.1 (0.9999…) from owing a failure one event late.
             let owed = state.owed[site, default: 0] + ratio

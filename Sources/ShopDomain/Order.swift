@@ -99,7 +99,9 @@ public enum OrderPricing {
         var total = Money(minorUnits: 0, currency: first.unitPrice.currency)
         for (index, line) in lines.enumerated() {
             guard line.unitPrice.currency == total.currency else {
-                throw .validation([FieldIssue(field: "items[\(index)].sku", message: "is priced in \(line.unitPrice.currency), the order in \(total.currency)")])
+                throw .validation([
+                    FieldIssue(field: "items[\(index)].sku", message: "is priced in \(line.unitPrice.currency), the order in \(total.currency)")
+                ])
             }
             guard let lineTotal = line.unitPrice.times(line.quantity), let sum = total.plus(lineTotal) else {
                 throw .validation([FieldIssue(field: "items[\(index)].quantity", message: "makes the order total overflow")])

@@ -2,13 +2,13 @@ import Foundation
 import LoadProfile
 import LoadReport
 import NIOCore
+import SLOAdapters
+import SLOMath
+import SLOSpec
 import ShopAuth
 import ShopDomain
 import ShopLoad
 import ShopSupport
-import SLOAdapters
-import SLOMath
-import SLOSpec
 
 /// A game day: replays the plan's profile against a running shop-api, compressed, while reading the
 /// service's own counters at every step of the profile's clock; then evaluates the SLOs' alerts on that
@@ -90,7 +90,8 @@ public enum GameDayRun {
     static func incidents(_ profile: Profile, speed: Double) -> [GameDay.ScheduledIncident] {
         profile.incidents.map { incident in
             let faults = incident.faults
-            let latency = ([faults.gatewayLatencyMilliseconds, faults.databaseLatencyMilliseconds] + faults.routes.values.map(\.latencyMilliseconds)).max() ?? 0
+            let latency =
+                ([faults.gatewayLatencyMilliseconds, faults.databaseLatencyMilliseconds] + faults.routes.values.map(\.latencyMilliseconds)).max() ?? 0
             return GameDay.ScheduledIncident(
                 name: incident.name, slo: incident.slo, expect: incident.expect.rawValue, start: incident.start, end: incident.end,
                 countDelay: Double(latency) / 1000 * speed)

@@ -33,7 +33,9 @@ final class CatalogueRead: @unchecked Sendable {
     }
 
     /// The SKUs, and the first of the target's `addresses` that took a connection (the one the run then uses).
-    static func skus(of configuration: LoadRunConfiguration, at addresses: [TargetAddress]) async throws(LoadRunError)
+    static func skus(
+        of configuration: LoadRunConfiguration, at addresses: [TargetAddress]
+    ) async throws(LoadRunError)
         -> (address: TargetAddress, skus: [String])
     {
         let read = try CatalogueRead(configuration, addresses: addresses)

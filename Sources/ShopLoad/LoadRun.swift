@@ -28,7 +28,9 @@ public struct LoadRunConfiguration: Sendable {
     /// For the fault schedule's `PUT /v1/admin/faults`.
     public var adminToken: String?
 
-    public init(target: URL, profile: Profile, profileFile: String, speed: Double, end: Double, seed: UInt64, customerTokens: [String], adminToken: String?) {
+    public init(
+        target: URL, profile: Profile, profileFile: String, speed: Double, end: Double, seed: UInt64, customerTokens: [String], adminToken: String?
+    ) {
         self.target = target
         self.profile = profile
         self.profileFile = profileFile
@@ -109,8 +111,10 @@ public final class LoadRun: Sendable {
         for index in 0..<count {
             // Worker j of shard i/n takes the arrivals k with k mod (n·count) = i + n·j: together, shard i's.
             let shard = Shard(index: configuration.shard.index + configuration.shard.count * index, count: configuration.shard.count * count)
-            let schedule = ArrivalSchedule(profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
-            let factory = RequestFactory(host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile)
+            let schedule = ArrivalSchedule(
+                profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
+            let factory = RequestFactory(
+                host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile)
             made.append(
                 try LoadWorker(
                     address: address, limits: configuration.limits, schedule: schedule, factory: factory,
@@ -159,7 +163,8 @@ public final class LoadRun: Sendable {
             target: configuration.target.absoluteString, shards: [configuration.shard],
             clocks: .init(
                 startedAt: startedAt.formatted(.iso8601), wallSeconds: wallSeconds, speed: configuration.speed, windowSeconds: windowSeconds,
-                profileStartSeconds: 0, profileEndSeconds: interrupted ? min(configuration.end, wallSeconds * configuration.speed) : configuration.end),
+                profileStartSeconds: 0, profileEndSeconds: interrupted ? min(configuration.end, wallSeconds * configuration.speed) : configuration.end
+            ),
             interrupted: interrupted, windows: sorted, summary: summary,
             thresholds: LoadResult.evaluate(profile.thresholds, windows: sorted, summary: summary))
     }
@@ -168,7 +173,8 @@ public final class LoadRun: Sendable {
         let from = Double(index) * windowSeconds
         let to = min(from + windowSeconds, configuration.end)
         let target = configuration.profile.expectedRequests(from: from, to: to, speed: configuration.speed) / Double(configuration.shard.count)
-        return LoadResult.Window(index: index, profileStartSeconds: from, wallStartSeconds: from / configuration.speed, targetRequests: target, endpoints: [:])
+        return LoadResult.Window(
+            index: index, profileStartSeconds: from, wallStartSeconds: from / configuration.speed, targetRequests: target, endpoints: [:])
     }
 
     /// Sets the switchboard at each step's profile time, on the wall clock of this run.

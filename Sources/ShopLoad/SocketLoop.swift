@@ -254,7 +254,9 @@ struct TargetAddress: Sendable, Equatable {
 
     static func == (a: TargetAddress, b: TargetAddress) -> Bool {
         a.family == b.family && a.length == b.length
-            && withUnsafeBytes(of: a.storage) { x in withUnsafeBytes(of: b.storage) { y in x.prefix(Int(a.length)).elementsEqual(y.prefix(Int(b.length))) } }
+            && withUnsafeBytes(of: a.storage) { x in
+                withUnsafeBytes(of: b.storage) { y in x.prefix(Int(a.length)).elementsEqual(y.prefix(Int(b.length))) }
+            }
     }
 
     /// `connect(2)` on `fd` to this address.

@@ -22,14 +22,26 @@ public final class ShopMetrics: Sendable {
         openConnections = registry.makeGauge(descriptor: MetricNames.openConnections.descriptor)
         circuitState(.closed)
         // Every reason exists at zero from the start, so a rate over it has a series before the first event.
-        for reason in ConnectionCloseReason.allCases { _ = registry.makeCounter(descriptor: MetricNames.connectionsClosed.descriptor, labels: [("reason", reason.rawValue)]) }
-        for reason in AuthFailureReason.allCases { _ = registry.makeCounter(descriptor: MetricNames.authFailures.descriptor, labels: [("reason", reason.rawValue)]) }
+        for reason in ConnectionCloseReason.allCases {
+            _ = registry.makeCounter(descriptor: MetricNames.connectionsClosed.descriptor, labels: [("reason", reason.rawValue)])
+        }
+        for reason in AuthFailureReason.allCases {
+            _ = registry.makeCounter(descriptor: MetricNames.authFailures.descriptor, labels: [("reason", reason.rawValue)])
+        }
         // The outcomes SLOs count: an SLO on payment errors has a series (at 0) before the first error, so
         // its ratio reads 0 instead of no data, and its absent alert does not fire on a healthy quiet start.
-        for outcome in PaymentOutcome.allCases { _ = registry.makeCounter(descriptor: MetricNames.payments.descriptor, labels: [("outcome", outcome.rawValue)]) }
-        for outcome in OrderOutcome.allCases { _ = registry.makeCounter(descriptor: MetricNames.ordersPlaced.descriptor, labels: [("outcome", outcome.rawValue)]) }
-        for result in ReservationResult.allCases { _ = registry.makeCounter(descriptor: MetricNames.stockReservations.descriptor, labels: [("result", result.rawValue)]) }
-        for result in PickResult.allCases { _ = registry.makeCounter(descriptor: MetricNames.stockPicks.descriptor, labels: [("result", result.rawValue)]) }
+        for outcome in PaymentOutcome.allCases {
+            _ = registry.makeCounter(descriptor: MetricNames.payments.descriptor, labels: [("outcome", outcome.rawValue)])
+        }
+        for outcome in OrderOutcome.allCases {
+            _ = registry.makeCounter(descriptor: MetricNames.ordersPlaced.descriptor, labels: [("outcome", outcome.rawValue)])
+        }
+        for result in ReservationResult.allCases {
+            _ = registry.makeCounter(descriptor: MetricNames.stockReservations.descriptor, labels: [("result", result.rawValue)])
+        }
+        for result in PickResult.allCases {
+            _ = registry.makeCounter(descriptor: MetricNames.stockPicks.descriptor, labels: [("result", result.rawValue)])
+        }
         _ = registry.makeCounter(descriptor: MetricNames.idempotentReplays.descriptor)
         _ = registry.makeCounter(descriptor: MetricNames.acceptErrors.descriptor)
     }

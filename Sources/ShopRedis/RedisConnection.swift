@@ -71,9 +71,10 @@ final class RedisConnection: @unchecked Sendable {
         case REDIS_REPLY_ERROR: return .error(text())
         case REDIS_REPLY_INTEGER: return .integer(reply.integer)
         case REDIS_REPLY_ARRAY:
-            return .array((0..<Int(reply.elements)).map { index in
-                reply.element[index].map(value) ?? .null
-            })
+            return .array(
+                (0..<Int(reply.elements)).map { index in
+                    reply.element[index].map(value) ?? .null
+                })
         default: return .null
         }
     }

@@ -3,7 +3,8 @@ import ShopSupport
 
 extension SQLShopRepository {
     public func products(_ page: PageRequest) async throws -> Page<Product> {
-        let rows = try await database.query("""
+        let rows = try await database.query(
+            """
             SELECT sku, name, price_minor, currency FROM products
             WHERE sku > \(page.afterKey ?? "") ORDER BY sku LIMIT \(page.limit + 1)
             """)

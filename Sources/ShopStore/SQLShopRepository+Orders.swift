@@ -26,19 +26,24 @@ extension SQLShopRepository {
                     INSERT INTO orders (id, customer_id, status, total_minor, currency, created_at_ms, updated_at_ms)
                     VALUES (\(order.id), \(customerID), \(OrderStatus.pending.rawValue), \(total.minorUnits), \(total.currency.code), \(now), \(now))
                     """,
-                    "INSERT INTO order_items (order_id, line, sku, quantity, unit_price_minor) VALUES " + SQL.join(
-                        lines.enumerated().map { "(\(order.id), \($0.offset + 1), \($0.element.sku.code), \($0.element.quantity), \($0.element.unitPrice.minorUnits))" },
-                        separator: ", "),
+                    "INSERT INTO order_items (order_id, line, sku, quantity, unit_price_minor) VALUES "
+                        + SQL.join(
+                            lines.enumerated().map {
+                                "(\(order.id), \($0.offset + 1), \($0.element.sku.code), \($0.element.quantity), \($0.element.unitPrice.minorUnits))"
+                            },
+                            separator: ", "),
                     """
                     INSERT INTO payments (id, order_id, amount_minor, currency, status, next_attempt_at_ms, created_at_ms, updated_at_ms, trace_parent)
                     VALUES (\(paymentID), \(order.id), \(total.minorUnits), \(total.currency.code), \(PaymentStatus.pending.rawValue), \(now), \(now), \(now), \(StoredTrace.current()))
                     """,
-                    Self.auditRow(actor: customerID, action: "order.placed", subject: order.id,
+                    Self.auditRow(
+                        actor: customerID, action: "order.placed", subject: order.id,
                         detail: "\(lines.count) lines, total \(total.minorUnits) \(total.currency)", at: now),
                 ]
                 if let idempotencyKey {
                     // No response kept: a replay rebuilds it from the order's rows (`replayed`).
-                    writes.append("""
+                    writes.append(
+                        """
                         INSERT INTO idempotency_keys (customer_id, idempotency_key, fingerprint, order_id, response, created_at_ms)
                         VALUES (\(customerID), \(idempotencyKey), \(request.fingerprint), \(order.id), '', \(now))
                         """)
@@ -60,7 +65,8 @@ extension SQLShopRepository {
 
     /// The first response to `key`, or nil when the key is new. A different request under the same key is refused.
     static func replay(_ db: any SQLExecutor, customerID: String, key: String, fingerprint: String) async throws -> PlacedOrder? {
-        let rows = try await db.query("""
+        let rows = try await db.query(
+            """
             SELECT fingerprint, order_id FROM idempotency_keys WHERE customer_id = \(customerID) AND idempotency_key = \(key)
             """)
         guard let row = rows.first else { return nil }
@@ -86,7 +92,8 @@ extension SQLShopRepository {
     static func reserve(_ db: any SQLExecutor, _ request: OrderRequest, at now: Timestamp) async throws -> [OrderLine] {
         var lines = [OrderLine?](repeating: nil, count: request.items.count)
         for (index, item) in request.items.enumerated().sorted(by: { $0.element.sku < $1.element.sku }) {
-            let rows = try await db.query("""
+            let rows = try await db.query(
+                """
                 UPDATE inventory SET quantity = quantity - \(item.quantity), updated_at_ms = \(now)
                 WHERE sku = \(item.sku.code) AND quantity >= \(item.quantity)
                 RETURNING (SELECT price_minor FROM products WHERE products.sku = inventory.sku),
@@ -138,7 +145,8 @@ extension SQLShopRepository {
         let shown = rows.prefix(page.limit)
         guard !shown.isEmpty else { return Page(items: [], nextCursor: nil) }
         let ids = try shown.map { try $0.text(0) }
-        let items = try await database.query("""
+        let items = try await database.query(
+            """
             SELECT order_id, sku, quantity, unit_price_minor FROM order_items
             WHERE order_id IN (\(SQL.join(ids.map { "\($0)" }, separator: ", "))) ORDER BY order_id, line
             """)
@@ -156,7 +164,8 @@ extension SQLShopRepository {
             }
             // Not yet charged and no attempt in flight: void. Charged: the processor refunds it. An attempt in
             // flight is left alone; if it captures, recordPaymentOutcome sees the closed order and refunds.
-            try await db.query("""
+            try await db.query(
+                """
                 UPDATE payments SET
                     status = CASE status WHEN \(PaymentStatus.captured.rawValue) THEN \(PaymentStatus.refundPending.rawValue) ELSE \(PaymentStatus.voided.rawValue) END,
                     next_attempt_at_ms = \(now), attempts = 0, updated_at_ms = \(now)
@@ -178,7 +187,9 @@ extension SQLShopRepository {
         guard let raw = try rows.first?.text(0) else { throw ShopError.notFound(resource: "order", id: id) }
         guard let current = OrderStatus(rawValue: raw) else { throw StoreError.corruptRow("order status \(raw)") }
         guard allowed(current) else {
-            throw ShopError.invalidState(resource: "order", state: current.rawValue, action: target == .refunded ? "refund" : target == .cancelled ? "cancel" : "move to \(target.rawValue)")
+            throw ShopError.invalidState(
+                resource: "order", state: current.rawValue,
+                action: target == .refunded ? "refund" : target == .cancelled ? "cancel" : "move to \(target.rawValue)")
         }
         for statement in database.dialect.batch([
             "UPDATE orders SET status = \(target.rawValue), updated_at_ms = \(now) WHERE id = \(id)",
@@ -190,7 +201,8 @@ extension SQLShopRepository {
         if target.releasesStock && !current.releasesStock {
             let items = try await db.query("SELECT sku, quantity FROM order_items WHERE order_id = \(id) ORDER BY sku")
             for item in items {
-                try await db.query("UPDATE inventory SET quantity = quantity + \(try item.int(1)), updated_at_ms = \(now) WHERE sku = \(try item.text(0))")
+                try await db.query(
+                    "UPDATE inventory SET quantity = quantity + \(try item.int(1)), updated_at_ms = \(now) WHERE sku = \(try item.text(0))")
             }
         }
     }

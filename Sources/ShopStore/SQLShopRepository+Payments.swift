@@ -5,7 +5,8 @@ import ShopSupport
 extension SQLShopRepository {
     /// The statuses the processor still has work for, as an SQL list: the `payments_due` index covers these.
     static let unsettledStatuses = "('\(PaymentStatus.pending.rawValue)', '\(PaymentStatus.refundPending.rawValue)')"
-    static let paymentColumnList = "id, order_id, amount_minor, currency, status, attempts, next_attempt_at_ms, gateway_reference, last_error, updated_at_ms, trace_parent"
+    static let paymentColumnList =
+        "id, order_id, amount_minor, currency, status, attempts, next_attempt_at_ms, gateway_reference, last_error, updated_at_ms, trace_parent"
 
     public func payment(orderID: String) async throws -> Payment {
         let rows = try await database.query("SELECT \(raw: Self.paymentColumnList) FROM payments WHERE order_id = \(orderID)")
@@ -115,7 +116,8 @@ extension SQLShopRepository {
             try await settle(.failed, error: error)
             try await failOrder()
         case .retry(let error, let next):
-            try await db.query("""
+            try await db.query(
+                """
                 UPDATE payments SET last_error = \(error), next_attempt_at_ms = \(next), lease_until_ms = 0, updated_at_ms = \(now)
                 WHERE id = \(paymentID)
                 """)

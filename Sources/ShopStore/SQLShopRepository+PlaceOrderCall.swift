@@ -16,13 +16,14 @@ extension SQLShopRepository {
         let paymentID = Identifier.make(at: now)
         // In SKU order, as the SQLite path and every writer of inventory lock rows.
         let lines = request.items.enumerated().sorted { $0.element.sku < $1.element.sku }
-        let rows = try await db.query(placeOrderCall(
-            orderID: orderID, paymentID: paymentID, auditID: Identifier.make(at: now), customerID: customerID,
-            skus: lines.map(\.element.sku.code).joined(separator: ","),
-            quantities: lines.map { String($0.element.quantity) }.joined(separator: ","),
-            positions: lines.map { String($0.offset) }.joined(separator: ","),
-            idempotencyKey: idempotencyKey, fingerprint: request.fingerprint, now: now, traceParent: StoredTrace.current()
-        ).prepared(as: PlaceOrderCall.self))
+        let rows = try await db.query(
+            placeOrderCall(
+                orderID: orderID, paymentID: paymentID, auditID: Identifier.make(at: now), customerID: customerID,
+                skus: lines.map(\.element.sku.code).joined(separator: ","),
+                quantities: lines.map { String($0.element.quantity) }.joined(separator: ","),
+                positions: lines.map { String($0.offset) }.joined(separator: ","),
+                idempotencyKey: idempotencyKey, fingerprint: request.fingerprint, now: now, traceParent: StoredTrace.current()
+            ).prepared(as: PlaceOrderCall.self))
         guard let first = rows.first else { throw StoreError.corruptRow("place_order returned no row") }
         switch try first.text(0) {
         case "placed":
@@ -35,9 +36,10 @@ extension SQLShopRepository {
             guard try first.text(7) == request.fingerprint else { throw ShopError.idempotencyKeyReused }
             return try await replayed(db, orderID: try first.text(6))
         case "unknown":
-            throw ShopError.validation(try rows.sorted { try $0.int(1) < $1.int(1) }.map { row in
-                FieldIssue(field: "items[\(try row.int(1))].sku", message: "no product has SKU \(try row.text(2))")
-            })
+            throw ShopError.validation(
+                try rows.sorted { try $0.int(1) < $1.int(1) }.map { row in
+                    FieldIssue(field: "items[\(try row.int(1))].sku", message: "no product has SKU \(try row.text(2))")
+                })
         case "insufficient":
             let index = Int(try first.int(1))
             let item = request.items[index]

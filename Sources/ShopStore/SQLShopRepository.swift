@@ -18,12 +18,18 @@ public struct SQLShopRepository: ShopRepository {
             let entries = DemoCatalog.entries(count: demoCatalogSize)
             for start in stride(from: 0, to: entries.count, by: 200) {
                 let chunk = entries[start..<min(start + 200, entries.count)]
-                try await db.query("INSERT INTO products (sku, name, price_minor, currency) VALUES " + SQL.join(chunk.map {
-                    "(\($0.product.sku.code), \($0.product.name), \($0.product.price.minorUnits), \($0.product.price.currency.code))"
-                }, separator: ", "))
-                try await db.query("INSERT INTO inventory (sku, quantity, updated_at_ms) VALUES " + SQL.join(chunk.map {
-                    "(\($0.product.sku.code), \($0.stock), \(now))"
-                }, separator: ", "))
+                try await db.query(
+                    "INSERT INTO products (sku, name, price_minor, currency) VALUES "
+                        + SQL.join(
+                            chunk.map {
+                                "(\($0.product.sku.code), \($0.product.name), \($0.product.price.minorUnits), \($0.product.price.currency.code))"
+                            }, separator: ", "))
+                try await db.query(
+                    "INSERT INTO inventory (sku, quantity, updated_at_ms) VALUES "
+                        + SQL.join(
+                            chunk.map {
+                                "(\($0.product.sku.code), \($0.stock), \(now))"
+                            }, separator: ", "))
             }
         }
     }

@@ -81,19 +81,22 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         let rows: [SQLiteRow]
         do {
             rows = try await connection.query(statement.text(placeholderPrefix: "?"), binds)
-        } catch let error as SQLiteError where [.constraintUniqueFailed, .constraintPrimaryKeyFailed].contains(error.reason)
-            || (error.reason == .constraint && error.message.contains("UNIQUE")) {
+        } catch let error as SQLiteError
+            where [.constraintUniqueFailed, .constraintPrimaryKeyFailed].contains(error.reason)
+            || (error.reason == .constraint && error.message.contains("UNIQUE"))
+        {
             throw StoreError.uniqueViolation(error.message)
         }
         return try rows.map { row in
-            SQLRow(values: try row.columns.map { column in
-                switch column.data {
-                case .integer(let value): .int(Int64(value))
-                case .text(let value): .text(value)
-                case .null: .null
-                case .float, .blob: throw StoreError.corruptRow("column \(column.name) is not INTEGER, TEXT or NULL")
-                }
-            })
+            SQLRow(
+                values: try row.columns.map { column in
+                    switch column.data {
+                    case .integer(let value): .int(Int64(value))
+                    case .text(let value): .text(value)
+                    case .null: .null
+                    case .float, .blob: throw StoreError.corruptRow("column \(column.name) is not INTEGER, TEXT or NULL")
+                    }
+                })
         }
     }
 }

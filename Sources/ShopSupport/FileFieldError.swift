@@ -18,7 +18,8 @@ public struct FileFieldError: Error, Sendable, Equatable, CustomStringConvertibl
     /// A decoding error as the field it is about, `rate.spikes[0].start` style.
     public init(decoding error: DecodingError, file: String) {
         func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined().trimmingCharacters(
+                in: CharacterSet(charactersIn: "."))
         }
         switch error {
         case .typeMismatch(let type, let context):
@@ -42,7 +43,8 @@ public struct FileFieldError: Error, Sendable, Equatable, CustomStringConvertibl
         case is Bool.Type: "true or false"
         default:
             // Decoders name a list Array<…> or, as Yams does, by its node type (Sequence).
-            String(describing: type).replacingOccurrences(of: "Optional<", with: "").hasPrefix("Array") || String(describing: type).hasSuffix("Sequence")
+            String(describing: type).replacingOccurrences(of: "Optional<", with: "").hasPrefix("Array")
+                || String(describing: type).hasSuffix("Sequence")
                 ? "a list" : "a mapping"
         }
     }

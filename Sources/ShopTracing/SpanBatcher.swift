@@ -133,7 +133,8 @@ public final class SpanBatcher: Service, Sendable {
                 counters.exported.increment(by: batch.count)
             case .retry(_, let reason), .refused(let reason):
                 counters.droppedExportFailed.increment(by: batch.count)
-                logger.warning("spans not exported", metadata: ["spans": "\(batch.count)", "endpoint": "\(exporter.endpoint)", "reason": "\(reason)"])
+                logger.warning(
+                    "spans not exported", metadata: ["spans": "\(batch.count)", "endpoint": "\(exporter.endpoint)", "reason": "\(reason)"])
             }
         }
     }

@@ -30,7 +30,11 @@ public struct TraceParent: Sendable, Equatable {
         (self.traceHigh, self.traceLow, self.span, self.flags, self.traceState) = (traceHigh, traceLow, span, flags, traceState)
     }
 
-    public var traceID: String { Self.text(length: 32) { Self.writeHex(traceHigh, 16, into: $0, at: 0); Self.writeHex(traceLow, 16, into: $0, at: 16) } }
+    public var traceID: String {
+        Self.text(length: 32) {
+            Self.writeHex(traceHigh, 16, into: $0, at: 0); Self.writeHex(traceLow, 16, into: $0, at: 16)
+        }
+    }
     public var spanID: String { Self.text(length: 16) { Self.writeHex(span, 16, into: $0, at: 0) } }
     public var header: String {
         Self.text(length: 55) { out in

@@ -72,7 +72,8 @@ public struct TracingConfiguration: Sendable, Equatable {
         }
         let protocolVariable = env["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] != nil ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL"
         if let protocolName = env[protocolVariable], protocolName != "http/protobuf" {
-            throw .invalid(protocolVariable, protocolName, "http/protobuf (this service exports OTLP/HTTP protobuf; grpc and http/json are not built)")
+            throw .invalid(
+                protocolVariable, protocolName, "http/protobuf (this service exports OTLP/HTTP protobuf; grpc and http/json are not built)")
         }
         if let traces = env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] {
             endpoint = try Self.url(traces, variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")

@@ -45,7 +45,10 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Requests per user, e.g. 1000/min, 20/s, 5000/h, or off (env SHOP_RATE_LIMIT_USER, default 1000/min).")
     var rateLimitUser: String?
     @Option(help: "Requests per client address, or off (env SHOP_RATE_LIMIT_IP, default 2000/min).") var rateLimitIp: String?
-    @Option(help: "A tighter limit on one route, 'POST /v1/orders=300/min' or '...=off'; repeatable (env SHOP_RATE_LIMIT_ROUTES, comma-separated; default POST /v1/orders=300/min).")
+    @Option(
+        help:
+            "A tighter limit on one route, 'POST /v1/orders=300/min' or '...=off'; repeatable (env SHOP_RATE_LIMIT_ROUTES, comma-separated; default POST /v1/orders=300/min)."
+    )
     var rateLimitRoute: [String] = []
     @Option(help: "off leaves out request metrics, access logs and spans, a baseline for benchmarks (env SHOP_TELEMETRY, default on).")
     var telemetry: String?
@@ -80,7 +83,9 @@ struct ServeOptions: ParsableArguments {
         configuration.redisPoolSize = try value(redisPoolSize, "SHOP_REDIS_POOL_SIZE") { Int($0) } ?? configuration.redisPoolSize
         configuration.dataDirectory = try value(dataDir, "SHOP_DATA_DIR") { $0 } ?? configuration.dataDirectory
         let level = try value(logLevel, "LOG_LEVEL") { $0 } ?? "info"
-        guard let parsedLevel = Logger.Level(rawValue: level) else { throw ValidationError("log level \(level) is not one of trace, debug, info, notice, warning, error, critical") }
+        guard let parsedLevel = Logger.Level(rawValue: level) else {
+            throw ValidationError("log level \(level) is not one of trace, debug, info, notice, warning, error, critical")
+        }
         configuration.logLevel = parsedLevel
         configuration.jwtSecret = try value(jwtSecret, "SHOP_JWT_SECRET") { $0 }
         configuration.demoCatalogSize = try value(demoCatalog, "SHOP_DEMO_CATALOG") { Int($0) }
@@ -93,19 +98,27 @@ struct ServeOptions: ParsableArguments {
         }
         func rate(_ text: String, _ what: String) throws -> RateLimit? {
             if text == "off" { return nil }
-            guard let rate = RateLimit(parsing: text) else { throw ValidationError("\(what) must look like 1000/min, 20/s or 5000/h, or be off; not \(text)") }
+            guard let rate = RateLimit(parsing: text) else {
+                throw ValidationError("\(what) must look like 1000/min, 20/s or 5000/h, or be off; not \(text)")
+            }
             return rate
         }
-        if let text = try value(rateLimitUser, "SHOP_RATE_LIMIT_USER", { $0 }) { configuration.rateLimits.perUser = try rate(text, "the per-user rate limit") }
-        if let text = try value(rateLimitIp, "SHOP_RATE_LIMIT_IP", { $0 }) { configuration.rateLimits.perAddress = try rate(text, "the per-address rate limit") }
-        let routeLimits = rateLimitRoute.isEmpty
+        if let text = try value(rateLimitUser, "SHOP_RATE_LIMIT_USER", { $0 }) {
+            configuration.rateLimits.perUser = try rate(text, "the per-user rate limit")
+        }
+        if let text = try value(rateLimitIp, "SHOP_RATE_LIMIT_IP", { $0 }) {
+            configuration.rateLimits.perAddress = try rate(text, "the per-address rate limit")
+        }
+        let routeLimits =
+            rateLimitRoute.isEmpty
             ? (environment["SHOP_RATE_LIMIT_ROUTES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             : rateLimitRoute
         for entry in routeLimits where !entry.isEmpty {
             guard let equals = entry.lastIndex(of: "="),
                 let route = APIRoute.allCases.first(where: { "\($0.method.rawValue) \($0.template)" == entry[..<equals] })
             else { throw ValidationError("a route limit must look like 'POST /v1/orders=300/min' with a route the API serves; not \(entry)") }
-            configuration.rateLimits.perRoute[route] = try rate(String(entry[entry.index(after: equals)...]), "the limit of \(route.method.rawValue) \(route.template)")
+            configuration.rateLimits.perRoute[route] = try rate(
+                String(entry[entry.index(after: equals)...]), "the limit of \(route.method.rawValue) \(route.template)")
         }
         let delay = try value(shutdownDelay, "SHOP_SHUTDOWN_DELAY") { Double($0) } ?? 2
         guard (0...60).contains(delay) else { throw ValidationError("the shutdown delay must be 0-60 seconds") }
@@ -132,8 +145,10 @@ struct ServeOptions: ParsableArguments {
             guard seconds.isFinite, (0.1...3600).contains(seconds) else { throw ValidationError("\(name) must be 0.1-3600 seconds, not \(seconds)") }
             return .milliseconds(Int64(seconds * 1000))
         }
-        configuration.connections.headTimeout = try seconds(requestHeadTimeout, "SHOP_REQUEST_HEAD_TIMEOUT", default: configuration.connections.headTimeout)
-        configuration.connections.bodyTimeout = try seconds(requestBodyTimeout, "SHOP_REQUEST_BODY_TIMEOUT", default: configuration.connections.bodyTimeout)
+        configuration.connections.headTimeout = try seconds(
+            requestHeadTimeout, "SHOP_REQUEST_HEAD_TIMEOUT", default: configuration.connections.headTimeout)
+        configuration.connections.bodyTimeout = try seconds(
+            requestBodyTimeout, "SHOP_REQUEST_BODY_TIMEOUT", default: configuration.connections.bodyTimeout)
         configuration.connections.idleTimeout = try seconds(idleTimeout, "SHOP_IDLE_TIMEOUT", default: configuration.connections.idleTimeout)
         configuration.connections.maximumConnections = try value(maxConnections, "SHOP_MAX_CONNECTIONS") { Int($0) }
         configuration.connections.maximumConnectionsPerAddress = try value(maxConnectionsPerAddress, "SHOP_MAX_CONNECTIONS_PER_ADDRESS") { Int($0) }
@@ -144,7 +159,9 @@ struct ServeOptions: ParsableArguments {
         guard (1...256).contains(configuration.threads ?? 1) else { throw ValidationError("threads must be 1-256") }
         guard (1...1000).contains(configuration.databasePoolSize) else { throw ValidationError("the pool size must be 1-1000") }
         guard (1...256).contains(configuration.redisPoolSize) else { throw ValidationError("the Redis pool size must be 1-256") }
-        guard (0...1_000_000).contains(configuration.demoCatalogSize ?? 0) else { throw ValidationError("the demo catalog must be 0-1000000 products") }
+        guard (0...1_000_000).contains(configuration.demoCatalogSize ?? 0) else {
+            throw ValidationError("the demo catalog must be 0-1000000 products")
+        }
         guard (1024...(64 << 20)).contains(configuration.maxBodyBytes) else { throw ValidationError("the body limit must be 1 KiB to 64 MiB") }
         guard (0.001...3600).contains(retrySeconds), (1...20).contains(attempts) else {
             throw ValidationError("the payment retry must be 0.001-3600 seconds and 1-20 attempts")

@@ -31,11 +31,14 @@ enum Telemetry {
             return NothingToRun()
         }
         let dropped = { (reason: String) in
-            Counter(label: MetricNames.spansDropped.name, dimensions: [], handler: metrics.makeCounter(
-                descriptor: MetricNames.spansDropped.descriptor, labels: [("reason", reason)]))
+            Counter(
+                label: MetricNames.spansDropped.name, dimensions: [],
+                handler: metrics.makeCounter(
+                    descriptor: MetricNames.spansDropped.descriptor, labels: [("reason", reason)]))
         }
         let counters = SpanBatcher.Counters(
-            exported: Counter(label: MetricNames.spansExported.name, dimensions: [], handler: metrics.makeCounter(descriptor: MetricNames.spansExported.descriptor)),
+            exported: Counter(
+                label: MetricNames.spansExported.name, dimensions: [], handler: metrics.makeCounter(descriptor: MetricNames.spansExported.descriptor)),
             droppedQueueFull: dropped("queue_full"), droppedExportFailed: dropped("export_failed"))
         let batcher = SpanBatcher(configuration: configuration, endpoint: endpoint, counters: counters, logger: logger, scope: service)
         InstrumentationSystem.bootstrap(ShopTracer(sampler: configuration.sampler, batcher: batcher))

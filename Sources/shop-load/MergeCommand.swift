@@ -31,7 +31,8 @@ struct MergeCommand: AsyncParsableCommand {
 }
 
 struct ReportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Write the HTML report (and the summary) of a JSON result again.")
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Write the HTML report (and the summary) of a JSON result again.")
 
     @Argument(help: "A JSON result.")
     var result: String

@@ -46,7 +46,8 @@ final class ProgressOutput: Sendable {
             let text = String(
                 format: "wall %@/%@  profile %@/%@  target %.0f/s  achieved %.0f/s  in flight %d  p99 %.1f ms  done %d  errors %d  dropped %d",
                 DurationText.text(elapsed), DurationText.text(run.wallDuration), DurationText.text(profileTime),
-                DurationText.text(configuration.end), target, achieved, snapshot.inFlight, snapshot.recentP99 * 1000, snapshot.completed, snapshot.errors, snapshot.dropped)
+                DurationText.text(configuration.end), target, achieved, snapshot.inFlight, snapshot.recentP99 * 1000, snapshot.completed,
+                snapshot.errors, snapshot.dropped)
             if mode == .line {
                 FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
             } else {

@@ -51,10 +51,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("late-tolerance"), help: "A request sent later than this after its intended start counts as late.")
     var lateTolerance = "10ms"
 
-    @Option(name: .customLong("send-ahead"), help: "Arrivals due within this much of a timer's wake-up are sent with it, early by at most this much (measured from their actual send); more saves CPU at high rates.")
+    @Option(
+        name: .customLong("send-ahead"),
+        help:
+            "Arrivals due within this much of a timer's wake-up are sent with it, early by at most this much (measured from their actual send); more saves CPU at high rates."
+    )
     var sendAhead = "2ms"
 
-    @Option(name: .customLong("collect-interval"), help: "While no request waits for a connection, answers are read at most this often, several per wake-up (latency is still from the kernel's receive time); 0 reads each as it comes.")
+    @Option(
+        name: .customLong("collect-interval"),
+        help:
+            "While no request waits for a connection, answers are read at most this often, several per wake-up (latency is still from the kernel's receive time); 0 reads each as it comes."
+    )
     var collectInterval = "5ms"
 
     /// To mint customer and admin tokens.
@@ -112,7 +120,9 @@ struct RunCommand: AsyncParsableCommand {
             guard let parsed = Shard(parsing: shard) else { throw LoadRunError("--shard must be i/n with 0 ≤ i < n, such as 0/2") }
             parsedShard = parsed
         }
-        guard workers >= 1, connections >= 1, maxInFlight >= 1 else { throw LoadRunError("--workers, --connections and --max-in-flight must be at least 1") }
+        guard workers >= 1, connections >= 1, maxInFlight >= 1 else {
+            throw LoadRunError("--workers, --connections and --max-in-flight must be at least 1")
+        }
         guard let tolerance = DurationText.seconds(lateTolerance) else { throw LoadRunError("--late-tolerance \(lateTolerance) is not a duration") }
         let ahead = try Self.engineDelay(sendAhead, flag: "--send-ahead")
         let collect = try Self.engineDelay(collectInterval, flag: "--collect-interval")
@@ -134,7 +144,8 @@ struct RunCommand: AsyncParsableCommand {
         try await run.prepare()
         let output = ProgressOutput(mode: progress, run: run)
         output.line(
-            "shop-load: \(profile.name) against \(url.absoluteString): \(DurationText.text(end)) of profile time in \(DurationText.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")")
+            "shop-load: \(profile.name) against \(url.absoluteString): \(DurationText.text(end)) of profile time in \(DurationText.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")"
+        )
         let interrupt = Interrupt { run.stop() }
         defer { interrupt.cancel() }
         let reporter = Task { await output.report() }
@@ -156,14 +167,18 @@ struct RunCommand: AsyncParsableCommand {
 
     /// An engine delay flag's value in seconds: a duration of at most 100 ms.
     private static func engineDelay(_ text: String, flag: String) throws(LoadRunError) -> Double {
-        guard let seconds = DurationText.seconds(text), (0...0.1).contains(seconds) else { throw LoadRunError("\(flag) \(text) must be a duration of at most 100ms") }
+        guard let seconds = DurationText.seconds(text), (0...0.1).contains(seconds) else {
+            throw LoadRunError("\(flag) \(text) must be a duration of at most 100ms")
+        }
         return seconds
     }
 
     /// Tokens for the simulated customers, and an admin one for the fault schedule.
     private func tokens(users: Int, lifetime: Double, environment: [String: String]) async throws -> (customers: [String], admin: String?) {
         if let tokenFile {
-            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw LoadRunError("cannot read --token-file \(tokenFile)") }
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw LoadRunError("cannot read --token-file \(tokenFile)")
+            }
             let tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !tokens.isEmpty else { throw LoadRunError("--token-file \(tokenFile) holds no token") }
             return (tokens, nil)

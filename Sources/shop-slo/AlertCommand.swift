@@ -4,11 +4,11 @@ import Hummingbird
 import JSONLogging
 import Logging
 import Prometheus
+import SLOAdapters
+import SLOSpec
 import ServiceLifecycle
 import ShopCommandLine
 import ShopSupport
-import SLOAdapters
-import SLOSpec
 import UnixSignals
 
 /// `shop-slo alert`: the burn-rate alerter daemon, with its own `/metrics` and JSON logs.
@@ -46,13 +46,20 @@ struct AlertCommand: AsyncParsableCommand {
         let level: Logger.Level
         try await OneLineFailures.run("shop-slo") {
             slos = try specs.load()
-            for (flag, url) in [("--prometheus", prometheus), ("--alertmanager", alertmanager)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            for (flag, url) in [("--prometheus", prometheus), ("--alertmanager", alertmanager)]
+            where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
                 throw CommandFailure("\(flag) must be an http:// URL")
             }
-            guard let every = DurationText.seconds(interval), every >= 1 else { throw CommandFailure("--interval \(interval) is not a duration of a second or more") }
-            guard let again = DurationText.seconds(resend), again >= every else { throw CommandFailure("--resend \(resend) must be a duration no shorter than --interval") }
+            guard let every = DurationText.seconds(interval), every >= 1 else {
+                throw CommandFailure("--interval \(interval) is not a duration of a second or more")
+            }
+            guard let again = DurationText.seconds(resend), again >= every else {
+                throw CommandFailure("--resend \(resend) must be a duration no shorter than --interval")
+            }
             settings = .init(interval: .milliseconds(Int64(every * 1000)), resendInterval: .milliseconds(Int64(again * 1000)))
-            guard Logger.Level(rawValue: logLevel) != nil else { throw CommandFailure("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw CommandFailure("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error")
+            }
             guard (1...65_535).contains(port) else { throw CommandFailure("--port must be 1 to 65535") }
         }
         level = Logger.Level(rawValue: logLevel)!
@@ -66,7 +73,8 @@ struct AlertCommand: AsyncParsableCommand {
         router.get("/metrics") { _, _ in
             var bytes: [UInt8] = []
             metrics.registry.emit(into: &bytes)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.get("/healthz") { _, _ in "ok" }
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "shop-slo"), logger: logger)

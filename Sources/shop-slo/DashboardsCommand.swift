@@ -5,7 +5,8 @@ import ShopDashboards
 
 /// `shop-slo dashboards`: writes the Grafana dashboards, the SLO one from the specs.
 struct DashboardsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dashboards", abstract: "Write the Grafana dashboards (service, SLOs, business, load tests).")
+    static let configuration = CommandConfiguration(
+        commandName: "dashboards", abstract: "Write the Grafana dashboards (service, SLOs, business, load tests).")
 
     @OptionGroup var specs: SpecOptions
 

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import LoadReport
 import NIOCore
-import ShopCommandLine
-import ShopLoad
 import SLOAdapters
 import SLOSpec
+import ShopCommandLine
+import ShopLoad
 
 /// `shop-slo eval`: an error-budget report per SLO, from Prometheus or from a shop-load result.
 struct EvalCommand: AsyncParsableCommand {
@@ -37,13 +37,17 @@ struct EvalCommand: AsyncParsableCommand {
             var slos = try specs.load()
             if !slo.isEmpty {
                 let unknown = slo.filter { name in !slos.contains { $0.name == name } }
-                guard unknown.isEmpty else { throw CommandFailure("no SLO named \(unknown.joined(separator: ", ")) (there are \(slos.map(\.name).joined(separator: ", ")))") }
+                guard unknown.isEmpty else {
+                    throw CommandFailure("no SLO named \(unknown.joined(separator: ", ")) (there are \(slos.map(\.name).joined(separator: ", ")))")
+                }
                 slos = slos.filter { slo.contains($0.name) }
             }
             let reports: [BudgetReport]
             switch (prometheus, load) {
             case (let url?, nil):
-                guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw CommandFailure("--prometheus must be an http:// URL, such as http://127.0.0.1:9090") }
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw CommandFailure("--prometheus must be an http:// URL, such as http://127.0.0.1:9090")
+                }
                 let source = PrometheusSource(api: PrometheusAPI(baseURL: url, timeout: .seconds(10)))
                 // A refused connection is retried until the request's deadline: ask a short question first.
                 do { _ = try await PrometheusAPI(baseURL: url, timeout: .seconds(2)).scalar("vector(1)") } catch { throw CommandFailure("\(error)") }

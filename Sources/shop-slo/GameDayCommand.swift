@@ -12,7 +12,8 @@ struct GameDayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gameday",
         abstract: "Replay a month with scheduled incidents and prove each is caught in time by the right alert, with no false page.",
-        discussion: "Exit status: 0 the verdict passed, 2 it failed, 1 the game day could not run. loadtests/gameday starts what it needs and runs this.")
+        discussion:
+            "Exit status: 0 the verdict passed, 2 it failed, 1 the game day could not run. loadtests/gameday starts what it needs and runs this.")
 
     @Argument(help: "A game-day profile (a path, or a name in loadtests/).")
     var profile: String
@@ -61,13 +62,17 @@ struct GameDayCommand: AsyncParsableCommand {
     private func plan() throws -> GameDayPlan {
         var slos = try specs.load()
         if let period {
-            guard let seconds = DurationText.seconds(period), seconds >= 86_400 else { throw CommandFailure("--period \(period) is not a duration of a day or more") }
+            guard let seconds = DurationText.seconds(period), seconds >= 86_400 else {
+                throw CommandFailure("--period \(period) is not a duration of a day or more")
+            }
             for index in slos.indices { slos[index].period = .rolling(seconds) }
         }
         let (file, text) = try ProfileFiles.read(profile)
         let profile = try Profile(yaml: text, file: file)
         guard let wall = DurationText.seconds(duration), wall > 0 else { throw CommandFailure("--duration \(duration) is not a duration (12m)") }
-        guard let promtoolPath = GameDayPlan.executable(promtool) else { throw CommandFailure("\(promtool) not found (Debian: apt-get install prometheus)") }
+        guard let promtoolPath = GameDayPlan.executable(promtool) else {
+            throw CommandFailure("\(promtool) not found (Debian: apt-get install prometheus)")
+        }
         var plan = try GameDayPlan(
             profile: profile, profileFile: file, slos: slos, target: try target.url(), secret: jwtSecret, wallSeconds: wall, promtool: promtoolPath)
         plan.seed = seed

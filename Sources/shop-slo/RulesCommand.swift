@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import ShopCommandLine
 import SLOSpec
+import ShopCommandLine
 
 /// `shop-slo rules`: writes each SLO's Prometheus rule file and its promtool unit tests.
 struct RulesCommand: AsyncParsableCommand {
@@ -20,10 +20,12 @@ struct RulesCommand: AsyncParsableCommand {
     @Option(help: "rules (Prometheus rule files) or prometheus-operator (PrometheusRule resources; plain rule files beside their tests in tests/).")
     var format = "rules"
 
-    @Option(help: "recorded (the period's rates made of an hour's or so, cheap over any period) or raw (rate over the whole period on the raw series).")
+    @Option(
+        help: "recorded (the period's rates made of an hour's or so, cheap over any period) or raw (rate over the whole period on the raw series).")
     var periodWindow = "recorded"
 
-    @Option(name: .customLong("label"), help: "A label for every alert, for routing (team=shop); repeat for more. Replaces a spec's label of that name.")
+    @Option(
+        name: .customLong("label"), help: "A label for every alert, for routing (team=shop); repeat for more. Replaces a spec's label of that name.")
     var labels: [String] = []
 
     func run() async throws {
@@ -31,7 +33,9 @@ struct RulesCommand: AsyncParsableCommand {
     }
 
     func write() throws {
-        guard let format = RuleFiles.Format(rawValue: format) else { throw CommandFailure("--format must be rules or prometheus-operator, not \(format)") }
+        guard let format = RuleFiles.Format(rawValue: format) else {
+            throw CommandFailure("--format must be rules or prometheus-operator, not \(format)")
+        }
         guard let periodWindow = PrometheusRules.PeriodWindow(rawValue: periodWindow), periodWindow != .omitted else {
             throw CommandFailure("--period-window must be recorded or raw, not \(periodWindow)")
         }

@@ -1,7 +1,7 @@
 import Foundation
+import SLOSpec
 import ShopCommandLine
 import ShopSupport
-import SLOSpec
 
 /// Reads spec files and folders of them from disk.
 enum SpecLoader {
@@ -9,12 +9,19 @@ enum SpecLoader {
         var files: [(path: String, text: String)] = []
         for path in paths {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw CommandFailure("\(path): no such file or folder") }
-            let found = isFolder.boolValue
-                ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { path + "/" + $0 }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                throw CommandFailure("\(path): no such file or folder")
+            }
+            let found =
+                isFolder.boolValue
+                ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map {
+                    path + "/" + $0
+                }
                 : [path]
             for file in found {
-                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CommandFailure("\(file): cannot be read as UTF-8 text") }
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw CommandFailure("\(file): cannot be read as UTF-8 text")
+                }
                 files.append((file, text))
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ShopTestSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,8 @@ package final class ShopAPIProcess: Sendable {
 
     /// A customer token for `subject`, signed with the processes' secret.
     package static func token(_ subject: String) async throws -> String {
-        let (status, output) = try await TestTools.run(executable, ["token", "--sub", subject, "--role", "customer", "--ttl", "3600", "--jwt-secret", secret])
+        let (status, output) = try await TestTools.run(
+            executable, ["token", "--sub", subject, "--role", "customer", "--ttl", "3600", "--jwt-secret", secret])
         guard status == 0 else { throw TestSupportError("token: \(output)") }
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -60,7 +60,9 @@ package enum TestApp {
 }
 
 /// A sandbox gateway the test holds, to change its behaviour mid-test and read its ledger.
-package func withSandbox(_ settings: GatewayWire.SandboxSettings = .init(), _ body: @Sendable (SandboxGateway, String) async throws -> Void) async throws {
+package func withSandbox(
+    _ settings: GatewayWire.SandboxSettings = .init(), _ body: @Sendable (SandboxGateway, String) async throws -> Void
+) async throws {
     let sandbox = SandboxGateway(settings: settings)
     let (ports, port) = AsyncStream.makeStream(of: Int.self)
     let app = sandbox.application(host: "127.0.0.1", port: 0, logger: quietLogger) { port.yield($0) }

@@ -13,11 +13,11 @@ package enum TestPrometheus {
         let port = try TestTools.freePort()
         let config = directory + "/prometheus.yml"
         try """
-            global: { scrape_interval: 1s }
-            scrape_configs:
-              - job_name: shop-api
-                static_configs: [{ targets: ["127.0.0.1:\(appPort)"] }]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        global: { scrape_interval: 1s }
+        scrape_configs:
+          - job_name: shop-api
+            static_configs: [{ targets: ["127.0.0.1:\(appPort)"] }]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: prometheus)
         process.arguments = ["--config.file=\(config)", "--storage.tsdb.path=\(directory)/tsdb", "--web.listen-address=127.0.0.1:\(port)"] + flags

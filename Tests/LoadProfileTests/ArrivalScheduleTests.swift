@@ -4,12 +4,13 @@ import Testing
 @Suite("Arrival schedules")
 struct ArrivalScheduleTests {
     static func profile(_ arrivals: Profile.Arrivals, shape: String = "daily", duration: String = "24h", base: Double = 100) throws -> Profile {
-        try Profile(yaml: """
-            name: test
-            duration: \(duration)
-            rate: {base: \(base), shape: \(shape)}
-            arrivals: \(arrivals.rawValue)
-            """, file: "test.yaml")
+        try Profile(
+            yaml: """
+                name: test
+                duration: \(duration)
+                rate: {base: \(base), shape: \(shape)}
+                arrivals: \(arrivals.rawValue)
+                """, file: "test.yaml")
     }
 
     static func all(_ schedule: ArrivalSchedule) -> [ArrivalSchedule.Arrival] {

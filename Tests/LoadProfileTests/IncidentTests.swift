@@ -29,11 +29,17 @@ struct IncidentTests {
 
     @Test(arguments: [
         ("expect: page, start: 1d11h", "expect: pager, start: 1d11h", "gameday.yaml: incidents[0].expect: must be page, ticket or none"),
-        ("start: 19d, duration: 3d", "start: 1d11h5m, duration: 3d", "gameday.yaml: incidents[1].start: overlaps gateway down: incidents follow one another"),
+        (
+            "start: 19d, duration: 3d", "start: 1d11h5m, duration: 3d",
+            "gameday.yaml: incidents[1].start: overlaps gateway down: incidents follow one another"
+        ),
         ("start: 19d, duration: 3d", "start: 29d, duration: 3d", "gameday.yaml: incidents[1]: must lie inside the profile's 30d"),
         ("{name: gateway down, slo: payment-success,", "{name: gateway down,", "gameday.yaml: incidents[0].slo: is required (the SLO it burns)"),
         ("set: {gateway_failure_ratio: 1}", "set: {gateway_failure_ratio: 2}", "gameday.yaml: incidents[0].set: "),
-        ("incidents:", "faults: [{at: 1h, set: {}}]\nincidents:", "gameday.yaml: incidents: set the switchboard themselves: give incidents or faults, not both"),
+        (
+            "incidents:", "faults: [{at: 1h, set: {}}]\nincidents:",
+            "gameday.yaml: incidents: set the switchboard themselves: give incidents or faults, not both"
+        ),
     ])
     func badIncidents(original: String, replacement: String, expected: String) {
         let yaml = Self.month.replacingOccurrences(of: original, with: replacement)
@@ -50,7 +56,8 @@ struct IncidentTests {
 /// Every profile shipped in `loadtests/` reads without an error.
 @Suite("Shipped profiles")
 struct ShippedProfileTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/loadtests"
+    static let folder =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/loadtests"
 
     @Test func everyShippedProfileParses() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasSuffix(".yaml") }.sorted()

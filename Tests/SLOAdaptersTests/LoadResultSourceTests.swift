@@ -28,7 +28,8 @@ import Testing
         for index in 0..<120 {
             let failing = (30..<40).contains(index)
             let status = failing ? #"{"5xx": 990, "error": 10}"# : #"{"2xx": 1000}"#
-            windows.append("""
+            windows.append(
+                """
                 {"index": \(index), "profileStartSeconds": \(index * 60), "wallStartSeconds": \(index), "targetRequests": 1005,
                  "endpoints": {"order": {"scheduled": 1005, "sent": 1000, "late": 0, "dropped": 5, "status": \(status),
                    "corrected": {"counts": [[20000, 980], [400000, 20]]}, "uncorrected": {"counts": [[20000, 1000]]}},

@@ -5,13 +5,18 @@ import Testing
 /// The game day's verdict on counts given step by step (five-minute steps over four days, 1,000 orders a
 /// step): what caught each incident, when, and what counts as a false page.
 @Suite struct GameDayTests {
-    static let slo = try! SLOSpecs.parse(files: [("spec.yaml", """
-        service: shop-api
-        slos:
-          - name: orders
-            objective: 99.9%
-            indicator: {availability: {method: POST, routes: [/v1/orders]}}
-        """)])[0]
+    static let slo = try! SLOSpecs.parse(files: [
+        (
+            "spec.yaml",
+            """
+            service: shop-api
+            slos:
+              - name: orders
+                objective: 99.9%
+                indicator: {availability: {method: POST, routes: [/v1/orders]}}
+            """
+        )
+    ])[0]
     static let step = 300.0
 
     /// 1,000 requests a step; `bad(step)` of them bad.
@@ -22,7 +27,8 @@ import Testing
     }
 
     /// 10% errors for an hour from day 2 10:00: BRIEF §3 says a page after 0.1% ÷ 10% × 60 min × 14.4 = 8.64 min.
-    static let incident = GameDay.ScheduledIncident(name: "10% of orders fail", slo: "orders", expect: "page", start: (288 + 120) * step, end: (288 + 132) * step)
+    static let incident = GameDay.ScheduledIncident(
+        name: "10% of orders fail", slo: "orders", expect: "page", start: (288 + 120) * step, end: (288 + 132) * step)
 
     @Test func aPageThatFiresOnTimeCatchesTheIncident() throws {
         let line = Self.timeline { (288 + 120)..<(288 + 132) ~= $0 ? 100 : 0 }

@@ -1,7 +1,7 @@
 import Foundation
+import SLOSpec
 import ShopSupport
 import ShopTestSupport
-import SLOSpec
 import Testing
 
 /// OpenSLO as people write it: Sloth's v1alpha example, files that also hold services, data sources and
@@ -96,14 +96,18 @@ import Testing
         let reading = try SLOSpecs.read(files: [("slos/o.yaml", Self.multiDocument)])
         #expect(reading.objectives.map(\.name) == ["search-availability"])
         #expect(reading.objectives[0].period == .rolling(90 * 86_400))
-        #expect(reading.notes == [
-            "slos/o.yaml: documents[0]: kind Service \"web-shop\" skipped: a service is named by each SLO's spec.service",
-            "slos/o.yaml: documents[3]: kind AlertPolicy \"fast-burn\" skipped: shop-slo alerts on the multi-window burn rates of its rules, not on alert policies",
-        ])
+        #expect(
+            reading.notes == [
+                "slos/o.yaml: documents[0]: kind Service \"web-shop\" skipped: a service is named by each SLO's spec.service",
+                "slos/o.yaml: documents[3]: kind AlertPolicy \"fast-burn\" skipped: shop-slo alerts on the multi-window burn rates of its rules, not on alert policies",
+            ])
         let elsewhere = Self.multiDocument.replacingOccurrences(of: "type: Prometheus, connectionDetails", with: "type: Datadog, connectionDetails")
         #expect(Self.error(elsewhere) == "slos/o.yaml: documents[2].spec.indicator.spec.ratioMetric.total.metricSource.type: must be Prometheus")
         let missing = Self.multiDocument.replacingOccurrences(of: "metadata: {name: prom}", with: "metadata: {name: other}")
-        #expect(Self.error(missing) == "slos/o.yaml: documents[2].spec.indicator.spec.ratioMetric.total.metricSource.metricSourceRef: no kind: DataSource document is named \"prom\"")
+        #expect(
+            Self.error(missing)
+                == "slos/o.yaml: documents[2].spec.indicator.spec.ratioMetric.total.metricSource.metricSourceRef: no kind: DataSource document is named \"prom\""
+        )
     }
 
     @Test func theTopLevelListFormIsRead() throws {
@@ -122,11 +126,18 @@ import Testing
 
     @Test(arguments: [
         ("{duration: 2Y, isRolling: true}", "documents[2].spec.timeWindow[0].duration: \"2Y\" is longer than 365d, the longest period read"),
-        ("{duration: 1Q, isRolling: false}", "documents[2].spec.timeWindow[0].duration: a calendar window of 1Q is not supported: shop-slo counts calendar budgets by the month (1M)"),
-        ("{duration: 1M, isRolling: false, calendar: {startTime: \"2024-01-01 00:00:00\", timeZone: America/New_York}}",
-         "documents[2].spec.timeWindow[0].calendar.timeZone: America/New_York is not supported: shop-slo counts calendar months in UTC"),
-        ("{duration: 1M, isRolling: false, calendar: {startTime: \"2024-01-15 00:00:00\", timeZone: UTC}}",
-         "documents[2].spec.timeWindow[0].calendar.startTime: 2024-01-15 00:00:00 is not supported: a calendar month starts on the first at 00:00"),
+        (
+            "{duration: 1Q, isRolling: false}",
+            "documents[2].spec.timeWindow[0].duration: a calendar window of 1Q is not supported: shop-slo counts calendar budgets by the month (1M)"
+        ),
+        (
+            "{duration: 1M, isRolling: false, calendar: {startTime: \"2024-01-01 00:00:00\", timeZone: America/New_York}}",
+            "documents[2].spec.timeWindow[0].calendar.timeZone: America/New_York is not supported: shop-slo counts calendar months in UTC"
+        ),
+        (
+            "{duration: 1M, isRolling: false, calendar: {startTime: \"2024-01-15 00:00:00\", timeZone: UTC}}",
+            "documents[2].spec.timeWindow[0].calendar.startTime: 2024-01-15 00:00:00 is not supported: a calendar month starts on the first at 00:00"
+        ),
         ("{duration: 1fortnight, isRolling: true}", "documents[2].spec.timeWindow[0].duration: \"1fortnight\" is not a duration (28d, 2w, 1M)"),
     ])
     func windowsThatCannotBeReadAreNamed(_ window: String, _ expected: String) {
@@ -136,7 +147,8 @@ import Testing
 
     @Test func aCalendarMonthInUTCFromTheFirstIsRead() throws {
         let text = Self.multiDocument.replacingOccurrences(
-            of: "{duration: 1Q, isRolling: true}", with: "{duration: 1M, isRolling: false, calendar: {startTime: \"2024-01-01 00:00:00\", timeZone: UTC}}")
+            of: "{duration: 1Q, isRolling: true}",
+            with: "{duration: 1M, isRolling: false, calendar: {startTime: \"2024-01-01 00:00:00\", timeZone: UTC}}")
         #expect(try Self.slo(text).period == .calendarMonth)
     }
 
@@ -150,12 +162,17 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[{{.window}}]))", "[{{.window}}])) by (job)", "documents[0].spec.objectives[0].ratioMetrics.total.query: \"sum(rate(http_request_duration_seconds_count{job=\"myservice\"}[{{.window}}])) by (job)\" is not read: write a counter selector, or sum(rate(selector[window]))"),
+        (
+            "[{{.window}}]))", "[{{.window}}])) by (job)",
+            "documents[0].spec.objectives[0].ratioMetrics.total.query: \"sum(rate(http_request_duration_seconds_count{job=\"myservice\"}[{{.window}}])) by (job)\" is not read: write a counter selector, or sum(rate(selector[window]))"
+        ),
         ("unit: Day", "unit: Fortnight", "documents[0].spec.timeWindows[0].unit: \"Fortnight\" is not a unit (Day, Week, Month)"),
         ("      target: 0.999", "      target: 99.9", "documents[0].spec.objectives[0].target: must lie between 0 and 1 (0.995)"),
-        ("source: prometheus\n          queryType: promql\n          query: sum(rate(http_request_duration_seconds_count{job=\"myservice\"}",
-         "source: datadog\n          queryType: promql\n          query: sum(rate(http_request_duration_seconds_count{job=\"myservice\"}",
-         "documents[0].spec.objectives[0].ratioMetrics.total.source: must be prometheus"),
+        (
+            "source: prometheus\n          queryType: promql\n          query: sum(rate(http_request_duration_seconds_count{job=\"myservice\"}",
+            "source: datadog\n          queryType: promql\n          query: sum(rate(http_request_duration_seconds_count{job=\"myservice\"}",
+            "documents[0].spec.objectives[0].ratioMetrics.total.source: must be prometheus"
+        ),
     ])
     func v1alphaMistakesAreNamed(_ original: String, _ replacement: String, _ expected: String) {
         let text = Self.sloth.replacingOccurrences(of: original, with: replacement)
@@ -190,6 +207,9 @@ import Testing
                   value: 500
                   target: 0.99
             """
-        #expect(Self.error(text) == "slos/o.yaml: documents[0].spec.indicator.spec.thresholdMetric: is not supported: shop-slo reads ratioMetric (good or bad, and total counters)")
+        #expect(
+            Self.error(text)
+                == "slos/o.yaml: documents[0].spec.indicator.spec.thresholdMetric: is not supported: shop-slo reads ratioMetric (good or bad, and total counters)"
+        )
     }
 }

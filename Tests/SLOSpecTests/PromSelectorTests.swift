@@ -5,7 +5,8 @@ import Testing
     @Test func parsesAndWritesBack() throws {
         let selector = try PromSelector(parsing: #" shop_payments_total{outcome=~"captured|declined", route != "a\"b", x!~"y"} "#)
         #expect(selector.metric == "shop_payments_total")
-        #expect(selector.matchers == [.init("outcome", .matches, "captured|declined"), .init("route", .notEqual, "a\"b"), .init("x", .notMatches, "y")])
+        #expect(
+            selector.matchers == [.init("outcome", .matches, "captured|declined"), .init("route", .notEqual, "a\"b"), .init("x", .notMatches, "y")])
         #expect(selector.description == #"shop_payments_total{outcome=~"captured|declined",route!="a\"b",x!~"y"}"#)
         #expect(try PromSelector(parsing: selector.description) == selector)
         #expect(try PromSelector(parsing: "up").description == "up")
@@ -29,7 +30,10 @@ import Testing
     @Test func routesBecomeRequestDurationSelectors() {
         let routes = HTTPRoutes(method: "GET", templates: ["/v1/products", "/v1/products/{sku}"])
         let query = Indicator.latency(routes, threshold: 0.1).query
-        #expect(query.totalRate("5m") == #"sum(rate(http_server_request_duration_seconds_count{http_request_method="GET",http_route=~"/v1/products|/v1/products/\\{sku\\}"}[5m]))"#)
+        #expect(
+            query.totalRate("5m")
+                == #"sum(rate(http_server_request_duration_seconds_count{http_request_method="GET",http_route=~"/v1/products|/v1/products/\\{sku\\}"}[5m]))"#
+        )
         guard case .good(let good) = query.numerator else { Issue.record("latency counts good requests"); return }
         #expect(good.matchers.last == .init("le", .equal, "0.1"))
     }

@@ -1,7 +1,7 @@
 import Foundation
+import SLOSpec
 import ShopSupport
 import ShopTestSupport
-import SLOSpec
 import Testing
 import Yams
 
@@ -81,7 +81,8 @@ import Yams
     /// passes them: the emitter's quoting is what Prometheus reads back.
     @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"))
     func awkwardTextAndLabelsPassPromtool() async throws {
-        let spec = Self.spec.replacingOccurrences(of: "service: shop-api\n", with: "service: shop-api\nlabels: {team: \"Shop 'core' \\\"team\\\"\", note: \"line one\\nline two ✓\"}\n")
+        let spec = Self.spec.replacingOccurrences(
+            of: "service: shop-api\n", with: "service: shop-api\nlabels: {team: \"Shop 'core' \\\"team\\\"\", note: \"line one\\nline two ✓\"}\n")
         let slo = try #require(try SLOSpecs.parse(files: [("slos/awkward.yaml", spec)]).first)
         #expect(slo.labels.keys.sorted() == ["note", "team"] && slo.labels["team"] == "Shop 'core' \"team\"")
         let rules = try #require(try Yams.load(yaml: PrometheusRules.file(slo)) as? [String: Any])
@@ -95,18 +96,26 @@ import Yams
     /// refuses (any lower-case letter passes the spec, `é` too) is one line, not a resource `kubectl` rejects.
     @Test func aPrometheusRuleHoldsOnlyWhatKubernetesTakes() throws {
         let spec = Self.spec.replacingOccurrences(
-            of: "service: shop-api\n", with: "service: shop-api\nlabels: {team: shop-core, floor: \"Shop floor\", _tier: one, long: \(String(repeating: "x", count: 64))}\n")
+            of: "service: shop-api\n",
+            with: "service: shop-api\nlabels: {team: shop-core, floor: \"Shop floor\", _tier: one, long: \(String(repeating: "x", count: 64))}\n")
         let slo = try #require(try SLOSpecs.parse(files: [("slos/awkward.yaml", spec)]).first)
         let (files, notes) = try RuleFiles.make([slo], out: "out", format: .prometheusOperator)
-        #expect(notes == ["slos/awkward.yaml: orders: the labels _tier, floor, long are on the alerts but not on the PrometheusRule: Kubernetes takes at most 63 letters, digits, -, _ and . as a label"])
+        #expect(
+            notes == [
+                "slos/awkward.yaml: orders: the labels _tier, floor, long are on the alerts but not on the PrometheusRule: Kubernetes takes at most 63 letters, digits, -, _ and . as a label"
+            ])
         let file = try #require(files.first { $0.path == "out/orders.prometheusrule.yaml" })
         let resource = try #require(try Yams.load(yaml: file.text) as? [String: Any])
         let metadata = try #require(resource["metadata"] as? [String: Any])
         #expect(metadata["labels"] as? [String: String] == ["slo": "orders", "service": "shop-api", "team": "shop-core"])
-        let alert = try #require(((((resource["spec"] as? [String: Any])?["groups"] as? [[String: Any]])?.first?["rules"]) as? [[String: Any]])?.first { $0["alert"] != nil })
+        let alert = try #require(
+            ((((resource["spec"] as? [String: Any])?["groups"] as? [[String: Any]])?.first?["rules"]) as? [[String: Any]])?.first {
+                $0["alert"] != nil
+            })
         #expect((alert["labels"] as? [String: String])?["floor"] == "Shop floor")
 
-        let accented = try #require(try SLOSpecs.parse(files: [("slos/awkward.yaml", Self.spec.replacingOccurrences(of: "name: orders", with: "name: café"))]).first)
+        let accented = try #require(
+            try SLOSpecs.parse(files: [("slos/awkward.yaml", Self.spec.replacingOccurrences(of: "name: orders", with: "name: café"))]).first)
         #expect(throws: RuleFiles.Failure.self) { try RuleFiles.make([accented], out: "out", format: .prometheusOperator) }
         #expect(throws: Never.self) { try RuleFiles.make([accented], out: "out", format: .rules) }
     }

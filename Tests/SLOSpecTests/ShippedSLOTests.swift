@@ -1,9 +1,9 @@
 import Foundation
 import HTTPTypes
 import LoadProfile
+import SLOSpec
 import ShopContract
 import ShopTestSupport
-import SLOSpec
 import Testing
 
 /// The SLOs in `slos/` and the rule files generated from them in `alerts/`.
@@ -19,10 +19,11 @@ import Testing
     @Test func theFiveObjectivesOfTheIssue() throws {
         let slos = try Self.shipped()
         let objectives = Dictionary(uniqueKeysWithValues: slos.map { ($0.name, $0.objective) })
-        #expect(objectives == [
-            "order-placement-availability": 0.999, "order-placement-latency": 0.99, "read-availability": 0.9995,
-            "read-latency": 0.95, "payment-success": 0.995,
-        ])
+        #expect(
+            objectives == [
+                "order-placement-availability": 0.999, "order-placement-latency": 0.99, "read-availability": 0.9995,
+                "read-latency": 0.95, "payment-success": 0.995,
+            ])
         #expect(slos.allSatisfy { $0.period == .rolling(30 * 86_400) && $0.service == "shop-api" })
         let latency = try #require(slos.first { $0.name == "order-placement-latency" })
         #expect(latency.indicator == .latency(HTTPRoutes(method: "POST", templates: ["/v1/orders"]), threshold: 0.3))
@@ -34,7 +35,9 @@ import Testing
         for slo in try Self.shipped() {
             switch slo.indicator {
             case .availability(let routes), .latency(let routes, _):
-                for template in routes.templates { #expect(served.contains("\(routes.method) \(template)"), "\(slo.name): \(routes.method) \(template)") }
+                for template in routes.templates {
+                    #expect(served.contains("\(routes.method) \(template)"), "\(slo.name): \(routes.method) \(template)")
+                }
             case .ratio: continue
             }
         }
@@ -47,7 +50,10 @@ import Testing
             let text = try String(contentsOfFile: TestTools.packageRoot + "/" + slo.runbookURL, encoding: .utf8)
             #expect(text.hasPrefix("# \(slo.alertName)\n"))
             #expect(text.contains("`\(slo.name)`"))
-            for section in ["## What fired", "## Customers", "## Look first", "## Likely causes", "## Mitigate", "## Escalate", "## If \(slo.absentAlertName) fired"] {
+            for section in [
+                "## What fired", "## Customers", "## Look first", "## Likely causes", "## Mitigate", "## Escalate",
+                "## If \(slo.absentAlertName) fired",
+            ] {
                 #expect(text.contains(section), "\(slo.runbookURL) has no \(section)")
             }
         }

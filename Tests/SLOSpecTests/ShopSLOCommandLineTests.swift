@@ -1,7 +1,7 @@
 import Foundation
-import Yams
 import ShopTestSupport
 import Testing
+import Yams
 
 /// The real `shop-slo` executable: bad input gets one line on standard error and exit status 1.
 @Suite struct ShopSLOCommandLineTests {
@@ -12,7 +12,10 @@ import Testing
         (["eval"], "shop-slo: give --prometheus URL or --load RESULT.json (one of them)"),
         (["eval", "--prometheus", "127.0.0.1:9090"], "shop-slo: --prometheus must be an http:// URL, such as http://127.0.0.1:9090"),
         (["eval", "--load", "/nonexistent.json"], "shop-slo: /nonexistent.json: cannot read the file"),
-        (["eval", "--load", "/nonexistent.json", "--slo", "nope"], "shop-slo: no SLO named nope (there are payment-success, order-placement-availability, order-placement-latency, read-availability, read-latency)"),
+        (
+            ["eval", "--load", "/nonexistent.json", "--slo", "nope"],
+            "shop-slo: no SLO named nope (there are payment-success, order-placement-availability, order-placement-latency, read-availability, read-latency)"
+        ),
         (["alert", "--interval", "soon"], "shop-slo: --interval soon is not a duration of a second or more"),
         (["alert", "--resend", "1s", "--interval", "5s"], "shop-slo: --resend 1s must be a duration no shorter than --interval"),
         (["rules", "--check", "--format", "k8s"], "shop-slo: --format must be rules or prometheus-operator, not k8s"),
@@ -23,7 +26,8 @@ import Testing
     ])
     func badInputIsOneLine(arguments: [String], expected: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build shop-slo first (swift build)")
-        let (status, output) = try await TestTools.run("/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) \"$@\"", "sh"] + arguments)
+        let (status, output) = try await TestTools.run(
+            "/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) \"$@\"", "sh"] + arguments)
         #expect(status == 1)
         #expect(output == expected + "\n")
     }
@@ -32,7 +36,8 @@ import Testing
     @Test func anUnreachablePrometheusIsOneLine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build shop-slo first (swift build)")
         let port = try TestTools.freePort()
-        let (status, output) = try await TestTools.run("/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) eval --prometheus http://127.0.0.1:\(port)"])
+        let (status, output) = try await TestTools.run(
+            "/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) eval --prometheus http://127.0.0.1:\(port)"])
         #expect(status == 1)
         #expect(output.hasPrefix("shop-slo: cannot reach Prometheus at http://127.0.0.1:\(port): "), "\(output)")
         #expect(output.split(separator: "\n").count == 1, "\(output)")
@@ -44,7 +49,8 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build shop-slo first (swift build)")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("period-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let (status, output) = try await TestTools.run("/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) rules --period-window raw --out \(out)"])
+        let (status, output) = try await TestTools.run(
+            "/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) rules --period-window raw --out \(out)"])
         #expect(status == 0, "\(output)")
         let rules = try String(contentsOfFile: out + "/payment-success.rules.yaml", encoding: .utf8)
         #expect(rules.contains(#"expr: 'sum(rate(shop_payments_total{outcome=~"captured|declined|error"}[30d]))'"#))
@@ -62,7 +68,9 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build shop-slo first (swift build)")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("operator-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let (status, output) = try await TestTools.run("/bin/sh", ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) rules --format prometheus-operator --label team=shop --out \(out)"])
+        let (status, output) = try await TestTools.run(
+            "/bin/sh",
+            ["-c", "cd \(TestTools.packageRoot) && exec \(Self.executable) rules --format prometheus-operator --label team=shop --out \(out)"])
         #expect(status == 0, "\(output)")
         let resources = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".prometheusrule.yaml") }.sorted()
         #expect(resources.count == 5)
@@ -73,12 +81,15 @@ import Testing
         #expect(metadata["name"] as? String == "slo-payment-success")
         #expect((metadata["labels"] as? [String: String])?["team"] == "shop")
         let groups = try #require((resource["spec"] as? [String: Any])?["groups"] as? [[String: Any]])
-        let plain = try #require(try Yams.load(yaml: try String(contentsOfFile: out + "/tests/payment-success.rules.yaml", encoding: .utf8)) as? [String: Any])
+        let plain = try #require(
+            try Yams.load(yaml: try String(contentsOfFile: out + "/tests/payment-success.rules.yaml", encoding: .utf8)) as? [String: Any])
         #expect(NSArray(array: groups).isEqual(to: plain["groups"] as? [Any] ?? []), "the resource and the plain rules hold the same groups")
         let alerts = (groups.first?["rules"] as? [[String: Any]] ?? []).filter { $0["alert"] != nil }
         #expect(alerts.count == 3 && alerts.allSatisfy { ($0["labels"] as? [String: String])?["team"] == "shop" })
         let promtool = try #require(TestTools.promtool)
-        let tests = try FileManager.default.contentsOfDirectory(atPath: out + "/tests").filter { $0.hasSuffix(".test.yaml") }.sorted().map { out + "/tests/" + $0 }
+        let tests = try FileManager.default.contentsOfDirectory(atPath: out + "/tests").filter { $0.hasSuffix(".test.yaml") }.sorted().map {
+            out + "/tests/" + $0
+        }
         let (passed, report) = try await TestTools.run(promtool, ["test", "rules"] + tests)
         #expect(passed == 0, "\(report)")
     }

@@ -1,8 +1,8 @@
 import Foundation
-import ShopSupport
-import ShopTestSupport
 import SLOMath
 import SLOSpec
+import ShopSupport
+import ShopTestSupport
 import Testing
 import Yams
 
@@ -13,7 +13,9 @@ import Yams
     static let periods = ["1d", "7d", "14d", "28d", "30d", "90d", "365d"]
     static let objectives = ["90%", "95%", "99%", "99.5%", "99.9%", "99.99%", "99.999%"]
 
-    static func spec(objective: String, period: String, bad: String = #"errors_total{job="api"}"#, total: String = #"requests_total{job="api"}"#) throws -> ServiceLevelObjective {
+    static func spec(
+        objective: String, period: String, bad: String = #"errors_total{job="api"}"#, total: String = #"requests_total{job="api"}"#
+    ) throws -> ServiceLevelObjective {
         let text = """
             service: matrix
             slos:
@@ -61,7 +63,8 @@ import Yams
             #expect(slo.recordedWindows.contains(step) && step < slo.period.seconds, "\(days)d")
             #expect(slo.period.seconds / step <= 1_000 && shorter.allSatisfy { slo.period.seconds / $0 > 1_000 }, "\(days)d: \(step)")
             let range = "[\(days)d:\(DurationText.exact(step))]"
-            #expect(PrometheusRules.file(slo).contains("sum_over_time(slo:sli_bad:rate\(DurationText.exact(step)){slo=\"matrix\"}\(range))"), "\(days)d")
+            #expect(
+                PrometheusRules.file(slo).contains("sum_over_time(slo:sli_bad:rate\(DurationText.exact(step)){slo=\"matrix\"}\(range))"), "\(days)d")
         }
         let steps = try ["1d", "7d", "30d", "90d", "365d"].map { DurationText.exact(try Self.spec(objective: "99%", period: $0).periodStep) }
         #expect(steps == ["2m", "30m", "1h", "6h", "1d"])
@@ -88,21 +91,23 @@ import Yams
         #expect(output.components(separatedBy: "SUCCESS").count - 1 == 49, "\(output)")
     }
 
-    @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"),
-          arguments: [("1d", "90%"), ("1d", "99.999%"), ("30d", "99.9%"), ("365d", "90%"), ("365d", "99.999%")])
+    @Test(
+        .enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"),
+        arguments: [("1d", "90%"), ("1d", "99.999%"), ("30d", "99.9%"), ("365d", "90%"), ("365d", "99.999%")])
     func promtoolPassesTheCornersAndTheMiddle(period: String, objective: String) async throws {
         try await Self.promtoolTests(try Self.spec(objective: objective, period: period))
     }
 
     /// Sloth's flagship selector (`code=~"(5..|429)"`), a good query with `!~`, character classes with
     /// counts beside `!=`, and alternatives the total names.
-    @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"),
-          arguments: [
+    @Test(
+        .enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"),
+        arguments: [
             (#"http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}"#, #"http_request_duration_seconds_count{job="myservice"}"#),
             (#"requests_total{code=~"[45][0-9]{2}",path!="/health"}"#, #"requests_total{path!="/health"}"#),
             (#"shop_payments_total{outcome="error"}"#, #"shop_payments_total{outcome=~"captured|declined|error"}"#),
             (#"requests_total{code=~"5\\d\\d"}"#, #"requests_total{code=~".+"}"#),
-          ])
+        ])
     func regexSelectorsAreExercised(bad: String, total: String) async throws {
         try await Self.promtoolTests(try Self.spec(objective: "99.9%", period: "30d", bad: bad, total: total))
     }
@@ -151,15 +156,24 @@ import Yams
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: rules).deletingLastPathComponent().path) }
         typealias Y = YAMLWriting
         // The ticket holds too (6× is above its 3×): both are expected, with the burn in the description.
-        let expected = Y.list([BurnRateAlert.Severity.page, .ticket].map { severity in
-            Y.map([("exp_labels", Y.texts(PrometheusRules.alertLabels(slo, severity))), ("exp_annotations", Y.texts(PrometheusRules.annotations(slo, severity, burnRate: 6)))])
-        })
-        let inputs = [(#"errors_total{job="api"}"#, "0+300x120"), (#"requests_total{job="api"}"#, "0+1000x120")].map { Y.map([("series", Y.text($0.0)), ("values", Y.text($0.1))]) }
-        let checks = (5...120).map { minute in Y.map([("eval_time", Y.plain("\(minute)m")), ("alertname", Y.text(slo.alertName)), ("exp_alerts", expected)]) }
-        let test = Y.document(Y.map([
-            ("rule_files", Y.list([Y.text(rules)])), ("evaluation_interval", Y.plain("1m")),
-            ("tests", Y.list([Y.map([("interval", Y.plain("1m")), ("input_series", Y.list(inputs)), ("alert_rule_test", Y.list(checks))])])),
-        ]))
+        let expected = Y.list(
+            [BurnRateAlert.Severity.page, .ticket].map { severity in
+                Y.map([
+                    ("exp_labels", Y.texts(PrometheusRules.alertLabels(slo, severity))),
+                    ("exp_annotations", Y.texts(PrometheusRules.annotations(slo, severity, burnRate: 6))),
+                ])
+            })
+        let inputs = [(#"errors_total{job="api"}"#, "0+300x120"), (#"requests_total{job="api"}"#, "0+1000x120")].map {
+            Y.map([("series", Y.text($0.0)), ("values", Y.text($0.1))])
+        }
+        let checks = (5...120).map { minute in
+            Y.map([("eval_time", Y.plain("\(minute)m")), ("alertname", Y.text(slo.alertName)), ("exp_alerts", expected)])
+        }
+        let test = Y.document(
+            Y.map([
+                ("rule_files", Y.list([Y.text(rules)])), ("evaluation_interval", Y.plain("1m")),
+                ("tests", Y.list([Y.map([("interval", Y.plain("1m")), ("input_series", Y.list(inputs)), ("alert_rule_test", Y.list(checks))])])),
+            ]))
         let file = rules + ".tie.test.yaml"
         try test.write(toFile: file, atomically: true, encoding: .utf8)
         let (status, output) = try await TestTools.run(promtool, ["test", "rules", file])

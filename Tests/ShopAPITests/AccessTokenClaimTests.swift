@@ -2,13 +2,14 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import JWTKit
-@testable import ShopAPI
+import ShopAPITestSupport
 import ShopAuth
+import ShopContract
 import ShopDomain
 import ShopMetrics
-import ShopAPITestSupport
 import Testing
-import ShopContract
+
+@testable import ShopAPI
 
 /// Each claim of an access token, checked as RFC 7519 and RFC 7515 say, with the leeway
 /// `AccessClaims.clockSkewLeeway` (30 s) either way.

@@ -1,9 +1,9 @@
 import Foundation
 import HummingbirdTesting
 import ShopAPI
+import ShopAPITestSupport
 import ShopStore
 import ShopTestSupport
-import ShopAPITestSupport
 import Testing
 
 @Suite("Configuration")
@@ -16,10 +16,12 @@ struct ConfigurationTests {
     }
 
     static let badConfigurations = [
-        BadConfiguration(testDescription: "PostgreSQL without a secret", change: {
-            $0.jwtSecret = nil
-            $0.databaseURL = "postgres://shop@127.0.0.1:1/shop"
-        }, message: "with PostgreSQL a JWT secret is required"),
+        BadConfiguration(
+            testDescription: "PostgreSQL without a secret",
+            change: {
+                $0.jwtSecret = nil
+                $0.databaseURL = "postgres://shop@127.0.0.1:1/shop"
+            }, message: "with PostgreSQL a JWT secret is required"),
         BadConfiguration(testDescription: "a short secret", change: { $0.jwtSecret = "short" }, message: "at least 32 bytes"),
         BadConfiguration(testDescription: "not a PostgreSQL URL", change: { $0.databaseURL = "mysql://somewhere/db" }, message: "postgres://"),
         BadConfiguration(testDescription: "an unknown sslmode", change: { $0.databaseURL = "postgres://u@h/db?sslmode=maybe" }, message: "sslmode"),

@@ -41,7 +41,8 @@ struct FaultSwitchboardTests {
         try await withSandbox { sandbox, url in
             try await TestApp.run(configure: { $0.paymentGatewayURL = url }) { client in
                 _ = try await client.send(.put, "/v1/admin/faults", token: admin, json: #"{"gateway_failure_ratio":1}"#)
-                let id = try #require(try await client.send(.post, "/v1/orders", token: customer, json: orderJSON(("SKU-00001", 1))).json["id"]?.string)
+                let id = try #require(
+                    try await client.send(.post, "/v1/orders", token: customer, json: orderJSON(("SKU-00001", 1))).json["id"]?.string)
                 let payment = try await client.eventually("/v1/orders/\(id)/payment", token: customer) { $0["status"]?.string == "failed" }
                 #expect(payment["status"]?.string == "failed")
                 #expect(payment["last_error"]?.string?.contains("injected gateway failure") == true)

@@ -80,7 +80,8 @@ struct GatewayClientTests {
         try await withSandbox(.init(latencyMilliseconds: 150)) { sandbox, url in
             let switchboard = FaultSwitchboard()
             // A generous timeout: beside a full parallel suite the first, answered charge passed the 2 s default twice.
-            let client = PaymentGatewayClient(address: GatewayAddress(url: url), settings: .init(timeout: .seconds(10)), clock: ManualClock(), faults: switchboard)
+            let client = PaymentGatewayClient(
+                address: GatewayAddress(url: url), settings: .init(timeout: .seconds(10)), clock: ManualClock(), faults: switchboard)
             guard case .captured = await client.charge(paymentID: "rt0", amount: Self.amount) else {
                 Issue.record("expected a capture before any fault")
                 return

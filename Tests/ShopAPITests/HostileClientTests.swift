@@ -3,13 +3,14 @@ import HTTPTypes
 import HummingbirdTesting
 import JSONLogging
 import Logging
-@testable import ShopAPI
+import ShopAPITestSupport
+import ShopContract
 import ShopDomain
 import ShopMetrics
 import ShopTestSupport
-import ShopAPITestSupport
 import Testing
-import ShopContract
+
+@testable import ShopAPI
 
 /// Clients that break HTTP on purpose or by accident, on raw sockets against a live server: none may cause
 /// a 5xx, hold a connection past its deadline, or leave no trace in the metrics and the access log.
@@ -27,15 +28,22 @@ struct HostileClientTests {
     }
 
     static let brokenUploads: [BrokenUpload] = [
-        BrokenUpload(name: "body shorter than Content-Length, then FIN",
+        BrokenUpload(
+            name: "body shorter than Content-Length, then FIN",
             rest: "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"items\":[", ending: .halfClose, status: 400, recorded: 400),
-        BrokenUpload(name: "body shorter than Content-Length, then silence",
+        BrokenUpload(
+            name: "body shorter than Content-Length, then silence",
             rest: "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"items\":[", ending: .stay, status: 408, recorded: 408),
-        BrokenUpload(name: "chunk size not hexadecimal",
-            rest: "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", ending: .stay, status: 400, recorded: 400),
-        BrokenUpload(name: "chunk size past 64 bits",
-            rest: "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n{}\r\n0\r\n\r\n", ending: .stay, status: 400, recorded: 400),
-        BrokenUpload(name: "reset mid-upload",
+        BrokenUpload(
+            name: "chunk size not hexadecimal",
+            rest: "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", ending: .stay, status: 400,
+            recorded: 400),
+        BrokenUpload(
+            name: "chunk size past 64 bits",
+            rest: "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n{}\r\n0\r\n\r\n", ending: .stay,
+            status: 400, recorded: 400),
+        BrokenUpload(
+            name: "reset mid-upload",
             rest: "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"items\":[", ending: .reset, status: nil, recorded: 499),
     ]
 
@@ -48,17 +56,21 @@ struct HostileClientTests {
         _ kind: StoreKind = .sqlite, logger: Logger? = nil, configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
         _ test: @escaping @Sendable (any TestClientProtocol, Int) async throws -> Void
     ) async throws {
-        try await TestApp.run(kind, .live, logger: logger, configure: {
-            $0.connections.bodyTimeout = .milliseconds(500)
-            $0.connections.headTimeout = .seconds(1)
-            configure(&$0)
-        }) { client in
+        try await TestApp.run(
+            kind, .live, logger: logger,
+            configure: {
+                $0.connections.bodyTimeout = .milliseconds(500)
+                $0.connections.headTimeout = .seconds(1)
+                configure(&$0)
+            }
+        ) { client in
             try await test(client, try #require(client.port))
         }
     }
 
     static func serverErrors(_ samples: [String: Double]) -> Double {
-        samples.filter { $0.key.hasPrefix("\(MetricNames.requestDuration)_count") && $0.key.contains("http_response_status_code=\"5") }.values.reduce(0, +)
+        samples.filter { $0.key.hasPrefix("\(MetricNames.requestDuration)_count") && $0.key.contains("http_response_status_code=\"5") }.values.reduce(
+            0, +)
     }
 
     /// Every broken upload on every route with a body, against one server per store; each judged by its
@@ -103,8 +115,11 @@ struct HostileClientTests {
     }
 
     static let unparseable: [Unparseable] = [
-        Unparseable(name: "a 100 KB header", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n", status: 431),
-        Unparseable(name: "1,001 headers", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\n" + (0...1000).map { "X-\($0): 1\r\n" }.joined() + "\r\n", status: 431),
+        Unparseable(
+            name: "a 100 KB header", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n",
+            status: 431),
+        Unparseable(
+            name: "1,001 headers", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\n" + (0...1000).map { "X-\($0): 1\r\n" }.joined() + "\r\n", status: 431),
         Unparseable(name: "a control character in a header value", bytes: "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u{01}b\r\n\r\n", status: 400),
         Unparseable(name: "an unknown method", bytes: "FOOBAR /healthz HTTP/1.1\r\nHost: x\r\n\r\n", status: 400),
         Unparseable(name: "bare LF line ends", bytes: "GET /healthz HTTP/1.1\nHost: x\n\n", status: 400),

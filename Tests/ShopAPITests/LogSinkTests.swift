@@ -1,8 +1,9 @@
 import Foundation
-@testable import JSONLogging
 import Logging
-@testable import ShopAPI
 import Testing
+
+@testable import JSONLogging
+@testable import ShopAPI
 
 @Suite("Log sink")
 struct LogSinkTests {

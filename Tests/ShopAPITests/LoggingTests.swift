@@ -43,9 +43,11 @@ struct LoggingTests {
     @Test func secretsAreRedactedAndStringsEscaped() throws {
         let sink = LogSink.memory()
         let logger = Logger(label: "test") { JSONLogHandler(label: $0, service: "s", level: .debug, sink: sink) }
-        logger.warning("quote \" backslash \\ newline \n tab \t bell \u{07}", metadata: [
-            "authorization": "Bearer abc", "Email": "a@b.c", "nested": ["token": "t", "ok": "yes"], "count": .stringConvertible(3),
-        ])
+        logger.warning(
+            "quote \" backslash \\ newline \n tab \t bell \u{07}",
+            metadata: [
+                "authorization": "Bearer abc", "Email": "a@b.c", "nested": ["token": "t", "ok": "yes"], "count": .stringConvertible(3),
+            ])
         logger.debug("below the level is still written at debug")
         logger.trace("below the level")
         let lines = try LogLines.objects(sink)
@@ -62,12 +64,16 @@ struct LoggingTests {
     /// provider's metadata merged in (a field wins over both), redaction, escaping and numbers; and a
     /// handler that is not a JSONLogHandler still gets the fields, as metadata.
     @Test func typedFieldsWriteTheLineMetadataWould() throws {
-        let provider = Logger.MetadataProvider { ["trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7", "trace_flags": "1"] }
+        let provider = Logger.MetadataProvider {
+            ["trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "span_id": "00f067aa0ba902b7", "trace_flags": "1"]
+        }
         let clock = ManualClock()
         let fieldSets: [[(key: String, value: LineField)]] = [
-            [("bytes_in", .int(0)), ("bytes_out", .int(-12)), ("client_address", .string("203.0.113.9")), ("duration_ms", .number(0.125)),
-             ("method", .string("GET")), ("path", .string("/a\"b\\c\n\u{01}é")), ("route", .string("unmatched")), ("status", .int(404)),
-             ("token", .string("secret-value")), ("user", .string("alice"))],
+            [
+                ("bytes_in", .int(0)), ("bytes_out", .int(-12)), ("client_address", .string("203.0.113.9")), ("duration_ms", .number(0.125)),
+                ("method", .string("GET")), ("path", .string("/a\"b\\c\n\u{01}é")), ("route", .string("unmatched")), ("status", .int(404)),
+                ("token", .string("secret-value")), ("user", .string("alice")),
+            ],
             [("aaa", .int(Int.max)), ("mmm", .number(1e300)), ("zeta", .string("the field wins")), ("zzz", .number(.infinity))],
             [],
         ]
@@ -87,7 +93,9 @@ struct LoggingTests {
             var multiplexed = Logger(label: "shop-api") { _ in MultiplexLogHandler([logger(other).handler]) }
             multiplexed.logLevel = .info
             multiplexed.log(.info, "request", fields: fields)
-            #expect(typed.lines.count == 1 && typed.lines == metadata.lines && typed.lines == other.lines, "\(typed.lines) \(metadata.lines) \(other.lines)")
+            #expect(
+                typed.lines.count == 1 && typed.lines == metadata.lines && typed.lines == other.lines,
+                "\(typed.lines) \(metadata.lines) \(other.lines)")
             let object = try #require(try LogLines.objects(typed).first)
             #expect(object["request_id"] as? String == "r-\(index)" && object["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
             #expect(object["timestamp"] as? String == clock.now().rfc3339)
@@ -100,7 +108,11 @@ struct LoggingTests {
         // Below the logger's level nothing is built or written.
         let quiet = LogSink.memory()
         Logger(label: "q") { JSONLogHandler(label: $0, service: "s", level: .warning, sink: quiet) }
-            .log(.info, "request", fields: { Issue.record("fields built below the level"); return [] }())
+            .log(
+                .info, "request",
+                fields: {
+                    Issue.record("fields built below the level"); return []
+                }())
         #expect(quiet.lines.isEmpty)
     }
 }

@@ -2,13 +2,14 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-@testable import ShopAPI
 import ShopAPITestSupport
 import ShopContract
 import ShopDomain
 import ShopMetrics
 import ShopTestSupport
 import Testing
+
+@testable import ShopAPI
 
 @Suite("Metrics")
 struct MetricsTests {
@@ -52,7 +53,8 @@ struct MetricsTests {
             #expect(samples[Self.count("POST", "/v1/orders", 413)] == 1)
             // Every SLO threshold is a bucket boundary.
             for bound in ["0.005", "0.01", "0.025", "0.05", "0.1", "0.2", "0.25", "0.3", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"] {
-                let bucket = "\(MetricNames.requestDuration)_bucket{http_request_method=\"GET\",http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\",le=\"\(bound)\"}"
+                let bucket =
+                    "\(MetricNames.requestDuration)_bucket{http_request_method=\"GET\",http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\",le=\"\(bound)\"}"
                 #expect(samples[bucket] != nil, "no bucket le=\(bound)")
             }
             #expect(samples["http_server_active_requests"] == 1, "the scrape itself is in flight")
@@ -110,7 +112,9 @@ struct MetricsTests {
             let system = kind == .postgres ? "postgresql" : "sqlite"
             let reads = "\(MetricNames.databaseOperation)_count{db_system_name=\"\(system)\",db_operation_name=\"select inventory\",outcome=\"ok\"}"
             #expect(samples[reads] == 4)
-            #expect(samples["\(MetricNames.databaseOperation)_count{db_system_name=\"\(system)\",db_operation_name=\"create products\",outcome=\"ok\"}"] == 1)
+            #expect(
+                samples["\(MetricNames.databaseOperation)_count{db_system_name=\"\(system)\",db_operation_name=\"create products\",outcome=\"ok\"}"]
+                    == 1)
             if kind == .postgres {
                 #expect(samples["\(MetricNames.databaseMaxConnections)"] == 20)
                 // The payment processor's poll may hold a connection at the moment of the scrape.
@@ -139,14 +143,20 @@ struct MetricsTests {
     @Test func outcomeCountersExistAtZeroBeforeTheFirstEvent() async throws {
         try await TestApp.run { client in
             let samples = try await Self.scrape(client)
-            for outcome in ShopMetrics.PaymentOutcome.allCases { #expect(samples["shop_payments_total{outcome=\"\(outcome.rawValue)\"}"] == 0, "\(outcome)") }
-            for outcome in ShopMetrics.OrderOutcome.allCases { #expect(samples["shop_orders_placed_total{outcome=\"\(outcome.rawValue)\"}"] == 0, "\(outcome)") }
+            for outcome in ShopMetrics.PaymentOutcome.allCases {
+                #expect(samples["shop_payments_total{outcome=\"\(outcome.rawValue)\"}"] == 0, "\(outcome)")
+            }
+            for outcome in ShopMetrics.OrderOutcome.allCases {
+                #expect(samples["shop_orders_placed_total{outcome=\"\(outcome.rawValue)\"}"] == 0, "\(outcome)")
+            }
             #expect(samples["shop_stock_reservations_total{result=\"insufficient\"}"] == 0)
         }
     }
 
     @Test func unknownPathsAndMethodsCannotGrowTheSeries() async throws {
-        let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .head, .init("BREW")!, .init("PROPFIND")!, .init("X-\(UUID().uuidString.prefix(8))")!]
+        let methods: [HTTPRequest.Method] = [
+            .get, .post, .put, .delete, .patch, .options, .head, .init("BREW")!, .init("PROPFIND")!, .init("X-\(UUID().uuidString.prefix(8))")!,
+        ]
         try await TestApp.run { client in
             for method in methods { _ = try await client.execute(uri: "/warm-up", method: method) }
             // The HTTP request series, less the scrapes themselves (database series move with background work).
@@ -156,21 +166,27 @@ struct MetricsTests {
             let before = requestSeries(try await Self.scrape(client))
             var generator = SystemRandomNumberGenerator()
             for _ in 0..<10_000 {
-                let path = "/" + (0..<Int.random(in: 1...4, using: &generator)).map { _ in String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 36) }.joined(separator: "/")
+                let path =
+                    "/"
+                    + (0..<Int.random(in: 1...4, using: &generator)).map { _ in
+                        String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 36)
+                    }.joined(separator: "/")
                 _ = try await client.execute(uri: path, method: methods.randomElement(using: &generator)!)
             }
             let after = try await Self.scrape(client)
             let grown = requestSeries(after).symmetricDifference(before)
             #expect(grown.isEmpty, "series changed: \(grown.sorted().prefix(5))")
             #expect(before.count > 10)
-            let unmatched = after.filter { $0.key.hasPrefix("http_server_request_duration_seconds_count") && $0.key.contains("unmatched") }.values.reduce(0, +)
+            let unmatched = after.filter { $0.key.hasPrefix("http_server_request_duration_seconds_count") && $0.key.contains("unmatched") }.values
+                .reduce(0, +)
             #expect(unmatched == Double(10_000 + methods.count))
         }
     }
 
     @Test func openMetricsIsServedWhenAsked() async throws {
         try await TestApp.run { client in
-            let response = try await client.execute(uri: "/metrics", method: .get, headers: [.accept: "application/openmetrics-text; version=1.0.0,text/plain;q=0.5"])
+            let response = try await client.execute(
+                uri: "/metrics", method: .get, headers: [.accept: "application/openmetrics-text; version=1.0.0,text/plain;q=0.5"])
             #expect(response.headers[.contentType] == MetricsExposition.openMetricsContentType)
             #expect(String(buffer: response.body).hasSuffix("# EOF\n"))
             let plain = try await client.execute(uri: "/metrics", method: .get)
@@ -187,15 +203,16 @@ struct MetricsTests {
             # TYPE open_connections gauge
             open_connections 2
             """
-        #expect(MetricsExposition.openMetrics(fromPrometheusText: text) == """
-            # HELP orders_created Orders placed
-            # TYPE orders_created counter
-            orders_created_total{outcome="ok"} 3
-            # TYPE open_connections gauge
-            open_connections 2
-            # EOF
+        #expect(
+            MetricsExposition.openMetrics(fromPrometheusText: text) == """
+                # HELP orders_created Orders placed
+                # TYPE orders_created counter
+                orders_created_total{outcome="ok"} 3
+                # TYPE open_connections gauge
+                open_connections 2
+                # EOF
 
-            """)
+                """)
     }
 
     @Test(.enabled(if: TestTools.promtool != nil || TestPostgres.inCI, "promtool (Debian prometheus) is not installed"))

@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
 import NIOCore
-@testable import ShopAPI
 import ShopContract
 import ShopDomain
 import Testing
 import Yams
+
+@testable import ShopAPI
 
 /// The shipped OpenAPI document and the router must describe the same API.
 @Suite("OpenAPI contract")
@@ -37,9 +38,10 @@ struct OpenAPIContractTests {
     @Test func everyRouteIsInTheSpecAndEveryOperationIsRouted() throws {
         let specified = Set(try Self.specOperations().keys)
         // The router answers HEAD on every GET route (from the GET's handler), and the spec says so.
-        let routed = Set(APIRoute.allCases.flatMap { route in
-            APIRoute.methods(servingPath: route.template, among: [route]).map { Operation(method: $0.rawValue, path: route.template) }
-        })
+        let routed = Set(
+            APIRoute.allCases.flatMap { route in
+                APIRoute.methods(servingPath: route.template, among: [route]).map { Operation(method: $0.rawValue, path: route.template) }
+            })
         #expect(routed.subtracting(specified).isEmpty, "routed but not in openapi.yaml: \(routed.subtracting(specified))")
         #expect(specified.subtracting(routed).isEmpty, "in openapi.yaml but not routed: \(specified.subtracting(routed))")
     }

@@ -42,7 +42,8 @@ struct PaymentFlowTests {
                     orderTaker.settlesPayments = false
                     let settler = configuration
                     try await buildApplication(orderTaker).test(.router) { taker in
-                        let id = try #require(try await taker.send(.post, "/v1/orders", token: token, json: orderJSON(("SKU-00005", 1))).json["id"]?.string)
+                        let id = try #require(
+                            try await taker.send(.post, "/v1/orders", token: token, json: orderJSON(("SKU-00005", 1))).json["id"]?.string)
                         // Fifteen of the settler's poll intervals: time enough for a processor to have taken it.
                         try await Task.sleep(for: .milliseconds(300))
                         #expect(try await taker.send(.get, "/v1/orders/\(id)/payment", token: token).json["status"]?.string == "pending")
@@ -86,24 +87,29 @@ struct PaymentFlowTests {
                     try await buildApplication(configuration).test(.router) { _ in
                         try await withPostgresDatabase(database, maximumConnections: 2) { db in
                             let deadline = ContinuousClock.now + .seconds(60)
-                            while try await db.query("SELECT COUNT(*) FROM payments WHERE status = 'pending'").first?.int(0) != 0, ContinuousClock.now < deadline {
+                            while try await db.query("SELECT COUNT(*) FROM payments WHERE status = 'pending'").first?.int(0) != 0,
+                                ContinuousClock.now < deadline
+                            {
                                 try await Task.sleep(for: .milliseconds(100))
                             }
                             let ledger = sandbox.ledger
                             // One call per payment (a sale: authorised and captured at once): nothing charged twice.
                             #expect(ledger.captures + ledger.declines == count && ledger.calls == count, "\(ledger)")
                             #expect(ledger.declines > 0 && ledger.repeatedCaptures == 0, "\(ledger)")
-                            let statuses = Dictionary(uniqueKeysWithValues: try await db.query(
-                                "SELECT o.status || '/' || p.status, COUNT(*) FROM orders o JOIN payments p ON p.order_id = o.id GROUP BY 1"
-                            ).map { (try $0.text(0), Int(try $0.int(1))) })
+                            let statuses = Dictionary(
+                                uniqueKeysWithValues: try await db.query(
+                                    "SELECT o.status || '/' || p.status, COUNT(*) FROM orders o JOIN payments p ON p.order_id = o.id GROUP BY 1"
+                                ).map { (try $0.text(0), Int(try $0.int(1))) })
                             #expect(statuses == ["confirmed/captured": ledger.captures, "payment_failed/declined": ledger.declines], "\(statuses)")
                             // Every SKU's stock is back by its failed orders: reserved = its confirmed orders.
                             let seeded = Dictionary(uniqueKeysWithValues: DemoCatalog.entries(count: catalog).map { ($0.product.sku.code, $0.stock) })
-                            let reserved = try await db.query("""
+                            let reserved = try await db.query(
+                                """
                                 SELECT i.sku, i.quantity, (SELECT COUNT(*) FROM order_items l JOIN orders o ON o.id = l.order_id
                                     WHERE l.sku = i.sku AND o.status = 'confirmed')
                                 FROM inventory i ORDER BY i.sku
-                                """).map { (sku: try $0.text(0), taken: (seeded[try $0.text(0)] ?? -1) - (try $0.int(1)), confirmed: try $0.int(2)) }
+                                """
+                            ).map { (sku: try $0.text(0), taken: (seeded[try $0.text(0)] ?? -1) - (try $0.int(1)), confirmed: try $0.int(2)) }
                             #expect(reserved.count == catalog && reserved.allSatisfy { $0.taken == $0.confirmed }, "\(reserved)")
                         }
                     }
@@ -170,7 +176,8 @@ struct PaymentFlowTests {
         try await withSandbox { sandbox, url in
             try await TestApp.run(configure: { $0.paymentGatewayURL = url }) { client in
                 let before = try await client.send(.get, "/v1/inventory/SKU-00005").json["quantity"]?.int
-                let id = try #require(try await client.send(.post, "/v1/orders", token: customer, json: orderJSON(("SKU-00005", 2))).json["id"]?.string)
+                let id = try #require(
+                    try await client.send(.post, "/v1/orders", token: customer, json: orderJSON(("SKU-00005", 2))).json["id"]?.string)
                 _ = try await client.eventually("/v1/orders/\(id)", token: customer) { $0["status"]?.string == "confirmed" }
                 try await client.send(.post, "/v1/orders/\(id)/refund", token: customer).expectProblem(.forbidden)
                 let refunded = try await client.send(.post, "/v1/orders/\(id)/refund", token: admin)

@@ -84,7 +84,8 @@ struct PrometheusScrapeTests {
         let now = Date().timeIntervalSince1970
         var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query_exemplars")!
         components.queryItems = [
-            URLQueryItem(name: "query", value: promQL), URLQueryItem(name: "start", value: "\(now - 300)"), URLQueryItem(name: "end", value: "\(now + 60)"),
+            URLQueryItem(name: "query", value: promQL), URLQueryItem(name: "start", value: "\(now - 300)"),
+            URLQueryItem(name: "end", value: "\(now + 60)"),
         ]
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: components.string!), timeout: .seconds(2))
         let json = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any]
@@ -102,7 +103,8 @@ struct PrometheusScrapeTests {
                 #expect(try await client.execute(uri: "/metrics", method: .get).status == .notFound)
                 var admin: HTTPClientResponse?
                 for _ in 0..<50 where admin == nil {
-                    admin = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(adminPort)/metrics"), timeout: .seconds(2))
+                    admin = try? await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(adminPort)/metrics"), timeout: .seconds(2))
                     if admin == nil { try await Task.sleep(for: .milliseconds(50)) }
                 }
                 let response = try #require(admin)

@@ -1,12 +1,13 @@
 import HTTPTypes
 import HummingbirdTesting
-@testable import ShopAPI
+import ShopAPITestSupport
+import ShopContract
 import ShopDomain
 import ShopMetrics
 import ShopTestSupport
-import ShopAPITestSupport
 import Testing
-import ShopContract
+
+@testable import ShopAPI
 
 @Suite("Rate limits")
 struct RateLimitRouteTests {

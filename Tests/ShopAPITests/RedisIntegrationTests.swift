@@ -27,7 +27,8 @@ struct RedisIntegrationTests {
                 #expect(try await redis.send("EXISTS", "shop:stock:SKU-00001") == .integer(0))
                 let samples = try await MetricsTests.scrape(client)
                 #expect(samples["\(MetricNames.dependencyUp){dependency=\"redis\"}"] == 1)
-                #expect((samples["\(MetricNames.databaseOperation)_count{db_system_name=\"redis\",db_operation_name=\"get\",outcome=\"ok\"}"] ?? 0) >= 1)
+                #expect(
+                    (samples["\(MetricNames.databaseOperation)_count{db_system_name=\"redis\",db_operation_name=\"get\",outcome=\"ok\"}"] ?? 0) >= 1)
             }
         }
     }
@@ -35,7 +36,12 @@ struct RedisIntegrationTests {
     @Test func redisAbsentAtStartIsOneWarningAndTheAPIStillAnswers() async throws {
         let logs = LogRecorder()
         let port = try TestTools.freePort()
-        try await TestApp.run(logger: logs.logger(), configure: { $0.redisURL = "redis://127.0.0.1:\(port)"; $0.logLevel = .warning }) { client in
+        try await TestApp.run(
+            logger: logs.logger(),
+            configure: {
+                $0.redisURL = "redis://127.0.0.1:\(port)"; $0.logLevel = .warning
+            }
+        ) { client in
             for _ in 0..<3 { #expect(try await client.send(.get, "/v1/inventory/SKU-00001").status == .ok) }
             #expect(try await client.send(.get, "/v1/products/SKU-00002").status == .ok)
             let samples = try await MetricsTests.scrape(client)

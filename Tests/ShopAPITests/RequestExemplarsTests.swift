@@ -1,6 +1,7 @@
-@testable import ShopAPI
 import ShopTracing
 import Testing
+
+@testable import ShopAPI
 
 @Suite("Request exemplars")
 struct RequestExemplarsTests {
@@ -8,7 +9,8 @@ struct RequestExemplarsTests {
 
     func bucketLines(_ exemplars: RequestExemplars) -> [Substring] {
         let bounds = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.2", "0.25", "0.3", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"]
-        let text = bounds.map { #"http_server_request_duration_seconds_bucket{\#(labels),le="\#($0)"} 3"# }.joined(separator: "\n")
+        let text =
+            bounds.map { #"http_server_request_duration_seconds_bucket{\#(labels),le="\#($0)"} 3"# }.joined(separator: "\n")
             + "\nhttp_server_request_duration_seconds_sum{\(labels)} 0.5\n# EOF"
         return exemplars.annotate(text).split(separator: "\n")
     }

@@ -106,11 +106,14 @@ struct RouteTests {
             let set = try await client.send(.put, "/v1/inventory/SKU-00005", token: warehouse, json: #"{"quantity":10,"reason":"delivery"}"#)
             #expect(set.status == .ok)
             #expect(try set.json["quantity"]?.int == 10)
-            let adjusted = try await client.send(.post, "/v1/inventory/SKU-00005/adjustments", token: warehouse, json: #"{"delta":-3,"reason":"damaged"}"#)
+            let adjusted = try await client.send(
+                .post, "/v1/inventory/SKU-00005/adjustments", token: warehouse, json: #"{"delta":-3,"reason":"damaged"}"#)
             #expect(try adjusted.json["quantity"]?.int == 7)
-            let picked = try await client.send(.post, "/v1/inventory/SKU-00005/picks", token: warehouse, json: #"{"quantity":7,"reference":"tote-9"}"#)
+            let picked = try await client.send(
+                .post, "/v1/inventory/SKU-00005/picks", token: warehouse, json: #"{"quantity":7,"reference":"tote-9"}"#)
             #expect(try picked.json["quantity"]?.int == 0)
-            let refused = try await client.send(.post, "/v1/inventory/SKU-00005/picks", token: warehouse, json: #"{"quantity":1}"#).expectProblem(.conflict)
+            let refused = try await client.send(.post, "/v1/inventory/SKU-00005/picks", token: warehouse, json: #"{"quantity":1}"#).expectProblem(
+                .conflict)
             #expect(refused["sku"]?.string == "SKU-00005" && refused["available"]?.int == 0 && refused["requested"]?.int == 1)
             try await client.send(.put, "/v1/inventory/SKU-00005", token: customer, json: #"{"quantity":10,"reason":"x"}"#).expectProblem(.forbidden)
             let anonymous = try await client.send(.put, "/v1/inventory/SKU-00005", json: #"{"quantity":10,"reason":"x"}"#)
@@ -146,8 +149,10 @@ struct RouteTests {
         let expired = try await TestApp.token("alice", .customer, lifetime: 60, now: Date().addingTimeInterval(-3600))
         let forged = try await TokenAuthority(secret: "another-secret-0123456789-0123456789abcdef").mint(subject: "alice", role: .admin)
         try await TestApp.run { client in
-            #expect(try await client.send(.get, "/v1/orders", token: expired).expectProblem(.unauthorized)["detail"]?.string == "the token has expired")
-            #expect(try await client.send(.get, "/v1/orders", token: forged).expectProblem(.unauthorized)["detail"]?.string == "the token is not valid")
+            #expect(
+                try await client.send(.get, "/v1/orders", token: expired).expectProblem(.unauthorized)["detail"]?.string == "the token has expired")
+            #expect(
+                try await client.send(.get, "/v1/orders", token: forged).expectProblem(.unauthorized)["detail"]?.string == "the token is not valid")
             try await client.send(.get, "/v1/orders", headers: [.authorization: "Basic YWxpY2U6cHc="]).expectProblem(.unauthorized)
         }
     }

@@ -28,7 +28,8 @@ enum TestTracing {
         configuration.maxExportBatchSize = 50_000
         let batcher = SpanBatcher(
             configuration: configuration, endpoint: URL(string: sink.endpoint + "/v1/traces")!,
-            counters: .init(exported: Counter(label: "exported"), droppedQueueFull: Counter(label: "full"), droppedExportFailed: Counter(label: "failed")),
+            counters: .init(
+                exported: Counter(label: "exported"), droppedQueueFull: Counter(label: "full"), droppedExportFailed: Counter(label: "failed")),
             logger: quietLogger)
         InstrumentationSystem.bootstrap(ShopTracer(sampler: .default, batcher: batcher))
         Task { try await ServiceGroup(configuration: .init(services: [batcher], logger: quietLogger)).run() }
@@ -48,10 +49,13 @@ struct TracingTests {
         }
         let token = try await TestApp.token("alice", .customer)
         try await withSandbox { sandbox, url in
-            try await TestApp.run(logger: logger, configure: {
-                $0.paymentGatewayURL = url
-                $0.logLevel = .info
-            }) { client in
+            try await TestApp.run(
+                logger: logger,
+                configure: {
+                    $0.paymentGatewayURL = url
+                    $0.logLevel = .info
+                }
+            ) { client in
                 let response = try await client.send(
                     .post, "/v1/orders", token: token, json: orderJSON(("SKU-00001", 1)),
                     headers: [HTTPField.Name("traceparent")!: "00-\(traceID)-\(callerSpan)-01"])
@@ -73,8 +77,10 @@ struct TracingTests {
         // (c) the exported spans link up: caller → server → database; server trace → settlement → gateway client → gateway server.
         // A parent ends after its children, so it may come in a later export: wait for every span asserted on.
         let expected: Set<String> = ["POST /v1/orders", "update inventory", "settle payment", "POST /v1/authorizations", "/v1/authorizations"]
-        let spans = try await exportSink.spans { (spans: [ExportedSpan]) in expected.isSubset(of: Set(spans.filter { $0.trace_id == traceID }.map(\.name))) }
-            .filter { $0.trace_id == traceID }
+        let spans = try await exportSink.spans { (spans: [ExportedSpan]) in
+            expected.isSubset(of: Set(spans.filter { $0.trace_id == traceID }.map(\.name)))
+        }
+        .filter { $0.trace_id == traceID }
         let server = try #require(spans.first { $0.name == "POST /v1/orders" }, "spans: \(spans.map(\.name))")
         #expect(server.parent_span_id == callerSpan)
         #expect(server.kind == 2)  // SERVER

@@ -25,11 +25,17 @@ import Testing
         try withDataDirectory { data in
             let made = try #require(try JWTSecret.resolve(flag: nil, dataDirectory: data, environment: [:], fallback: .createInDataDirectory))
             let environment = ["SHOP_JWT_SECRET": "from-the-environment-0123456789abcdef"]
-            #expect(try JWTSecret.resolve(flag: "from-the-flag", dataDirectory: data, environment: environment, fallback: .createInDataDirectory)?.secret == "from-the-flag")
-            #expect(try JWTSecret.resolve(flag: nil, dataDirectory: data, environment: environment, fallback: .createInDataDirectory)?.secret == environment["SHOP_JWT_SECRET"])
+            #expect(
+                try JWTSecret.resolve(flag: "from-the-flag", dataDirectory: data, environment: environment, fallback: .createInDataDirectory)?.secret
+                    == "from-the-flag")
+            #expect(
+                try JWTSecret.resolve(flag: nil, dataDirectory: data, environment: environment, fallback: .createInDataDirectory)?.secret
+                    == environment["SHOP_JWT_SECRET"])
             #expect(try JWTSecret.resolve(flag: nil, dataDirectory: data, environment: [:], fallback: .readFromDataDirectory)?.secret == made.secret)
             // SHOP_DATA_DIR stands in for the flag's directory.
-            #expect(try JWTSecret.resolve(flag: nil, dataDirectory: nil, environment: ["SHOP_DATA_DIR": data], fallback: .readFromDataDirectory)?.secret == made.secret)
+            #expect(
+                try JWTSecret.resolve(flag: nil, dataDirectory: nil, environment: ["SHOP_DATA_DIR": data], fallback: .readFromDataDirectory)?.secret
+                    == made.secret)
         }
     }
 

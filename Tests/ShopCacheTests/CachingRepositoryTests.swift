@@ -95,7 +95,9 @@ struct CachingRepositoryTests {
                 #expect(try await h.stored(.stock) == nil)
                 #expect(try await h.repository.stock(Self.sku).quantity == start)
 
-                for change in [StockChange.set(quantity: 40, reason: "count"), .adjust(delta: -5, reason: "damage"), .pick(quantity: 1, reference: nil)] {
+                for change in [
+                    StockChange.set(quantity: 40, reason: "count"), .adjust(delta: -5, reason: "damage"), .pick(quantity: 1, reference: nil),
+                ] {
                     _ = try await h.repository.stock(Self.sku)
                     #expect(try await h.stored(.stock) != nil)
                     let level = try await h.repository.changeStock(Self.sku, change, by: Self.warehouse, at: Self.t0)

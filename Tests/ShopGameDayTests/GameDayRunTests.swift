@@ -2,10 +2,10 @@ import Foundation
 import HummingbirdTesting
 import LoadProfile
 import Logging
+import SLOSpec
 import ShopAPI
 import ShopGameDay
 import ShopTestSupport
-import SLOSpec
 import Testing
 
 /// The game day as a library, in-process: a replay against a live shop-api in this process, the verdict
@@ -60,7 +60,8 @@ struct GameDayRunTests {
             try await buildApplication(configuration).test(.live) { client in
                 let port = try #require(client.port)
                 var plan = try GameDayPlan(
-                    profile: try Profile(yaml: Self.profile, file: "gameday-test.yaml"), profileFile: "gameday-test.yaml", slos: try Self.availability(),
+                    profile: try Profile(yaml: Self.profile, file: "gameday-test.yaml"), profileFile: "gameday-test.yaml",
+                    slos: try Self.availability(),
                     target: URL(string: "http://127.0.0.1:\(port)")!, secret: Self.secret, wallSeconds: 30, promtool: promtool)
                 plan.out = directory + "/gameday.json"
                 let lines = Lines()
@@ -85,7 +86,8 @@ struct GameDayRunTests {
         let target = URL(string: "http://127.0.0.1:1")!
         let calm = try Profile(yaml: "name: calm\nduration: 1h\nrate: {base: 1}\n", file: "calm.yaml")
         #expect(throws: GameDayError.self) {
-            try GameDayPlan(profile: calm, profileFile: "calm.yaml", slos: slos, target: target, secret: Self.secret, wallSeconds: 10, promtool: "promtool")
+            try GameDayPlan(
+                profile: calm, profileFile: "calm.yaml", slos: slos, target: target, secret: Self.secret, wallSeconds: 10, promtool: "promtool")
         }
         let unknown = Self.profile.replacingOccurrences(of: "slo: order-placement-availability", with: "slo: checkout")
         do {

@@ -4,11 +4,12 @@ import Histogram
 import Hummingbird
 import HummingbirdTesting
 import LoadProfile
+import LoadReport
 import NIOCore
-@testable import ShopLoad
 import Synchronization
 import Testing
-import LoadReport
+
+@testable import ShopLoad
 
 @Suite("Load engine")
 struct LoadEngineTests {
@@ -74,7 +75,8 @@ struct LoadEngineTests {
     /// Two generators, each with half the schedule, together send what one would: the same arrivals per window,
     /// and merged histograms that count every request once.
     @Test func shardsMergeIntoTheWholeRun() async throws {
-        let profile = try Self.profile("""
+        let profile = try Self.profile(
+            """
             name: shards
             duration: 4s
             rate: {base: 150}
@@ -133,7 +135,8 @@ struct LoadEngineTests {
 
     /// The catalogue comes in pages: every SKU of both is read, so every one is asked for during the run.
     @Test func theCatalogueIsReadPageByPage() async throws {
-        let profile = try Self.profile("""
+        let profile = try Self.profile(
+            """
             name: pages
             duration: 2s
             rate: {base: 100}
@@ -274,7 +277,13 @@ final class ClosingServer: @unchecked Sendable {
             pending += buffer[0..<count]
             while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
                 pending.removeSubrange(..<end.upperBound)
-                if served == 1, closed.withLock({ first in defer { first = true }; return !first }) { return }
+                if served == 1,
+                    closed.withLock({ first in
+                        defer { first = true }; return !first
+                    })
+                {
+                    return
+                }
                 _ = send(fd, answer, answer.count, Int32(MSG_NOSIGNAL))
                 served += 1
             }

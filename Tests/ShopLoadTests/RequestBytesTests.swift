@@ -1,8 +1,9 @@
 import Foundation
 import LoadProfile
 import NIOCore
-@testable import ShopLoad
 import Testing
+
+@testable import ShopLoad
 
 /// Requests go out as bytes the generator writes itself: they must be well-formed HTTP/1.1.
 @Suite struct RequestBytesTests {

@@ -1,8 +1,9 @@
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-@testable import ShopLoad
 import Testing
+
+@testable import ShopLoad
 
 /// The generator frames responses itself: it must read every valid HTTP/1.1 response as NIO's llhttp-based
 /// decoder does, however the bytes arrive, and refuse what is not one.
@@ -18,19 +19,33 @@ import Testing
     }
 
     static let valid: [Case] = [
-        Case(name: "length", bytes: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello", status: 200, keepAlive: true, body: "hello"),
+        Case(
+            name: "length", bytes: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello", status: 200, keepAlive: true,
+            body: "hello"),
         Case(
             name: "chunked, with an extension and a trailer",
             bytes: "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nB\r\n, world! :)\r\n0\r\nX-Trailer: y\r\n\r\n",
             status: 201, keepAlive: true, body: "hello, world! :)"),
         Case(name: "HTTP/1.0 closes by default", bytes: "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", status: 200, keepAlive: false, body: "ok"),
-        Case(name: "HTTP/1.0 asked to stay open", bytes: "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok", status: 200, keepAlive: true, body: "ok"),
-        Case(name: "told to close", bytes: "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nContent-Length: 4\r\n\r\nbusy", status: 503, keepAlive: false, body: "busy"),
+        Case(
+            name: "HTTP/1.0 asked to stay open", bytes: "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok", status: 200,
+            keepAlive: true, body: "ok"),
+        Case(
+            name: "told to close", bytes: "HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nContent-Length: 4\r\n\r\nbusy", status: 503,
+            keepAlive: false, body: "busy"),
         Case(name: "no content", bytes: "HTTP/1.1 204 No Content\r\nX-Request-Id: 1\r\n\r\n", status: 204, keepAlive: true, body: ""),
-        Case(name: "not modified ignores its length", bytes: "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", status: 304, keepAlive: true, body: ""),
-        Case(name: "a HEAD answer has no body", bytes: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", head: true, status: 200, keepAlive: true, body: ""),
-        Case(name: "an interim answer first", bytes: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", status: 200, keepAlive: true, body: "x"),
-        Case(name: "header names in any case", bytes: "HTTP/1.1 404 Not Found\r\ncontent-LENGTH:  3 \r\n\r\nnah", status: 404, keepAlive: true, body: "nah"),
+        Case(
+            name: "not modified ignores its length", bytes: "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", status: 304, keepAlive: true,
+            body: ""),
+        Case(
+            name: "a HEAD answer has no body", bytes: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", head: true, status: 200, keepAlive: true,
+            body: ""),
+        Case(
+            name: "an interim answer first", bytes: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", status: 200,
+            keepAlive: true, body: "x"),
+        Case(
+            name: "header names in any case", bytes: "HTTP/1.1 404 Not Found\r\ncontent-LENGTH:  3 \r\n\r\nnah", status: 404, keepAlive: true,
+            body: "nah"),
         Case(name: "no reason phrase", bytes: "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", status: 200, keepAlive: true, body: ""),
     ]
 

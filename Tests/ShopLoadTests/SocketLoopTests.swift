@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
 import NIOCore
-@testable import ShopLoad
 import Testing
+
+@testable import ShopLoad
 
 /// The load worker's event loop: when its alarm runs while the owner says it may wait.
 @Suite struct SocketLoopTests {

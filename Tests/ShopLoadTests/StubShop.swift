@@ -24,7 +24,8 @@ final class StubShop: Sendable {
         let router = Router()
         // Two pages, as the API pages its catalogue: the generator must follow the cursor.
         router.get("/v1/products") { request, _ in
-            let page = request.uri.queryParameters["cursor"] == "2"
+            let page =
+                request.uri.queryParameters["cursor"] == "2"
                 ? #"{"items":[{"sku":"SKU-4"},{"sku":"SKU-5"}],"next_cursor":null}"#
                 : #"{"items":[{"sku":"SKU-1"},{"sku":"SKU-2"},{"sku":"SKU-3"}],"next_cursor":"2"}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: page)))

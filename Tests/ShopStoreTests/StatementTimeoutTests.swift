@@ -1,8 +1,9 @@
 import NIOCore
 import NIOPosix
-@testable import ShopStore
 import Synchronization
 import Testing
+
+@testable import ShopStore
 
 /// A statement whose answer never comes fails as unreachable in time, instead of holding its caller forever.
 @Suite("Statement timeout")

@@ -1,9 +1,10 @@
 import ShopDomain
-@testable import ShopStore
+import ShopSupport
 import ShopTestSupport
 import Synchronization
 import Testing
-import ShopSupport
+
+@testable import ShopStore
 
 /// Orders on both stores: idempotency, cancellation, concurrency, picks, stock changes and listings.
 extension StoreConformanceTests {
@@ -38,8 +39,10 @@ extension StoreConformanceTests {
         try await withRepository(kind) { repository in
             let order = try request(("SKU-00006", 2), ("SKU-00002", 1))
             let placed = try await repository.placeOrder(order, customerID: "c1", idempotencyKey: "again", at: Self.t0)
-            _ = try await repository.closeOrder(id: placed.order.id, as: .cancelled, by: Self.customer, at: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 5_000))
-            let replay = try await repository.placeOrder(order, customerID: "c1", idempotencyKey: "again", at: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 9_000))
+            _ = try await repository.closeOrder(
+                id: placed.order.id, as: .cancelled, by: Self.customer, at: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 5_000))
+            let replay = try await repository.placeOrder(
+                order, customerID: "c1", idempotencyKey: "again", at: Timestamp(millisecondsSinceEpoch: Self.t0.millisecondsSinceEpoch + 9_000))
             #expect(replay.replayed && replay.order == placed.order && replay.paymentID == placed.paymentID)
             #expect(replay.order.lines.map(\.sku.code) == ["SKU-00006", "SKU-00002"])
         }
@@ -135,13 +138,18 @@ extension StoreConformanceTests {
             let sku = SKU("SKU-00008")!
             for round in 0..<5 {
                 _ = try await repository.changeStock(sku, .set(quantity: 1, reason: "round \(round)"), by: Self.warehouse, at: Self.t0)
-                async let first = result { try await repository.changeStock(sku, .pick(quantity: 1, reference: "a"), by: Self.warehouse, at: Self.t0) }
-                async let second = result { try await repository.changeStock(sku, .pick(quantity: 1, reference: "b"), by: Self.warehouse, at: Self.t0) }
+                async let first = result {
+                    try await repository.changeStock(sku, .pick(quantity: 1, reference: "a"), by: Self.warehouse, at: Self.t0)
+                }
+                async let second = result {
+                    try await repository.changeStock(sku, .pick(quantity: 1, reference: "b"), by: Self.warehouse, at: Self.t0)
+                }
                 let outcomes = await [first, second]
                 #expect(outcomes.filter { (try? $0.get())?.quantity == 0 }.count == 1)
-                #expect(outcomes.contains {
-                    if case .failure(ShopError.insufficientStock(sku, 0, 1)) = $0 { true } else { false }
-                })
+                #expect(
+                    outcomes.contains {
+                        if case .failure(ShopError.insufficientStock(sku, 0, 1)) = $0 { true } else { false }
+                    })
                 #expect(try await repository.stock(sku).quantity == 0)
             }
         }
@@ -153,7 +161,9 @@ extension StoreConformanceTests {
             let sku = SKU("SKU-00009")!
             #expect(try await repository.changeStock(sku, .set(quantity: 10, reason: "count"), by: Self.warehouse, at: Self.t0).quantity == 10)
             // A later millisecond: UUIDv7 ids order rows across milliseconds, not within one.
-            #expect(try await repository.changeStock(sku, .adjust(delta: -4, reason: "damaged"), by: Self.warehouse, at: Self.t0.adding(milliseconds: 1)).quantity == 6)
+            #expect(
+                try await repository.changeStock(sku, .adjust(delta: -4, reason: "damaged"), by: Self.warehouse, at: Self.t0.adding(milliseconds: 1))
+                    .quantity == 6)
             await #expect(throws: ShopError.insufficientStock(sku: sku, available: 6, requested: 7)) {
                 try await repository.changeStock(sku, .adjust(delta: -7, reason: "lost"), by: Self.warehouse, at: Self.t0)
             }
@@ -172,7 +182,8 @@ extension StoreConformanceTests {
         try await withRepository(kind) { repository in
             var ids: [String] = []
             for i in 0..<5 {
-                let placed = try await repository.placeOrder(try request(("SKU-00010", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0.adding(milliseconds: Int64(i)))
+                let placed = try await repository.placeOrder(
+                    try request(("SKU-00010", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0.adding(milliseconds: Int64(i)))
                 ids.append(placed.order.id)
             }
             _ = try await repository.placeOrder(try request(("SKU-00010", 1)), customerID: "c2", idempotencyKey: nil, at: Self.t0)

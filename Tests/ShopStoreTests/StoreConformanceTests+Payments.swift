@@ -1,9 +1,10 @@
 import ShopDomain
-@testable import ShopStore
+import ShopSupport
 import ShopTestSupport
 import Synchronization
 import Testing
-import ShopSupport
+
+@testable import ShopStore
 
 /// Payments on both stores: claiming, leasing, recording outcomes, refunds.
 extension StoreConformanceTests {
@@ -43,10 +44,13 @@ extension StoreConformanceTests {
             #expect(leased.allSatisfy { $0.attempts == 1 })
             #expect(try await repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: Self.t0).isEmpty)
 
-            try await repository.recordPaymentOutcome(try await repository.payment(orderID: captured.order.id), .captured(reference: "auth_1"), at: Self.t0)
-            try await repository.recordPaymentOutcome(try await repository.payment(orderID: declined.order.id), .declined(reason: "card_declined"), at: Self.t0)
+            try await repository.recordPaymentOutcome(
+                try await repository.payment(orderID: captured.order.id), .captured(reference: "auth_1"), at: Self.t0)
+            try await repository.recordPaymentOutcome(
+                try await repository.payment(orderID: declined.order.id), .declined(reason: "card_declined"), at: Self.t0)
             let retryAt = Self.t0.adding(milliseconds: 5_000)
-            try await repository.recordPaymentOutcome(try await repository.payment(orderID: retried.order.id), .retry(error: "503", nextAttemptAt: retryAt), at: Self.t0)
+            try await repository.recordPaymentOutcome(
+                try await repository.payment(orderID: retried.order.id), .retry(error: "503", nextAttemptAt: retryAt), at: Self.t0)
 
             #expect(try await repository.order(id: captured.order.id).status == .confirmed)
             #expect(try await repository.payment(orderID: captured.order.id).gatewayReference == "auth_1")
@@ -62,7 +66,8 @@ extension StoreConformanceTests {
             // Cancelled while this attempt is in flight; the capture that lands afterwards is refunded.
             _ = try await repository.closeOrder(id: retried.order.id, as: .cancelled, by: Self.customer, at: retryAt)
             #expect(try await repository.payment(orderID: retried.order.id).status == .pending)
-            try await repository.recordPaymentOutcome(try await repository.payment(orderID: retried.order.id), .captured(reference: "auth_3"), at: retryAt)
+            try await repository.recordPaymentOutcome(
+                try await repository.payment(orderID: retried.order.id), .captured(reference: "auth_3"), at: retryAt)
             #expect(try await repository.order(id: retried.order.id).status == .cancelled)
             #expect(try await repository.payment(orderID: retried.order.id).status == .refundPending)
             #expect(try await repository.stock(sku).quantity == before - 1)
@@ -134,14 +139,19 @@ extension StoreConformanceTests {
             #expect(try await repository.stock(shared).quantity == before.0 - 1)
             #expect(try await repository.stock(other).quantity == before.1 - 1)
             // Leases are released: the retried payment is due again at its time, the refund at once.
-            #expect(Set(try await repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: retryAt).map(\.orderID)) == [retried, cancelled])
+            #expect(
+                Set(try await repository.claimDuePayments(limit: 10, leaseMilliseconds: 30_000, at: retryAt).map(\.orderID)) == [retried, cancelled])
             let actions = try await database.query(
                 "SELECT subject, action FROM audit_log WHERE actor = 'payment-processor' AND at_ms = \(now) ORDER BY subject, action"
             ).map { "\(try $0.text(0)) \(try $0.text(1))" }
-            #expect(actions.sorted() == [
-                "\(captured) order.confirmed", "\(captured) payment.captured", "\(declined) order.payment_failed", "\(declined) payment.declined",
-                "\(failed) order.payment_failed", "\(failed) payment.failed", "\(cancelled) payment.refund_pending", "\(refunded) payment.refunded",
-            ].sorted())
+            #expect(
+                actions.sorted()
+                    == [
+                        "\(captured) order.confirmed", "\(captured) payment.captured", "\(declined) order.payment_failed",
+                        "\(declined) payment.declined",
+                        "\(failed) order.payment_failed", "\(failed) payment.failed", "\(cancelled) payment.refund_pending",
+                        "\(refunded) payment.refunded",
+                    ].sorted())
         }
     }
 
@@ -155,13 +165,15 @@ extension StoreConformanceTests {
                 try await repository.closeOrder(id: placed.order.id, as: .refunded, by: Principal(subject: "a", role: .admin), at: Self.t0)
             }
             _ = try await repository.claimDuePayments(limit: 1, leaseMilliseconds: 1000, at: Self.t0)
-            try await repository.recordPaymentOutcome(try await repository.payment(orderID: placed.order.id), .captured(reference: "auth_9"), at: Self.t0)
+            try await repository.recordPaymentOutcome(
+                try await repository.payment(orderID: placed.order.id), .captured(reference: "auth_9"), at: Self.t0)
             let refunded = try await repository.closeOrder(id: placed.order.id, as: .refunded, by: Principal(subject: "a", role: .admin), at: Self.t0)
             #expect(refunded.status == .refunded)
             #expect(try await repository.stock(sku).quantity == before)
             let due = try await repository.claimDuePayments(limit: 5, leaseMilliseconds: 1000, at: Self.t0)
             #expect(due.map(\.status) == [.refundPending] && due[0].gatewayReference == "auth_9")
-            try await repository.recordPaymentOutcome(try await repository.payment(orderID: placed.order.id), .refunded(reference: "auth_9"), at: Self.t0)
+            try await repository.recordPaymentOutcome(
+                try await repository.payment(orderID: placed.order.id), .refunded(reference: "auth_9"), at: Self.t0)
             #expect(try await repository.payment(orderID: placed.order.id).status == .refunded)
         }
     }
@@ -175,7 +187,6 @@ func result<Value>(_ body: () async throws -> Value) async -> Result<Value, any 
         return .failure(error)
     }
 }
-
 
 /// Set once, read from any task.
 final class ReleaseFlag: Sendable {

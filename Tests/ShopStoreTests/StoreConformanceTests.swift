@@ -1,10 +1,11 @@
 import Foundation
 import ShopDomain
-@testable import ShopStore
 import ShopSupport
 import ShopTestSupport
 import Synchronization
 import Testing
+
+@testable import ShopStore
 
 /// One suite, every store: what the API relies on must hold on SQLite and on PostgreSQL alike.
 @Suite("Store conformance")
@@ -81,7 +82,8 @@ struct StoreConformanceTests {
             let entries = DemoCatalog.entries(count: 2)
             let before1 = try await repository.stock(SKU("SKU-00001")!).quantity
             let before2 = try await repository.stock(SKU("SKU-00002")!).quantity
-            let placed = try await repository.placeOrder(try request(("SKU-00002", 1), ("SKU-00001", 3)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            let placed = try await repository.placeOrder(
+                try request(("SKU-00002", 1), ("SKU-00001", 3)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
             let order = placed.order
             #expect(order.status == .pending && !placed.replayed)
             #expect(order.lines.map(\.sku.code) == ["SKU-00002", "SKU-00001"])
@@ -103,19 +105,24 @@ struct StoreConformanceTests {
             let stock1 = try await repository.stock(SKU("SKU-00001")!).quantity
             let stock2 = try await repository.stock(SKU("SKU-00002")!).quantity
             await #expect(throws: ShopError.insufficientStock(sku: SKU("SKU-00002")!, available: stock2, requested: stock2 + 1)) {
-                try await repository.placeOrder(try request(("SKU-00001", 1), ("SKU-00002", stock2 + 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+                try await repository.placeOrder(
+                    try request(("SKU-00001", 1), ("SKU-00002", stock2 + 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
             }
             #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
             // The lines are locked in SKU order, not the request's: the refusal still names the right line.
             await #expect(throws: ShopError.insufficientStock(sku: SKU("SKU-00002")!, available: stock2, requested: stock2 + 1)) {
-                try await repository.placeOrder(try request(("SKU-00009", 1), ("SKU-00002", stock2 + 1), ("SKU-00001", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+                try await repository.placeOrder(
+                    try request(("SKU-00009", 1), ("SKU-00002", stock2 + 1), ("SKU-00001", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
             }
             #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
-            await #expect(throws: ShopError.validation([
-                FieldIssue(field: "items[1].sku", message: "no product has SKU NOPE-2"),
-                FieldIssue(field: "items[2].sku", message: "no product has SKU NOPE-1"),
-            ])) {
-                try await repository.placeOrder(try request(("SKU-00001", 1), ("NOPE-2", 1), ("NOPE-1", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
+            await #expect(
+                throws: ShopError.validation([
+                    FieldIssue(field: "items[1].sku", message: "no product has SKU NOPE-2"),
+                    FieldIssue(field: "items[2].sku", message: "no product has SKU NOPE-1"),
+                ])
+            ) {
+                try await repository.placeOrder(
+                    try request(("SKU-00001", 1), ("NOPE-2", 1), ("NOPE-1", 1)), customerID: "c1", idempotencyKey: nil, at: Self.t0)
             }
             #expect(try await repository.stock(SKU("SKU-00001")!).quantity == stock1)
             let orders = try await repository.database.query("SELECT COUNT(*) FROM orders")

@@ -1,7 +1,8 @@
 import Logging
-@testable import ShopTracing
 import Testing
 import Tracing
+
+@testable import ShopTracing
 
 @Suite("Tracer: propagation")
 struct ShopTracerTests {

@@ -2,11 +2,12 @@ import CoreMetrics
 import Foundation
 import Logging
 import ServiceLifecycle
-@testable import ShopTracing
 import ShopTestSupport
 import Synchronization
 import Testing
 import Tracing
+
+@testable import ShopTracing
 
 /// A counter the test can read.
 final class Tally: CounterHandler, Sendable {
@@ -31,7 +32,8 @@ final class ExportHarness: Sendable {
         let batcher = SpanBatcher(
             configuration: configuration, endpoint: try #require(configuration.endpoint),
             counters: .init(
-                exported: Counter(label: "e", dimensions: [], handler: exported), droppedQueueFull: Counter(label: "q", dimensions: [], handler: queueFull),
+                exported: Counter(label: "e", dimensions: [], handler: exported),
+                droppedQueueFull: Counter(label: "q", dimensions: [], handler: queueFull),
                 droppedExportFailed: Counter(label: "f", dimensions: [], handler: failed)),
             logger: quiet)
         tracer = ShopTracer(sampler: configuration.sampler, batcher: batcher)
@@ -145,7 +147,8 @@ struct SpanExportTests {
             harness.tracer.inject(root.context, into: &headers, using: DictionaryInjector())
             #expect(headers["traceparent"]?.hasSuffix("-00") == true)
             var sampledCaller = ServiceContext.topLevel
-            harness.tracer.extract(["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"], into: &sampledCaller, using: DictionaryExtractor())
+            harness.tracer.extract(
+                ["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"], into: &sampledCaller, using: DictionaryExtractor())
             let continued = harness.tracer.startSpan("continued", context: sampledCaller, ofKind: .server)
             #expect(continued.isRecording)
             root.end()
@@ -157,18 +160,24 @@ struct SpanExportTests {
 
     /// Batches of the configured size leave as soon as they fill, long before the schedule delay.
     @Test func fullBatchesLeaveAtOnceAndEveryEndedSpanArrivesOnce() async throws {
-        try await ExportHarness.with(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100", "OTEL_BSP_MAX_QUEUE_SIZE": "100000"], { $0.scheduleDelay = .seconds(3600) }) { harness in
+        try await ExportHarness.with(
+            ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "100", "OTEL_BSP_MAX_QUEUE_SIZE": "100000"], { $0.scheduleDelay = .seconds(3600) }
+        ) { harness in
             let spans = 1_050
             await withTaskGroup(of: Void.self) { group in
                 for task in 0..<6 {
                     group.addTask {
-                        for index in stride(from: task, to: spans, by: 6) { harness.tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end() }
+                        for index in stride(from: task, to: spans, by: 6) {
+                            harness.tracer.startSpan("span \(index)", context: .topLevel, ofKind: .internal).end()
+                        }
                     }
                 }
             }
             // Whatever is queued leaves when a batch fills, so less than one batch (100) waits for the hour.
             let deadline = ContinuousClock.now + .seconds(15)
-            while try await harness.sink.counts().spans <= spans - 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while try await harness.sink.counts().spans <= spans - 100, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let counts = try await harness.sink.counts()
             #expect(counts.spans > spans - 100, "\(counts.spans) spans in \(counts.requests) exports")
             try await harness.finish()
@@ -245,5 +254,3 @@ struct SpanExportTests {
         }
     }
 }
-
-

@@ -1,6 +1,7 @@
 import Foundation
-@testable import ShopTracing
 import Testing
+
+@testable import ShopTracing
 
 @Suite("Tracer: OTEL_* configuration")
 struct TracingConfigurationTests {
@@ -20,7 +21,10 @@ struct TracingConfigurationTests {
         (["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318/"], "http://collector:4318/v1/traces"),
         (["OTEL_EXPORTER_OTLP_ENDPOINT": "https://otlp.example.com/otlp"], "https://otlp.example.com/otlp/v1/traces"),
         (["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/custom/path"], "http://collector:4318/custom/path"),
-        (["OTEL_EXPORTER_OTLP_ENDPOINT": "http://a:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://b:4318/v1/traces"], "http://b:4318/v1/traces"),
+        (
+            ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://a:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://b:4318/v1/traces"],
+            "http://b:4318/v1/traces"
+        ),
         (["OTEL_EXPORTER_OTLP_ENDPOINT": "http://[::1]:4318"], "http://[::1]:4318/v1/traces"),
     ])
     func theEndpointIsTheSignalsOwnOrTheSharedOneWithItsPath(environment: [String: String], expected: String) throws {

@@ -12,7 +12,6 @@ public enum StoreKind: String, CaseIterable, Sendable {
     public static var tested: [StoreKind] { TestPostgres.enabled ? [.sqlite, .postgres] : [.sqlite] }
 }
 
-
 /// PostgreSQL for tests: `SHOP_TEST_POSTGRES_URL` names a server and a role allowed to create databases
 /// (`.ci/run` starts one). Each test gets a database of its own, dropped afterwards.
 public enum TestPostgres {
@@ -103,7 +102,8 @@ public func withTemporaryDirectory<Result: Sendable>(_ body: (String) async thro
 }
 
 /// Runs `body` while `service` (a connection pool's run loop) runs beside it, then cancels the service.
-public func whileRunning<Result: Sendable>(_ service: @escaping @Sendable () async -> Void, _ body: () async throws -> Result) async throws -> Result {
+public func whileRunning<Result: Sendable>(_ service: @escaping @Sendable () async -> Void, _ body: () async throws -> Result) async throws -> Result
+{
     try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask {
             await service()

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,7 +60,11 @@ public final class TestRedisServer: Sendable {
 
     /// `kill -9`: no shutdown, no goodbye to clients. Returns at once; `start()` and `stop()` wait for the end.
     public func kill() {
-        guard let (process, exit) = process.withLock({ process in defer { process = nil }; return process }) else { return }
+        guard
+            let (process, exit) = process.withLock({ process in
+                defer { process = nil }; return process
+            })
+        else { return }
         killed.withLock { $0 = exit }
         Glibc.kill(process.processIdentifier, SIGCONT)
         Glibc.kill(process.processIdentifier, SIGKILL)

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,8 @@ public enum TestTools {
     public static var prometheus: String? { find("prometheus") }
 
     /// The package's root folder (where `slos/`, `alerts/` and `loadtests/` are), from this file's place.
-    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     public static func find(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -37,7 +39,9 @@ public enum TestTools {
     /// everything it wrote (standard output and error together). The output goes through a file, not a
     /// pipe: a daemon the program starts (pg_ctl's server) may inherit the descriptor and would keep a
     /// pipe open long after the program exits.
-    public static func run(_ executable: String, _ arguments: [String], input: String = "", environment: [String: String] = [:]) async throws -> (Int32, String) {
+    public static func run(
+        _ executable: String, _ arguments: [String], input: String = "", environment: [String: String] = [:]
+    ) async throws -> (Int32, String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("shop-tool-\(UUID().uuidString).out").path
         guard FileManager.default.createFile(atPath: outputPath, contents: nil), let output = FileHandle(forWritingAtPath: outputPath) else {
             throw POSIXError(.EIO)

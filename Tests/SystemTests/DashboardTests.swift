@@ -2,12 +2,12 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import SLOSpec
 import ShopAPI
 import ShopAPITestSupport
 import ShopDashboards
 import ShopDomain
 import ShopTestSupport
-import SLOSpec
 import Testing
 
 /// The Grafana dashboards in `dashboards/`: valid dashboard JSON, what `shop-slo dashboards` writes, and
@@ -25,7 +25,8 @@ struct DashboardTests {
     }
 
     static func slos() throws -> [ServiceLevelObjective] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: TestTools.packageRoot + "/slos").filter { $0.hasSuffix(".yaml") }.sorted().map { name in
+        let files = try FileManager.default.contentsOfDirectory(atPath: TestTools.packageRoot + "/slos").filter { $0.hasSuffix(".yaml") }.sorted().map
+        { name in
             ("slos/" + name, try String(contentsOfFile: TestTools.packageRoot + "/slos/" + name, encoding: .utf8))
         }
         return try SLOSpecs.parse(files: files)
@@ -81,9 +82,12 @@ struct DashboardTests {
     }
 
     @Test func seriesNamesAreFoundInExpressions() {
-        #expect(Self.seriesNames(#"sum by (le, http_route) (rate(http_server_request_duration_seconds_bucket{http_route="/v1/orders"}[$__rate_interval])) / 100"#)
-            == ["http_server_request_duration_seconds_bucket"])
-        #expect(Self.seriesNames(#"1 - slo:error_ratio:rate30d{slo="x"} / slo:error_budget{slo="x"}"#) == ["slo:error_ratio:rate30d", "slo:error_budget"])
+        #expect(
+            Self.seriesNames(
+                #"sum by (le, http_route) (rate(http_server_request_duration_seconds_bucket{http_route="/v1/orders"}[$__rate_interval])) / 100"#)
+                == ["http_server_request_duration_seconds_bucket"])
+        #expect(
+            Self.seriesNames(#"1 - slo:error_ratio:rate30d{slo="x"} / slo:error_budget{slo="x"}"#) == ["slo:error_ratio:rate30d", "slo:error_budget"])
         #expect(Self.seriesNames(#"histogram_quantile(0.99, sum by (le) (rate(a_bucket[5m]))) and on(slo) b == 1"#) == ["a_bucket", "b"])
     }
 
@@ -92,10 +96,11 @@ struct DashboardTests {
     @Test func everyQueriedSeriesExists() async throws {
         let exposed = try await Self.realExposition()
         let slos = try Self.slos()
-        let recorded = Set(slos.flatMap { slo in
-            slo.recordedWindows.flatMap { [PrometheusRules.badRate($0), PrometheusRules.totalRate($0), PrometheusRules.errorRatio($0)] }
-                + [PrometheusRules.objectiveSeries, PrometheusRules.errorBudgetSeries, PrometheusRules.periodSeries]
-        })
+        let recorded = Set(
+            slos.flatMap { slo in
+                slo.recordedWindows.flatMap { [PrometheusRules.badRate($0), PrometheusRules.totalRate($0), PrometheusRules.errorRatio($0)] }
+                    + [PrometheusRules.objectiveSeries, PrometheusRules.errorBudgetSeries, PrometheusRules.periodSeries]
+            })
         var queried = 0
         for (name, json) in try Self.files() {
             for panel in json["panels"] as? [[String: Any]] ?? [] {
@@ -103,7 +108,9 @@ struct DashboardTests {
                     let expression = target["expr"] as? String ?? ""
                     for series in Self.seriesNames(expression) {
                         queried += 1
-                        #expect(exposed.contains(series) || recorded.contains(series) || series == "ALERTS", "\(name): \(panel["title"] ?? ""): \(series) is in no exposition or rule")
+                        #expect(
+                            exposed.contains(series) || recorded.contains(series) || series == "ALERTS",
+                            "\(name): \(panel["title"] ?? ""): \(series) is in no exposition or rule")
                     }
                 }
             }
@@ -123,16 +130,19 @@ struct DashboardTests {
                 let placed = try await client.send(.post, "/v1/orders", token: alice, json: orderJSON(("SKU-00001", 2))).json
                 let id = try #require(placed["id"]?.string)
                 _ = try await client.eventually("/v1/orders/\(id)/payment", token: alice) { $0["status"]?.string == "captured" }
-                _ = try await client.send(.post, "/v1/orders", token: alice, json: orderJSON(("SKU-00001", 2)), headers: [.init("Idempotency-Key")!: "k"])
-                _ = try await client.send(.post, "/v1/orders", token: alice, json: orderJSON(("SKU-00001", 2)), headers: [.init("Idempotency-Key")!: "k"])
+                _ = try await client.send(
+                    .post, "/v1/orders", token: alice, json: orderJSON(("SKU-00001", 2)), headers: [.init("Idempotency-Key")!: "k"])
+                _ = try await client.send(
+                    .post, "/v1/orders", token: alice, json: orderJSON(("SKU-00001", 2)), headers: [.init("Idempotency-Key")!: "k"])
                 _ = try await client.send(.post, "/v1/orders/\(id)/cancel", token: alice)
                 _ = try await client.send(.post, "/v1/inventory/SKU-00003/picks", token: warehouse, json: #"{"quantity":1}"#)
                 _ = try await client.send(.get, "/v1/inventory/SKU-00003")
                 _ = try await client.send(.put, "/v1/admin/faults", token: admin, json: #"{"routes":{"/v1/products/{sku}":{"latency_ms":1}}}"#)
                 let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-                names.value = Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
-                    line.split(separator: "{", maxSplits: 1).first.map { String($0.split(separator: " ").first ?? $0) }
-                })
+                names.value = Set(
+                    text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
+                        line.split(separator: "{", maxSplits: 1).first.map { String($0.split(separator: " ").first ?? $0) }
+                    })
             }
         }
         return names.value

@@ -1,10 +1,11 @@
 import AsyncHTTPClient
 import Foundation
+import ShopAPITestSupport
 import ShopStore
 import ShopTestSupport
 import Synchronization
-import ShopAPITestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 import NIOHTTP1
@@ -24,7 +25,8 @@ struct ProcessFaultTests {
     /// `interruptAfter`, and once a few orders have been acknowledged (a slow start under load must not leave
     /// the interrupt with nothing before it); their outcomes.
     static func burst(
-        _ api: ShopAPIProcess, token: String, count: Int = 300, json: String = twoLines, interruptAfter: Duration, _ interrupt: @escaping @Sendable () -> Void
+        _ api: ShopAPIProcess, token: String, count: Int = 300, json: String = twoLines, interruptAfter: Duration,
+        _ interrupt: @escaping @Sendable () -> Void
     ) async throws -> [Outcome] {
         let client = HTTPClient.oneConnectionPerRequest()
         let acknowledged = Tally()
@@ -40,7 +42,9 @@ struct ProcessFaultTests {
             group.addTask {
                 try? await Task.sleep(for: interruptAfter)
                 let deadline = ContinuousClock.now + .seconds(10)
-                while acknowledged.count.load(ordering: .relaxed) < 10, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+                while acknowledged.count.load(ordering: .relaxed) < 10, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
                 interrupt()
                 return nil
             }

@@ -1,9 +1,10 @@
 import Foundation
 import NIOCore
 import ShopAPI
-import ShopTestSupport
 import ShopAPITestSupport
+import ShopTestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,9 +23,10 @@ import Glibc
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let listening = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        } && listen(fd, 1) == 0
+        let listening =
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            } && listen(fd, 1) == 0
         try #require(listening)
         try await withTemporaryDirectory { directory in
             let (status, output) = try await TestTools.run(executable, ["serve", "--port", "\(port)", "--data-dir", directory])
@@ -46,7 +48,11 @@ import Glibc
         let missing = try #require(url.string)
         try await withTemporaryDirectory { directory in
             let (status, output) = try await TestTools.run(
-                executable, ["serve", "--port", "\(port)", "--data-dir", directory, "--database-url", missing, "--jwt-secret", String(repeating: "s", count: 32), "--log-level", "critical"])
+                executable,
+                [
+                    "serve", "--port", "\(port)", "--data-dir", directory, "--database-url", missing, "--jwt-secret",
+                    String(repeating: "s", count: 32), "--log-level", "critical",
+                ])
             #expect(status == 1)
             #expect(output.contains("refused the connection: database \"\(url.path.dropFirst())\" does not exist"), "\(output)")
         }
@@ -70,7 +76,10 @@ import Glibc
     /// with a default the operator did not choose.
     @Test(arguments: [
         (["OTEL_TRACES_SAMPLER": "sometimes"], "OTEL_TRACES_SAMPLER=sometimes is not valid"),
-        (["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"], "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not valid"),
+        (
+            ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"],
+            "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not valid"
+        ),
         (["OTEL_BSP_MAX_QUEUE_SIZE": "lots"], "OTEL_BSP_MAX_QUEUE_SIZE=lots is not valid"),
     ])
     func aBadTracingVariableIsAnErrorLine(_ environment: [String: String], _ message: String) async throws {

@@ -4,14 +4,15 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOPosix
-@testable import ShopAPI
 import Prometheus
+import ShopAPITestSupport
+import ShopContract
 import ShopMetrics
 import ShopTestSupport
 import Synchronization
-import ShopAPITestSupport
 import Testing
-import ShopContract
+
+@testable import ShopAPI
 
 /// Slow clients cannot take the server offline: a flood of sockets that never finish their heads, more than
 /// the process has descriptors, while a normal client keeps being answered.
@@ -45,8 +46,9 @@ struct SlowClientFloodTests {
         private func keepOne() async {
             while !stopped.load(ordering: .relaxed) {
                 let source = try! SocketAddress(ipAddress: "127.0.1.\(Int.random(in: 1...sources))", port: 0)
-                guard let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(to: source)
-                    .connectTimeout(.seconds(2)).connect(host: "127.0.0.1", port: port).get()
+                guard
+                    let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(to: source)
+                        .connectTimeout(.seconds(2)).connect(host: "127.0.0.1", port: port).get()
                 else { continue }
                 opened.add(1, ordering: .relaxed)
                 open.withLock { $0.append(channel) }
@@ -85,7 +87,9 @@ struct SlowClientFloodTests {
             #expect(reply.status == 200, "after \(took): closed by the server: \(reply.closedByServer), \(reply.raw.prefix(200))")
         }
         #expect(slowest < .seconds(1), "the slowest answer took \(slowest)")
-        print("flood: \(flood.opened.load(ordering: .relaxed)) connections opened, \(flood.closedByServer.load(ordering: .relaxed)) closed by the server; slowest answer \(slowest)")
+        print(
+            "flood: \(flood.opened.load(ordering: .relaxed)) connections opened, \(flood.closedByServer.load(ordering: .relaxed)) closed by the server; slowest answer \(slowest)"
+        )
         #expect(flood.closedByServer.load(ordering: .relaxed) > 0, "the server let go of stalled connections")
 
         flood.stop()

@@ -46,8 +46,13 @@ struct SpanExportTests {
             #expect(statement.start_ns >= server.start_ns && statement.end_ns <= server.end_ns)
             let settle = try #require(spans.first { $0.name == "settle payment" }, "spans: \(names)")
             #expect(settle.kind == 5 && settle.attributes["shop.payment.attempt"] == .int(1))  // SPAN_KIND_CONSUMER
-            if case .string(let payment)? = settle.attributes["shop.payment.id"] { #expect(!payment.isEmpty) } else { Issue.record("no shop.payment.id") }
-            let authorize = try #require(spans.first { $0.name == "POST /v1/authorizations" && $0.parent_span_id == settle.span_id }, "spans: \(names)")
+            if case .string(let payment)? = settle.attributes["shop.payment.id"] {
+                #expect(!payment.isEmpty)
+            } else {
+                Issue.record("no shop.payment.id")
+            }
+            let authorize = try #require(
+                spans.first { $0.name == "POST /v1/authorizations" && $0.parent_span_id == settle.span_id }, "spans: \(names)")
             #expect(authorize.kind == 3 && authorize.attributes["http.response.status_code"] == .int(201))
             let gateway = try #require(spans.first { $0.name == "/v1/authorizations" }, "spans: \(names)")
             #expect(gateway.parent_span_id == authorize.span_id && gateway.kind == 2)

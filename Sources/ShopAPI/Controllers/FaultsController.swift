@@ -19,15 +19,20 @@ struct FaultsController {
                 let previous = switchboard.faults
                 switchboard.faults = faults
                 metrics.faultsChanged(Self.settings(faults, clearing: previous))
-                context.logger.notice("fault switchboard changed", metadata: [
-                    "by": "\(principal.subject)",
-                    "gateway_failure_ratio": .stringConvertible(faults.gatewayFailureRatio),
-                    "gateway_latency_ms": .stringConvertible(faults.gatewayLatencyMilliseconds),
-                    "database_latency_ms": .stringConvertible(faults.databaseLatencyMilliseconds),
-                    "routes": .dictionary(faults.routes.mapValues {
-                        .dictionary(["error_ratio": .stringConvertible($0.errorRatio), "latency_ms": .stringConvertible($0.latencyMilliseconds)])
-                    }),
-                ])
+                context.logger.notice(
+                    "fault switchboard changed",
+                    metadata: [
+                        "by": "\(principal.subject)",
+                        "gateway_failure_ratio": .stringConvertible(faults.gatewayFailureRatio),
+                        "gateway_latency_ms": .stringConvertible(faults.gatewayLatencyMilliseconds),
+                        "database_latency_ms": .stringConvertible(faults.databaseLatencyMilliseconds),
+                        "routes": .dictionary(
+                            faults.routes.mapValues {
+                                .dictionary([
+                                    "error_ratio": .stringConvertible($0.errorRatio), "latency_ms": .stringConvertible($0.latencyMilliseconds),
+                                ])
+                            }),
+                    ])
                 return FaultsBody(faults)
             }
     }

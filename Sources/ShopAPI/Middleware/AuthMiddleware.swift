@@ -39,7 +39,9 @@ extension ShopRequestContext {
     func authorize(_ roles: Set<Role>, for route: APIRoute) throws -> Principal {
         guard let principal else { throw HTTPProblem.unauthorized("this route needs a bearer token") }
         guard roles.contains(principal.role) else {
-            logger.notice("permission denied", metadata: ["subject": "\(principal.subject)", "role": "\(principal.role.rawValue)", "route": "\(route.rawValue)"])
+            logger.notice(
+                "permission denied",
+                metadata: ["subject": "\(principal.subject)", "role": "\(principal.role.rawValue)", "route": "\(route.rawValue)"])
             throw HTTPProblem.forbidden("role \(principal.role.rawValue) may not \(route.rawValue)")
         }
         return principal

@@ -103,7 +103,8 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
             if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
         }
         // Built inside the autoclosure, so a logger above `info` pays nothing for the access line.
-        context.logger.log(.info, "request", fields: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut))
+        context.logger.log(
+            .info, "request", fields: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut))
     }
 
     private static func accessLine(

@@ -115,8 +115,9 @@ public final class PaymentProcessor: Service, Sendable {
                     claiming += 1
                     group.addTask {
                         do {
-                            return .claimed(try await self.repository.claimDuePayments(
-                                limit: self.settings.batchSize, leaseMilliseconds: self.settings.leaseMilliseconds, at: self.clock.now()))
+                            return .claimed(
+                                try await self.repository.claimDuePayments(
+                                    limit: self.settings.batchSize, leaseMilliseconds: self.settings.leaseMilliseconds, at: self.clock.now()))
                         } catch {
                             self.logger.warning("could not claim due payments", metadata: ["error": "\(error)"])
                             return .claimFailed
@@ -170,7 +171,8 @@ public final class PaymentProcessor: Service, Sendable {
                 logger.error("could not record payment outcome", metadata: ["payment_id": "\(batch[0].0.id)", "error": "\(error)"])
                 return
             }
-            logger.warning("could not record a batch of payment outcomes, recording them one by one", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            logger.warning(
+                "could not record a batch of payment outcomes, recording them one by one", metadata: ["count": "\(batch.count)", "error": "\(error)"])
         }
         for (payment, outcome) in batch {
             do {
@@ -188,7 +190,10 @@ public final class PaymentProcessor: Service, Sendable {
 
     /// One attempt, in a span that continues the trace of the request that placed the order.
     private func attempt(_ payment: Payment) async -> PaymentOutcome {
-        await withSpan(payment.status == .refundPending ? "refund payment" : "settle payment", context: StoredTrace.context(payment.traceParent), ofKind: .consumer) { span in
+        await withSpan(
+            payment.status == .refundPending ? "refund payment" : "settle payment", context: StoredTrace.context(payment.traceParent),
+            ofKind: .consumer
+        ) { span in
             span.attributes["shop.payment.id"] = payment.id
             span.attributes["shop.payment.attempt"] = payment.attempts
             return await settle(payment)

@@ -166,7 +166,8 @@ final class ConnectionDeadlines: ChannelInboundHandler, RemovableChannelHandler 
             context.close(promise: nil)
         case .head:
             events.closed(.headTimeout, client: client)
-            answerAndClose(.requestTimeout("the request head did not arrive within \(limits.headTimeout)"), method: MetricNames.otherMethod,
+            answerAndClose(
+                .requestTimeout("the request head did not arrive within \(limits.headTimeout)"), method: MetricNames.otherMethod,
                 path: nil, startedAt: headStarted ?? .now())
         case .body:
             // The handler reading the body gets the error and answers 408; then the connection closes.

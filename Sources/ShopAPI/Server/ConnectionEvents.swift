@@ -29,29 +29,33 @@ final class ConnectionEvents: Sendable {
         guard let requests else { return }
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000
         requests.record(method: method, route: MetricNames.unmatchedRoute, status: status, seconds: seconds)
-        logger.log(.info, "request", fields: AccessLine.fields(
-            method: HTTPServerMetrics.standardMethods.contains(method) ? method : MetricNames.otherMethod,
-            route: MetricNames.unmatchedRoute, path: path ?? "", status: status, seconds: seconds,
-            bytesIn: bytesIn, bytesOut: bytesOut, client: client, user: nil))
+        logger.log(
+            .info, "request",
+            fields: AccessLine.fields(
+                method: HTTPServerMetrics.standardMethods.contains(method) ? method : MetricNames.otherMethod,
+                route: MetricNames.unmatchedRoute, path: path ?? "", status: status, seconds: seconds,
+                bytesIn: bytesIn, bytesOut: bytesOut, client: client, user: nil))
     }
 
     func closed(_ reason: ShopMetrics.ConnectionCloseReason, client: String?) {
         metrics.connectionClosed(reason)
         guard reason != .idleTimeout else { return }  // the ordinary end of a kept-alive connection
-        let message: Logger.Message = switch reason {
-        case .headTimeout: "closed connections whose request head did not arrive in time"
-        case .bodyTimeout: "closed connections whose request body stalled"
-        case .evicted: "at the connection cap: closed waiting or stalled connections to admit new ones"
-        case .refused: "at the connection cap with every connection busy: refused new ones"
-        case .addressLimit: "refused connections from an address that holds its share of the cap"
-        case .idleTimeout: ""
-        }
+        let message: Logger.Message =
+            switch reason {
+            case .headTimeout: "closed connections whose request head did not arrive in time"
+            case .bodyTimeout: "closed connections whose request body stalled"
+            case .evicted: "at the connection cap: closed waiting or stalled connections to admit new ones"
+            case .refused: "at the connection cap with every connection busy: refused new ones"
+            case .addressLimit: "refused connections from an address that holds its share of the cap"
+            case .idleTimeout: ""
+            }
         warnOncePerInterval(reason.rawValue, message, metadata: client.map { ["client_address": "\($0)"] } ?? [:])
     }
 
     func acceptFailed(_ error: any Error) {
         metrics.acceptFailed()
-        warnOncePerInterval("accept", "cannot accept connections (out of file descriptors?); pausing accepts for a second", metadata: ["error": "\(error)"])
+        warnOncePerInterval(
+            "accept", "cannot accept connections (out of file descriptors?); pausing accepts for a second", metadata: ["error": "\(error)"])
     }
 
     /// Logs `message` now if this cause was last logged `logInterval` ago or never, with the number of

@@ -119,5 +119,5 @@ extension ConnectionRegistry.State {
             perAddress[address] = left > 0 ? left : nil
         }
         return entry.channel
-}
+    }
 }

@@ -12,7 +12,9 @@ enum MetricsExposition {
     }
 
     /// `exemplars` go on the request-duration buckets, in OpenMetrics only: the Prometheus text format has no place for them.
-    static func render(_ registry: PrometheusCollectorRegistry, openMetrics: Bool, exemplars: RequestExemplars? = nil) -> (contentType: String, body: ByteBuffer) {
+    static func render(
+        _ registry: PrometheusCollectorRegistry, openMetrics: Bool, exemplars: RequestExemplars? = nil
+    ) -> (contentType: String, body: ByteBuffer) {
         let text = registry.emitToString()
         guard openMetrics else { return (prometheusContentType, ByteBuffer(string: text)) }
         let converted = Self.openMetrics(fromPrometheusText: text)

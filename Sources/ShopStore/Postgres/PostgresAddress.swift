@@ -1,4 +1,3 @@
-import _ConnectionPoolModule
 import DatabaseObservation
 import Foundation
 import Logging
@@ -7,6 +6,7 @@ import NIOSSL
 import PostgresNIO
 import ShopSupport
 import Synchronization
+import _ConnectionPoolModule
 
 /// The database URL, the pool's settings made from it, and asking one connection why it is refused.
 extension PostgresDatabase {
@@ -32,7 +32,9 @@ extension PostgresDatabase {
                 let host = components.host, !host.isEmpty
             else { throw ConfigurationError("database URL must look like postgres://user:password@host:5432/database") }
             let sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
-            guard let mode = SSLMode(rawValue: sslMode) else { throw ConfigurationError("sslmode must be disable, prefer or require, not \(sslMode)") }
+            guard let mode = SSLMode(rawValue: sslMode) else {
+                throw ConfigurationError("sslmode must be disable, prefer or require, not \(sslMode)")
+            }
             self.sslMode = mode
             let database = String(components.path.drop(while: { $0 == "/" }))
             self.host = host

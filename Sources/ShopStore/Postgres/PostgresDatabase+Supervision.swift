@@ -1,4 +1,3 @@
-import _ConnectionPoolModule
 import DatabaseObservation
 import Foundation
 import Logging
@@ -7,6 +6,7 @@ import NIOSSL
 import PostgresNIO
 import ShopSupport
 import Synchronization
+import _ConnectionPoolModule
 
 /// Keeping the pool useful: running it, replacing one that stays failing, and telling a database that is
 /// down from a pool that is only busy.
@@ -19,7 +19,9 @@ extension PostgresDatabase {
         await withTaskCancellationHandler {
             await replaceFailingPools()
         } onCancel: {
-            for run in pool.withLock({ pool in pool.stopped = true; return pool.runs }) { run.cancel() }
+            for run in pool.withLock({ pool in
+                pool.stopped = true; return pool.runs
+            }) { run.cancel() }
         }
         // Cancelled: every pool was told to stop. postgres-nio 1.33.2's `run()` has been seen not to return
         // then, in a server that sat idle for 100 s after a flood (its connections all closed, the run went
@@ -86,7 +88,9 @@ extension PostgresDatabase {
     /// Whether `client` runs `SELECT 1` within a second.
     func answers(_ client: PostgresClient) async -> Bool {
         (try? await withDeadline(.seconds(1)) {
-            try await client.withConnection { connection in _ = try await connection.boundedQuery("SELECT 1", logger: self.logger, within: .seconds(1)) }
+            try await client.withConnection { connection in
+                _ = try await connection.boundedQuery("SELECT 1", logger: self.logger, within: .seconds(1))
+            }
         }) != nil
     }
 

@@ -1,4 +1,3 @@
-import _ConnectionPoolModule
 import DatabaseObservation
 import Foundation
 import Logging
@@ -7,6 +6,7 @@ import NIOSSL
 import PostgresNIO
 import ShopSupport
 import Synchronization
+import _ConnectionPoolModule
 
 /// PostgreSQL through postgres-nio's `PostgresClient` pool. `run()` must be running (it is a service in
 /// the application's service group) for queries to get connections.
@@ -52,7 +52,10 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         var stopped = false
     }
 
-    public init(configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil, leaseTimeout: Duration = .milliseconds(800), statementTimeout: TimeAmount = .seconds(10)) {
+    public init(
+        configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil, leaseTimeout: Duration = .milliseconds(800),
+        statementTimeout: TimeAmount = .seconds(10)
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.observer = observer
@@ -92,48 +95,53 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         }
         do {
             // The group is awaited before this returns, so `body` does not outlive the call.
-            let result = try await withoutActuallyEscaping(body) { body in try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask {
-                    try await Self.mapErrors {
-                        try await client.withConnection { connection in
-                            leased.set()
-                            self.pool.withLock { $0.lastLease = .now }
-                            self.observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds))
-                            return try await body(Executor(connection: connection, logger: self.logger, observer: self.observer, statementTimeout: self.statementTimeout))
+            let result = try await withoutActuallyEscaping(body) { body in
+                try await withThrowingTaskGroup(of: Result?.self) { group in
+                    group.addTask {
+                        try await Self.mapErrors {
+                            try await client.withConnection { connection in
+                                leased.set()
+                                self.pool.withLock { $0.lastLease = .now }
+                                self.observer?.lease(.acquired(waitedSeconds: (ContinuousClock.now - requested).seconds))
+                                return try await body(
+                                    Executor(
+                                        connection: connection, logger: self.logger, observer: self.observer, statementTimeout: self.statementTimeout)
+                                )
+                            }
                         }
                     }
-                }
-                group.addTask {
-                    var periodStart = requested
-                    // While leases are known to fail, a quarter of the period is enough before asking: the
-                    // answer is likely known, and a quick 503 holds fewer requests open through an outage.
-                    var period = self.pool.withLock { $0.failingSince == nil } ? self.leaseTimeout : self.leaseTimeout / 4
-                    repeat {
-                        try await Task.sleep(for: period)
-                        if leased.isSet { break }
-                        // The pool served someone in the period: busy, not down.
-                        let served = self.pool.withLock { pool in pool.lastLease.map { $0 >= periodStart } ?? false }
-                        if !served, !(await self.databaseAccepts()) { break }
-                        if ContinuousClock.now - requested >= self.maximumLeaseWait { break }
-                        periodStart = .now
-                        period = self.leaseTimeout
-                    } while true
-                    return nil
-                }
-                while let next = try await group.next() {
-                    if let result = next {
-                        group.cancelAll()
-                        return result
+                    group.addTask {
+                        var periodStart = requested
+                        // While leases are known to fail, a quarter of the period is enough before asking: the
+                        // answer is likely known, and a quick 503 holds fewer requests open through an outage.
+                        var period = self.pool.withLock { $0.failingSince == nil } ? self.leaseTimeout : self.leaseTimeout / 4
+                        repeat {
+                            try await Task.sleep(for: period)
+                            if leased.isSet { break }
+                            // The pool served someone in the period: busy, not down.
+                            let served = self.pool.withLock { pool in pool.lastLease.map { $0 >= periodStart } ?? false }
+                            if !served, !(await self.databaseAccepts()) { break }
+                            if ContinuousClock.now - requested >= self.maximumLeaseWait { break }
+                            periodStart = .now
+                            period = self.leaseTimeout
+                        } while true
+                        return nil
                     }
-                    // The timer: only a lease still waiting on a pool serving no one is given up on, never work
-                    // under way.
-                    if !leased.isSet {
-                        group.cancelAll()
-                        throw StoreError.unreachable("no connection after \(ContinuousClock.now - requested)")
+                    while let next = try await group.next() {
+                        if let result = next {
+                            group.cancelAll()
+                            return result
+                        }
+                        // The timer: only a lease still waiting on a pool serving no one is given up on, never work
+                        // under way.
+                        if !leased.isSet {
+                            group.cancelAll()
+                            throw StoreError.unreachable("no connection after \(ContinuousClock.now - requested)")
+                        }
                     }
+                    throw StoreError.unreachable("the lease ended without a result")
                 }
-                throw StoreError.unreachable("the lease ended without a result")
-            } }
+            }
             pool.withLock { $0.failingSince = nil }
             return result
         } catch let error as StoreError {

@@ -1,4 +1,3 @@
-import _ConnectionPoolModule
 import DatabaseObservation
 import Foundation
 import Logging
@@ -7,6 +6,7 @@ import NIOSSL
 import PostgresNIO
 import ShopSupport
 import Synchronization
+import _ConnectionPoolModule
 
 extension PostgresDatabase {
     struct Executor: SQLExecutor {
@@ -19,7 +19,8 @@ extension PostgresDatabase {
             try await observer.observe(statement) {
                 try await PostgresDatabase.mapErrors {
                     if let shape = statement.shape { return try await prepared(shape, statement) }
-                    return try PostgresDatabase.rows(try await connection.boundedQuery(PostgresDatabase.bindings(statement), logger: logger, within: statementTimeout))
+                    return try PostgresDatabase.rows(
+                        try await connection.boundedQuery(PostgresDatabase.bindings(statement), logger: logger, within: statementTimeout))
                 }
             }
         }

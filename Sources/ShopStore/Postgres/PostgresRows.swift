@@ -1,4 +1,3 @@
-import _ConnectionPoolModule
 import DatabaseObservation
 import Foundation
 import Logging
@@ -7,6 +6,7 @@ import NIOSSL
 import PostgresNIO
 import ShopSupport
 import Synchronization
+import _ConnectionPoolModule
 
 /// Statements to bindings, answers to rows, bounded waits for an answer, and PostgreSQL's errors in the
 /// store's terms.
