@@ -3,7 +3,7 @@ import ShopSupport
 
 /// A value of a field written without swift-log's metadata (see `Logger.log(_:_:fields:)`): what a line
 /// written per request carries, typed so that nothing is boxed or formatted twice.
-public enum LineField: Sendable, Equatable {
+package enum LineField: Sendable, Equatable {
     case string(String)
     case int(Int)
     case number(Double)

@@ -7,10 +7,10 @@ import Synchronization
 /// `service`, `request_id`, `trace_id` and `span_id` when known, then the metadata. Written by hand
 /// because swift-log ships no JSON handler and Foundation's encoder is slow for a line per request.
 /// Keys that could carry a secret or personal data are redacted whatever their value.
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level
     private let label: String
     private let service: String
     private let sink: LogSink
@@ -21,7 +21,7 @@ public struct JSONLogHandler: LogHandler {
     /// Written first, in this order, under these names.
     static let idFields: [(key: String, name: String)] = [(requestIDKey, "request_id"), ("trace_id", "trace_id"), ("span_id", "span_id")]
 
-    public init(
+    package init(
         label: String, service: String, level: Logger.Level, sink: LogSink = .standardOutput, clock: any ShopClock = SystemClock(),
         metadataProvider: Logger.MetadataProvider? = nil
     ) {
@@ -33,12 +33,12 @@ public struct JSONLogHandler: LogHandler {
         self.clock = clock
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(
+    package func log(
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
         file: String, function: String, line: UInt
     ) {
@@ -59,7 +59,7 @@ public struct JSONLogHandler: LogHandler {
     /// dictionary, no boxed values, no sort of the fields, which must come sorted by key. For the line
     /// written per request (`Logger.log(_:_:fields:)`), where building the metadata cost more than the
     /// rest of the line.
-    public func log(level: Logger.Level, message: String, fields: [(key: String, value: LineField)]) {
+    package func log(level: Logger.Level, message: String, fields: [(key: String, value: LineField)]) {
         assert(zip(fields, fields.dropFirst()).allSatisfy { $0.key < $1.key } && !fields.contains { Self.isIDField($0.key) })
         let provided = metadataProvider?.get()
         var out = head(level, message) { provided?[$0] ?? metadata[$0] }
@@ -118,7 +118,7 @@ public struct JSONLogHandler: LogHandler {
 extension Logger {
     /// `message` at `level` with `fields` (sorted by key), built only when the level is logged: straight
     /// into bytes when the handler is a `JSONLogHandler`, as metadata for any other.
-    public func log(_ level: Logger.Level, _ message: String, fields: @autoclosure () -> [(key: String, value: LineField)]) {
+    package func log(_ level: Logger.Level, _ message: String, fields: @autoclosure () -> [(key: String, value: LineField)]) {
         guard logLevel <= level else { return }
         if let json = handler as? JSONLogHandler {
             json.log(level: level, message: message, fields: fields())

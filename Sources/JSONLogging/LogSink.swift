@@ -7,7 +7,7 @@ import Synchronization
 /// more than building the line. Lines collect in memory and go out in one write when 64 KiB are pending,
 /// every 100 ms from a flusher thread, at exit, and at once with everything before them for a line at
 /// `warning` or above. So a crash loses at most the last 100 ms of `info` lines, never a warning.
-public final class LogSink: Sendable {
+package final class LogSink: Sendable {
     private enum Target {
         case descriptor(Int32, pending: [UInt8])
         case memory([String])
@@ -20,7 +20,7 @@ public final class LogSink: Sendable {
         self.target = Mutex(target)
     }
 
-    public static let standardOutput: LogSink = {
+    package static let standardOutput: LogSink = {
         let sink = LogSink.descriptor(STDOUT_FILENO)
         Thread.detachNewThread {
             while true {
@@ -32,7 +32,7 @@ public final class LogSink: Sendable {
         return sink
     }()
 
-    public static func memory() -> LogSink { LogSink(.memory([])) }
+    package static func memory() -> LogSink { LogSink(.memory([])) }
     /// Buffered like standard output, without the flusher thread: whoever makes it calls `flush()`.
     static func descriptor(_ descriptor: Int32) -> LogSink { LogSink(.descriptor(descriptor, pending: [])) }
 
@@ -57,7 +57,7 @@ public final class LogSink: Sendable {
     }
 
     /// Writes out what is pending (descriptor sinks only).
-    public func flush() {
+    package func flush() {
         target.withLock { target in
             guard case .descriptor(let descriptor, var pending) = target, !pending.isEmpty else { return }
             target = .memory([])
@@ -81,7 +81,7 @@ public final class LogSink: Sendable {
     }
 
     /// The lines written so far (memory sinks only).
-    public var lines: [String] {
+    package var lines: [String] {
         target.withLock { if case .memory(let lines) = $0 { lines } else { [] } }
     }
 }

@@ -3,30 +3,30 @@ import Foundation
 /// The open-loop schedule of a replay: when each request is due, fixed ahead of time by the profile, the
 /// speed and a seed, never by how fast the server answers. Arrival `k` of the whole run goes to shard
 /// `k mod n`, so n generators with the same seed send together exactly what one would.
-public struct ArrivalSchedule: Sendable {
-    public struct Arrival: Sendable, Equatable {
+package struct ArrivalSchedule: Sendable {
+    package struct Arrival: Sendable, Equatable {
         /// The arrival's number in the whole run (all shards).
-        public let index: Int
+        package let index: Int
         /// Seconds of wall time from the start of the run.
-        public let wallTime: Double
+        package let wallTime: Double
         /// Seconds of profile time.
-        public let profileTime: Double
+        package let profileTime: Double
         /// A number for this arrival alone, for its choices (endpoint, SKU, customer): the same in every shard.
-        public let seed: UInt64
+        package let seed: UInt64
         /// With uniform arrivals, where the arrival falls in the endpoint mix, in [0, 1): the golden-ratio
         /// sequence of its number, so any run of consecutive arrivals holds each endpoint's share give or
         /// take a few. Nil with Poisson arrivals, whose endpoint is drawn from `seed`. A replay carries a
         /// sliver of real volume; even gaps and an even mix keep its sampling noise from deciding what
         /// a window holds (a game day's quiet hour saw half its expected orders).
-        public let evenMixPoint: Double?
+        package let evenMixPoint: Double?
     }
 
-    public let profile: Profile
-    public let speed: Double
-    public let seed: UInt64
-    public let shard: Shard
+    package let profile: Profile
+    package let speed: Double
+    package let seed: UInt64
+    package let shard: Shard
     /// Profile time at which the replay ends (the profile's duration unless cut short).
-    public let end: Double
+    package let end: Double
 
     private var gaps: SplitMix64
     private var integral = 0.0
@@ -34,7 +34,7 @@ public struct ArrivalSchedule: Sendable {
     /// ∫ multiplier d(profile time) per arrival: `speed / baseRate`.
     private let step: Double
 
-    public init(profile: Profile, speed: Double, seed: UInt64, shard: Shard = .whole, end: Double? = nil) {
+    package init(profile: Profile, speed: Double, seed: UInt64, shard: Shard = .whole, end: Double? = nil) {
         self.profile = profile
         self.speed = speed
         self.seed = seed
@@ -44,13 +44,13 @@ public struct ArrivalSchedule: Sendable {
         step = speed / profile.baseRate
     }
 
-    public var wallDuration: Double { end / speed }
+    package var wallDuration: Double { end / speed }
 
     /// (√5 − 1) / 2: its multiples modulo 1 spread more evenly over [0, 1) than any other step's.
     static let goldenRatioConjugate = 0.618_033_988_749_894_8
 
     /// The next arrival of this shard, or nil when the replay is over.
-    public mutating func nextArrival() -> Arrival? {
+    package mutating func nextArrival() -> Arrival? {
         while true {
             let index = next
             next += 1
@@ -73,40 +73,40 @@ public struct ArrivalSchedule: Sendable {
 }
 
 /// This generator's part of a run split over several: `index` of `count`, from `--shard i/n`.
-public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
-    public let index: Int
-    public let count: Int
+package struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
+    package let index: Int
+    package let count: Int
 
-    public static let whole = Shard(index: 0, count: 1)
+    package static let whole = Shard(index: 0, count: 1)
 
-    public init(index: Int, count: Int) {
+    package init(index: Int, count: Int) {
         self.index = index
         self.count = count
     }
 
     /// Parses `i/n` with 0 ≤ i < n.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count > 0, (0..<count).contains(index) else { return nil }
         self.init(index: index, count: count)
     }
 
-    public func owns(_ arrival: Int) -> Bool { arrival % count == index }
-    public var description: String { "\(index)/\(count)" }
+    package func owns(_ arrival: Int) -> Bool { arrival % count == index }
+    package var description: String { "\(index)/\(count)" }
 }
 
 /// SplitMix64: tiny, fast and good enough to draw arrivals and choices; seeded, so a run can be replayed.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return Self.mix(state)
     }
 
-    public static func mix(_ value: UInt64) -> UInt64 {
+    package static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -114,8 +114,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    package mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Exponential with mean 1.
-    public mutating func nextExponential() -> Double { -log(1 - nextUnit()) }
+    package mutating func nextExponential() -> Double { -log(1 - nextUnit()) }
 }

@@ -1,7 +1,7 @@
 import ShopContract
 
 /// What a simulated customer does in one request. The mix of a profile weighs these.
-public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
+package enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
     /// `GET /v1/products/{sku}`: a product page.
     case product
     /// `GET /v1/products?limit=20`: a catalogue page.
@@ -16,7 +16,7 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
     case cancel
 
     /// Its place in `allCases`, for arrays indexed by endpoint.
-    public var ordinal: Int {
+    package var ordinal: Int {
         switch self {
         case .product: 0
         case .catalog: 1
@@ -27,12 +27,12 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
         }
     }
 
-    public static func < (lhs: Endpoint, rhs: Endpoint) -> Bool { lhs.ordinal < rhs.ordinal }
+    package static func < (lhs: Endpoint, rhs: Endpoint) -> Bool { lhs.ordinal < rhs.ordinal }
 
     /// The route it calls, from the API's route table, so an SLO over routes can be evaluated from a load
     /// result. An order read or cancel without an order of the customer's yet reads their order list
     /// instead, a read too.
-    public var route: APIRoute {
+    package var route: APIRoute {
         switch self {
         case .product: .getProduct
         case .catalog: .listProducts
@@ -45,17 +45,17 @@ public enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
 }
 
 /// Weights over endpoints, drawn from with a uniform number in [0, 1).
-public struct EndpointMix: Sendable, Equatable {
-    public let weights: [(endpoint: Endpoint, weight: Double)]
+package struct EndpointMix: Sendable, Equatable {
+    package let weights: [(endpoint: Endpoint, weight: Double)]
     private let cumulative: [Double]
 
     /// The default: shop traffic is mostly browsing. Product pages 50% and stock checks 25% (every product
     /// page asks for stock, and stock is checked again before buying), catalogue pages 5%, orders 10% (a
     /// visit converts a few percent of the time but orders are a heavy share of the writes worth testing),
     /// order reads 7% (customers check their orders) and cancellations 3%.
-    public static let shop = EndpointMix([(.product, 50), (.catalog, 5), (.stock, 25), (.order, 10), (.orderRead, 7), (.cancel, 3)])
+    package static let shop = EndpointMix([(.product, 50), (.catalog, 5), (.stock, 25), (.order, 10), (.orderRead, 7), (.cancel, 3)])
 
-    public init(_ weights: [(endpoint: Endpoint, weight: Double)]) {
+    package init(_ weights: [(endpoint: Endpoint, weight: Double)]) {
         self.weights = weights.filter { $0.weight > 0 }
         let total = self.weights.reduce(0) { $0 + $1.weight }
         var running = 0.0
@@ -64,17 +64,17 @@ public struct EndpointMix: Sendable, Equatable {
         }
     }
 
-    public func pick(_ uniform: Double) -> Endpoint {
+    package func pick(_ uniform: Double) -> Endpoint {
         for (index, bound) in cumulative.enumerated() where uniform < bound { return weights[index].endpoint }
         return weights[weights.count - 1].endpoint
     }
 
-    public func share(of endpoint: Endpoint) -> Double {
+    package func share(of endpoint: Endpoint) -> Double {
         let total = weights.reduce(0) { $0 + $1.weight }
         return weights.filter { $0.endpoint == endpoint }.reduce(0) { $0 + $1.weight } / total
     }
 
-    public static func == (lhs: EndpointMix, rhs: EndpointMix) -> Bool {
+    package static func == (lhs: EndpointMix, rhs: EndpointMix) -> Bool {
         lhs.weights.map(\.endpoint) == rhs.weights.map(\.endpoint) && lhs.weights.map(\.weight) == rhs.weights.map(\.weight)
     }
 }

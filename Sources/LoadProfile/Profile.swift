@@ -2,8 +2,8 @@ import ShopDomain
 
 /// A traffic profile: how many requests per second, over the profile's own clock, doing what. Built from a
 /// YAML file in `loadtests/` by `Profile(yaml:file:)`; everything here is already checked.
-public struct Profile: Sendable, Equatable {
-    public enum Arrivals: String, Sendable, Codable {
+package struct Profile: Sendable, Equatable {
+    package enum Arrivals: String, Sendable, Codable {
         /// Exponential gaps: independent customers, as real traffic arrives.
         case poisson
         /// Even gaps: for measuring the generator itself.
@@ -13,16 +13,16 @@ public struct Profile: Sendable, Equatable {
     /// A burst on top of the shape: ramps up over `ramp`, holds, ramps down over `ramp`. A hot set, when
     /// given, draws `hotShare` of the product, stock and order requests during the spike onto the first
     /// `hotSKUs` SKUs of the catalogue.
-    public struct Spike: Sendable, Equatable {
-        public var name: String
-        public var start: Double
-        public var duration: Double
-        public var multiplier: Double
-        public var ramp: Double
-        public var hotSKUs: Int
-        public var hotShare: Double
+    package struct Spike: Sendable, Equatable {
+        package var name: String
+        package var start: Double
+        package var duration: Double
+        package var multiplier: Double
+        package var ramp: Double
+        package var hotSKUs: Int
+        package var hotShare: Double
 
-        public var end: Double { start + duration }
+        package var end: Double { start + duration }
 
         /// The spike's factor over `duration` seconds: 1 outside, `multiplier` at its height.
         func curve(over total: Double) -> RateCurve {
@@ -34,67 +34,67 @@ public struct Profile: Sendable, Equatable {
         }
     }
 
-    public struct Incident: Sendable, Equatable {
-        public enum Expectation: String, Sendable, Codable {
+    package struct Incident: Sendable, Equatable {
+        package enum Expectation: String, Sendable, Codable {
             case page, ticket, none
         }
 
-        public var name: String
+        package var name: String
         /// The SLO it burns (a name in the specs).
-        public var slo: String
-        public var expect: Expectation
-        public var start: Double
-        public var end: Double
-        public var faults: Faults
+        package var slo: String
+        package var expect: Expectation
+        package var start: Double
+        package var end: Double
+        package var faults: Faults
     }
 
     /// At profile time `at`, the switchboard (`PUT /v1/admin/faults`) is set to `faults`.
-    public struct FaultStep: Sendable, Equatable {
-        public var at: Double
-        public var faults: Faults
+    package struct FaultStep: Sendable, Equatable {
+        package var at: Double
+        package var faults: Faults
     }
 
-    public var name: String
-    public var description: String
+    package var name: String
+    package var description: String
     /// The profile's own length, in seconds of profile time.
-    public var duration: Double
+    package var duration: Double
     /// Requests per second at multiplier 1: a normal day's average.
-    public var baseRate: Double
+    package var baseRate: Double
     /// The multiplier over profile time: shape × points × spikes.
-    public var multiplier: RateCurve
-    public var spikes: [Spike]
-    public var arrivals: Arrivals
-    public var mix: EndpointMix
-    public var users: Int
+    package var multiplier: RateCurve
+    package var spikes: [Spike]
+    package var arrivals: Arrivals
+    package var mix: EndpointMix
+    package var users: Int
     /// Profile seconds per wall second, unless the command line says otherwise.
-    public var speed: Double
+    package var speed: Double
     /// Profile seconds per result window.
-    public var window: Double
-    public var faults: [FaultStep]
+    package var window: Double
+    package var faults: [FaultStep]
     /// Scheduled incidents of a game day: each sets the switchboard at its start and clears it at its end
     /// (its steps are in `faults`), and says which SLO it burns and which alert should catch it.
-    public var incidents: [Incident]
-    public var thresholds: [Threshold]
+    package var incidents: [Incident]
+    package var thresholds: [Threshold]
 
     /// The target rate, in requests per wall second, at profile time `time` (compression changes the clock,
     /// not the rate: a day replayed in ten minutes runs at the day's rates).
-    public func rate(at time: Double) -> Double { baseRate * multiplier.value(at: time) }
+    package func rate(at time: Double) -> Double { baseRate * multiplier.value(at: time) }
 
     /// Requests a replay sends between two profile times at `speed`: the rate's integral over wall time.
-    public func expectedRequests(from start: Double, to end: Double, speed: Double) -> Double {
+    package func expectedRequests(from start: Double, to end: Double, speed: Double) -> Double {
         baseRate * multiplier.integral(from: start, to: end) / speed
     }
 
-    public var peakRate: Double { baseRate * multiplier.maximum }
+    package var peakRate: Double { baseRate * multiplier.maximum }
 
     /// The hot set in force at profile time `time`, if a spike with one is under way.
-    public func hotSet(at time: Double) -> (skus: Int, share: Double)? {
+    package func hotSet(at time: Double) -> (skus: Int, share: Double)? {
         for spike in spikes where spike.hotSKUs > 0 && time >= spike.start && time < spike.end { return (spike.hotSKUs, spike.hotShare) }
         return nil
     }
 
     /// This profile with its base rate set so the peak is `peak` requests per second.
-    public func withPeakRate(_ peak: Double) -> Profile {
+    package func withPeakRate(_ peak: Double) -> Profile {
         var copy = self
         copy.baseRate = peak / multiplier.maximum
         return copy

@@ -4,12 +4,12 @@ import ShopSupport
 import Yams
 
 /// A profile file that cannot be used: one line naming the file, the field and what is wrong.
-public typealias ProfileError = FileFieldError
+package typealias ProfileError = FileFieldError
 
 extension Profile {
     /// Parses and checks a profile written in YAML (the format is in `loadtests/README.md`), section by
     /// section (`ProfileReader`).
-    public init(yaml: String, file: String) throws(ProfileError) {
+    package init(yaml: String, file: String) throws(ProfileError) {
         let reader = ProfileReader(file: file)
         let raw: RawProfile
         do {

@@ -1,27 +1,27 @@
 /// A rate multiplier over the profile's own clock, in seconds: piecewise-linear through its points, with
 /// steps where two points share a time (the later one holds from then on). Its integral and the inverse
 /// of that integral are exact, which is what lets a schedule place arrivals ahead of time.
-public struct RateCurve: Sendable, Equatable {
-    public struct Point: Sendable, Equatable {
-        public var time: Double
-        public var value: Double
-        public init(_ time: Double, _ value: Double) {
+package struct RateCurve: Sendable, Equatable {
+    package struct Point: Sendable, Equatable {
+        package var time: Double
+        package var value: Double
+        package init(_ time: Double, _ value: Double) {
             self.time = time
             self.value = value
         }
     }
 
     /// Sorted by time, the first at 0 and the last at `duration`.
-    public let points: [Point]
+    package let points: [Point]
     /// The integral from 0 to each point.
     private let cumulative: [Double]
 
-    public var duration: Double { points[points.count - 1].time }
-    public var maximum: Double { points.map(\.value).max() ?? 0 }
-    public var total: Double { cumulative[cumulative.count - 1] }
+    package var duration: Double { points[points.count - 1].time }
+    package var maximum: Double { points.map(\.value).max() ?? 0 }
+    package var total: Double { cumulative[cumulative.count - 1] }
 
     /// Points sorted by time from 0; the curve holds its last value up to `duration` when that is later.
-    public init(points unsorted: [Point], duration: Double? = nil) {
+    package init(points unsorted: [Point], duration: Double? = nil) {
         var points = unsorted.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         if points.isEmpty { points = [Point(0, 1)] }
         if points[0].time > 0 { points.insert(Point(0, points[0].value), at: 0) }
@@ -38,7 +38,7 @@ public struct RateCurve: Sendable, Equatable {
         self.cumulative = cumulative
     }
 
-    public static func constant(_ value: Double, duration: Double) -> RateCurve {
+    package static func constant(_ value: Double, duration: Double) -> RateCurve {
         RateCurve(points: [Point(0, value), Point(duration, value)])
     }
 
@@ -52,7 +52,7 @@ public struct RateCurve: Sendable, Equatable {
         return min(low, points.count - 2)
     }
 
-    public func value(at time: Double) -> Double {
+    package func value(at time: Double) -> Double {
         guard points.count > 1 else { return points[0].value }
         let clamped = min(max(time, 0), duration)
         let index = segment(at: clamped)
@@ -62,7 +62,7 @@ public struct RateCurve: Sendable, Equatable {
     }
 
     /// ∫₀ᵗ value, exactly.
-    public func integral(to time: Double) -> Double {
+    package func integral(to time: Double) -> Double {
         guard points.count > 1 else { return 0 }
         let clamped = min(max(time, 0), duration)
         let index = segment(at: clamped)
@@ -70,10 +70,10 @@ public struct RateCurve: Sendable, Equatable {
         return cumulative[index] + (clamped - a.time) * (a.value + value(at: clamped)) / 2
     }
 
-    public func integral(from start: Double, to end: Double) -> Double { integral(to: end) - integral(to: start) }
+    package func integral(from start: Double, to end: Double) -> Double { integral(to: end) - integral(to: start) }
 
     /// The time at which the integral reaches `area`, or nil past the end.
-    public func time(atIntegral area: Double) -> Double? {
+    package func time(atIntegral area: Double) -> Double? {
         // Rounding may leave the last arrival a hair past the total: it is still inside.
         guard area >= 0, area <= total + max(total, 1) * 1e-12, points.count > 1 else { return area == 0 ? 0 : nil }
         let area = min(area, total)
@@ -97,7 +97,7 @@ public struct RateCurve: Sendable, Equatable {
 
     /// This curve times `other`, pointwise, over this curve's duration. Exact where at most one of the two
     /// slopes in a segment is not zero (steps times ramps); otherwise linear between the merged points.
-    public func multiplied(by other: RateCurve) -> RateCurve {
+    package func multiplied(by other: RateCurve) -> RateCurve {
         let times = Set(points.map(\.time) + other.points.map(\.time).filter { $0 <= duration }).sorted()
         var merged: [Point] = []
         merged.reserveCapacity(times.count * 2)
@@ -126,12 +126,12 @@ public struct RateCurve: Sendable, Equatable {
     }
 
     /// This curve, scaled by `factor`.
-    public func scaled(by factor: Double) -> RateCurve {
+    package func scaled(by factor: Double) -> RateCurve {
         RateCurve(points: points.map { Point($0.time, $0.value * factor) }, duration: duration)
     }
 
     /// `pattern` (one period from 0) repeated from 0 to `duration`.
-    public static func repeating(_ pattern: RateCurve, over duration: Double) -> RateCurve {
+    package static func repeating(_ pattern: RateCurve, over duration: Double) -> RateCurve {
         var points: [Point] = []
         var offset = 0.0
         while offset < duration {

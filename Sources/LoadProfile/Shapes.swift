@@ -1,18 +1,18 @@
 /// The traffic shapes of the brief (§1) as rate multipliers, for profiles to name instead of spelling out.
 /// Every shape starts on a Monday at 00:00 on January 1st, and 1 is a normal day's average rate.
-public enum Shape: String, Sendable, CaseIterable {
+package enum Shape: String, Sendable, CaseIterable {
     case constant, daily, weekly, seasonal
 
-    public static let hour = 3_600.0
-    public static let day = 86_400.0
-    public static let week = 7 * day
-    public static let year = 365 * day
+    package static let hour = 3_600.0
+    package static let day = 86_400.0
+    package static let week = 7 * day
+    package static let year = 365 * day
 
     /// Share of a day's traffic per hour, in percent, before normalising. The brief gives ranges that overlap
     /// and leaves hours out: 06–09 carries its "≈10%" spread over three hours; each two-hour range splits
     /// evenly; an hour left out (11, 13, 16, 19) takes the mean of its neighbours; the night's "<1%" is 0.15%
     /// an hour. Normalised, the 09–11 peak is 2.62× the day's average and the night 0.026×.
-    public static let hourlyShares: [Double] = [
+    package static let hourlyShares: [Double] = [
         0.15, 0.15, 0.15, 0.15, 0.15, 0.15,  // 00–06 night
         3.3, 3.3, 3.4,  // 06–09 early risers
         15, 15,  // 09–11 workday peak
@@ -28,14 +28,14 @@ public enum Shape: String, Sendable, CaseIterable {
 
     /// Monday is the week's peak (catch-up after the weekend, +20% as an assumption: the brief gives no
     /// figure), Tuesday to Thursday normal, Friday −5%, the weekend +10%.
-    public static let weekdayMultipliers: [Double] = [1.2, 1, 1, 1, 0.95, 1.1, 1.1]
+    package static let weekdayMultipliers: [Double] = [1.2, 1, 1, 1, 0.95, 1.1, 1.1]
 
     /// January (New Year peak, +30% as an assumption), then the brief's figures month by month.
-    public static let monthMultipliers: [Double] = [1.3, 1, 1, 1, 1.5, 0.9, 0.85, 1, 1.3, 1, 2, 3]
-    public static let monthDays: [Double] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    package static let monthMultipliers: [Double] = [1.3, 1, 1, 1, 1.5, 0.9, 0.85, 1, 1.3, 1, 2, 3]
+    package static let monthDays: [Double] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
     /// One period of the shape.
-    public var period: RateCurve {
+    package var period: RateCurve {
         switch self {
         case .constant: return .constant(1, duration: Self.day)
         case .daily:
@@ -57,7 +57,7 @@ public enum Shape: String, Sendable, CaseIterable {
     }
 
     /// The shape over `duration` seconds, its period repeated as often as it takes.
-    public func curve(over duration: Double) -> RateCurve {
+    package func curve(over duration: Double) -> RateCurve {
         RateCurve.repeating(period, over: duration)
     }
 

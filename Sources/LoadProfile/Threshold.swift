@@ -5,24 +5,24 @@ import ShopSupport
 /// A pass/fail condition on a run's summary, written `[endpoint:]metric<value`: `p99<300ms`,
 /// `order:p99.9<=1s`, `error_rate<0.1%`, `late_rate<1%`, `dropped_rate<0.5%`. Latency percentiles are the
 /// corrected ones (from each request's intended start). Errors are 5xx answers and failed connections.
-public struct Threshold: Sendable, Equatable, Codable, CustomStringConvertible {
-    public enum Metric: Sendable, Equatable, Codable {
+package struct Threshold: Sendable, Equatable, Codable, CustomStringConvertible {
+    package enum Metric: Sendable, Equatable, Codable {
         /// A latency percentile, in seconds.
         case percentile(Double)
         case errorRate, lateRate, droppedRate
     }
 
-    public let expression: String
+    package let expression: String
     /// Nil for all endpoints together.
-    public let endpoint: Endpoint?
-    public let metric: Metric
-    public let inclusive: Bool
+    package let endpoint: Endpoint?
+    package let metric: Metric
+    package let inclusive: Bool
     /// Seconds for percentiles, a ratio (0.001 for 0.1%) for rates.
-    public let limit: Double
+    package let limit: Double
 
-    public var description: String { expression }
+    package var description: String { expression }
 
-    public init(parsing expression: String) throws(ThresholdError) {
+    package init(parsing expression: String) throws(ThresholdError) {
         self.expression = expression
         var text = Substring(expression.filter { !$0.isWhitespace })
         if let colon = text.firstIndex(of: ":") {
@@ -67,15 +67,15 @@ public struct Threshold: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
-    public func holds(for observed: Double) -> Bool { inclusive ? observed <= limit : observed < limit }
+    package func holds(for observed: Double) -> Bool { inclusive ? observed <= limit : observed < limit }
 }
 
-public struct ThresholdError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let expression: String
-    public let reason: String
+package struct ThresholdError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let expression: String
+    package let reason: String
     init(_ expression: String, _ reason: String) {
         self.expression = expression
         self.reason = reason
     }
-    public var description: String { "threshold \"\(expression)\": \(reason)" }
+    package var description: String { "threshold \"\(expression)\": \(reason)" }
 }

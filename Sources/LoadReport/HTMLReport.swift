@@ -7,10 +7,10 @@ import ShopSupport
 /// The run as one self-contained HTML file (inline SVG and CSS, no script, no external asset): target
 /// against achieved rate, latency percentiles, errors over time with the fault schedule shaded, the status
 /// mix, the summary and the thresholds.
-public struct HTMLReport {
+package struct HTMLReport {
     let result: LoadResult
 
-    public init(_ result: LoadResult) { self.result = result }
+    package init(_ result: LoadResult) { self.result = result }
 
     struct Series {
         var name: String
@@ -59,7 +59,7 @@ public struct HTMLReport {
         return spans
     }
 
-    public func render() -> String {
+    package func render() -> String {
         let rows = figures()
         let end = max(result.clocks.profileEndSeconds, rows.last.map { $0.time + result.clocks.windowSeconds } ?? 1)
         let faults = faultSpans()

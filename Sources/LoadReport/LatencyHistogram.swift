@@ -2,15 +2,15 @@ import Histogram
 
 /// Latencies in microseconds, 1 µs to 60 s, three significant digits (0.1% resolution). Every histogram of a
 /// run has this one configuration, so any two merge exactly, bucket by bucket.
-public enum LatencyHistogram {
-    public static let highest: UInt64 = 60_000_000
+package enum LatencyHistogram {
+    package static let highest: UInt64 = 60_000_000
 
-    public static func make() -> Histogram<UInt64> {
+    package static func make() -> Histogram<UInt64> {
         Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highest, numberOfSignificantValueDigits: .three)
     }
 
     /// Records `nanoseconds`, clamped into the trackable range (a minute-long wait reads as a minute).
-    public static func record(_ nanoseconds: Int64, in histogram: inout Histogram<UInt64>) {
+    package static func record(_ nanoseconds: Int64, in histogram: inout Histogram<UInt64>) {
         let microseconds = UInt64(max(nanoseconds, 1_000) / 1_000)
         _ = histogram.record(min(microseconds, highest))
     }
@@ -18,16 +18,16 @@ public enum LatencyHistogram {
 
 /// A histogram as the result file stores it: only the buckets that counted, each as
 /// `[value in µs, count]`. Rebuilt into a histogram of the same configuration it is the same histogram.
-public struct SparseHistogram: Codable, Sendable, Equatable {
-    public var counts: [[UInt64]]
+package struct SparseHistogram: Codable, Sendable, Equatable {
+    package var counts: [[UInt64]]
 
-    public init(counts: [[UInt64]] = []) { self.counts = counts }
+    package init(counts: [[UInt64]] = []) { self.counts = counts }
 
-    public init(_ histogram: Histogram<UInt64>) {
+    package init(_ histogram: Histogram<UInt64>) {
         counts = histogram.recordedValues().map { [$0.value, $0.count] }
     }
 
-    public var histogram: Histogram<UInt64> {
+    package var histogram: Histogram<UInt64> {
         var histogram = LatencyHistogram.make()
         add(to: &histogram)
         return histogram
@@ -35,7 +35,7 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
 
     /// Adds these counts to `histogram`, of the run's one configuration: the same as adding `self.histogram`,
     /// without making a full histogram for it first.
-    public func add(to histogram: inout Histogram<UInt64>) {
+    package func add(to histogram: inout Histogram<UInt64>) {
         for pair in counts where pair.count == 2 { _ = histogram.record(min(pair[0], LatencyHistogram.highest), count: pair[1]) }
     }
 
@@ -43,7 +43,7 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
 
     // The synthesised form, written out: encoding `[[UInt64]]` as nested Encodable values took JSONEncoder's
     // generic path for every pair, most of the time it took to write a result file.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         var pairs = container.nestedUnkeyedContainer(forKey: .counts)
         for pair in counts {
@@ -52,5 +52,5 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
         }
     }
 
-    public var isEmpty: Bool { counts.isEmpty }
+    package var isEmpty: Bool { counts.isEmpty }
 }

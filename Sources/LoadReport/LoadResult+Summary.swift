@@ -6,7 +6,7 @@ import ShopDomain
 /// What a result says as a whole: its summary, its thresholds' verdicts, and several shards merged.
 extension LoadResult {
     /// Per endpoint and for all together, from the windows' merged histograms (never averaged percentiles).
-    public static func summarise(_ windows: [Window], wallSeconds: Double) -> [EndpointSummary] {
+    package static func summarise(_ windows: [Window], wallSeconds: Double) -> [EndpointSummary] {
         var totals: [String: EndpointCounts] = [:]
         var histograms: [String: (corrected: Histogram<UInt64>, uncorrected: Histogram<UInt64>)] = [:]
         for window in windows {
@@ -32,7 +32,7 @@ extension LoadResult {
     }
 
     /// Each threshold against the summary of its endpoint (or of all); percentiles from the merged histograms.
-    public static func evaluate(_ thresholds: [Threshold], windows: [Window], summary: [EndpointSummary]) -> [ThresholdOutcome] {
+    package static func evaluate(_ thresholds: [Threshold], windows: [Window], summary: [EndpointSummary]) -> [ThresholdOutcome] {
         thresholds.map { threshold in
             let key = threshold.endpoint?.rawValue
             guard let row = summary.first(where: { $0.endpoint == (key ?? "all") }) else {
@@ -57,7 +57,7 @@ extension LoadResult {
 
     /// Several shards' results as one: windows merged by index, histograms added, summary and thresholds
     /// computed again. The shards must come from one profile, seed and speed.
-    public static func merge(_ results: [LoadResult]) throws(MergeError) -> LoadResult {
+    package static func merge(_ results: [LoadResult]) throws(MergeError) -> LoadResult {
         guard var merged = results.first else { throw MergeError("nothing to merge") }
         for other in results.dropFirst() {
             guard other.schema == merged.schema else { throw MergeError("\(other.schema) is not \(merged.schema)") }
@@ -94,8 +94,8 @@ extension LoadResult {
         return merged
     }
 
-    public struct MergeError: Error, CustomStringConvertible {
-        public let description: String
+    package struct MergeError: Error, CustomStringConvertible {
+        package let description: String
         init(_ description: String) { self.description = description }
     }
 }

@@ -6,22 +6,22 @@ import ShopDomain
 /// A replay's result: the JSON file `shop-load run --out` writes and `shop-slo eval --load` reads. Its
 /// schema is in the README ("Load results"). Counts are per profile-time window and per endpoint, with both
 /// latency histograms, so shards merge exactly and any window can be evaluated on the profile's clock.
-public struct LoadResult: Codable, Sendable {
-    public static let schemaVersion = "shop-load/1"
+package struct LoadResult: Codable, Sendable {
+    package static let schemaVersion = "shop-load/1"
 
-    public var schema = LoadResult.schemaVersion
-    public var profile: ProfileInfo
-    public var target: String
+    package var schema = LoadResult.schemaVersion
+    package var profile: ProfileInfo
+    package var target: String
     /// The shards this result holds (one for a single generator, all n after `shop-load merge`).
-    public var shards: [Shard]
-    public var clocks: Clocks
+    package var shards: [Shard]
+    package var clocks: Clocks
     /// Stopped early (Ctrl-C): the windows cover what ran.
-    public var interrupted: Bool
-    public var windows: [Window]
-    public var summary: [EndpointSummary]
-    public var thresholds: [ThresholdOutcome]
+    package var interrupted: Bool
+    package var windows: [Window]
+    package var summary: [EndpointSummary]
+    package var thresholds: [ThresholdOutcome]
 
-    public init(
+    package init(
         profile: ProfileInfo, target: String, shards: [Shard], clocks: Clocks, interrupted: Bool, windows: [Window], summary: [EndpointSummary],
         thresholds: [ThresholdOutcome]
     ) {
@@ -35,22 +35,22 @@ public struct LoadResult: Codable, Sendable {
         self.thresholds = thresholds
     }
 
-    public struct ProfileInfo: Codable, Sendable {
-        public var name: String
-        public var file: String
-        public var description: String
-        public var durationSeconds: Double
-        public var baseRate: Double
-        public var peakRate: Double
-        public var arrivals: String
-        public var seed: UInt64
-        public var users: Int
-        public var mix: [String: Double]
-        public var spikes: [SpikeInfo]
-        public var faults: [FaultInfo]
-        public var thresholds: [String]
+    package struct ProfileInfo: Codable, Sendable {
+        package var name: String
+        package var file: String
+        package var description: String
+        package var durationSeconds: Double
+        package var baseRate: Double
+        package var peakRate: Double
+        package var arrivals: String
+        package var seed: UInt64
+        package var users: Int
+        package var mix: [String: Double]
+        package var spikes: [SpikeInfo]
+        package var faults: [FaultInfo]
+        package var thresholds: [String]
 
-        public init(
+        package init(
             name: String, file: String, description: String, durationSeconds: Double, baseRate: Double, peakRate: Double, arrivals: String,
             seed: UInt64, users: Int, mix: [String: Double], spikes: [SpikeInfo], faults: [FaultInfo], thresholds: [String]
         ) {
@@ -70,13 +70,13 @@ public struct LoadResult: Codable, Sendable {
         }
     }
 
-    public struct SpikeInfo: Codable, Sendable {
-        public var name: String
-        public var startSeconds: Double
-        public var endSeconds: Double
-        public var multiplier: Double
+    package struct SpikeInfo: Codable, Sendable {
+        package var name: String
+        package var startSeconds: Double
+        package var endSeconds: Double
+        package var multiplier: Double
 
-        public init(name: String, startSeconds: Double, endSeconds: Double, multiplier: Double) {
+        package init(name: String, startSeconds: Double, endSeconds: Double, multiplier: Double) {
             self.name = name
             self.startSeconds = startSeconds
             self.endSeconds = endSeconds
@@ -84,26 +84,26 @@ public struct LoadResult: Codable, Sendable {
         }
     }
 
-    public struct FaultInfo: Codable, Sendable {
-        public var atSeconds: Double
-        public var settings: Faults
+    package struct FaultInfo: Codable, Sendable {
+        package var atSeconds: Double
+        package var settings: Faults
 
-        public init(atSeconds: Double, settings: Faults) {
+        package init(atSeconds: Double, settings: Faults) {
             self.atSeconds = atSeconds
             self.settings = settings
         }
     }
 
     /// Both clocks: the wall clock the run took and the profile clock it replayed.
-    public struct Clocks: Codable, Sendable {
-        public var startedAt: String
-        public var wallSeconds: Double
-        public var speed: Double
-        public var windowSeconds: Double
-        public var profileStartSeconds: Double
-        public var profileEndSeconds: Double
+    package struct Clocks: Codable, Sendable {
+        package var startedAt: String
+        package var wallSeconds: Double
+        package var speed: Double
+        package var windowSeconds: Double
+        package var profileStartSeconds: Double
+        package var profileEndSeconds: Double
 
-        public init(
+        package init(
             startedAt: String, wallSeconds: Double, speed: Double, windowSeconds: Double, profileStartSeconds: Double, profileEndSeconds: Double
         ) {
             self.startedAt = startedAt
@@ -115,15 +115,15 @@ public struct LoadResult: Codable, Sendable {
         }
     }
 
-    public struct Window: Codable, Sendable {
-        public var index: Int
-        public var profileStartSeconds: Double
-        public var wallStartSeconds: Double
+    package struct Window: Codable, Sendable {
+        package var index: Int
+        package var profileStartSeconds: Double
+        package var wallStartSeconds: Double
         /// Requests the profile asks of this result's shards in the window.
-        public var targetRequests: Double
-        public var endpoints: [String: EndpointCounts]
+        package var targetRequests: Double
+        package var endpoints: [String: EndpointCounts]
 
-        public init(index: Int, profileStartSeconds: Double, wallStartSeconds: Double, targetRequests: Double, endpoints: [String: EndpointCounts]) {
+        package init(index: Int, profileStartSeconds: Double, wallStartSeconds: Double, targetRequests: Double, endpoints: [String: EndpointCounts]) {
             self.index = index
             self.profileStartSeconds = profileStartSeconds
             self.wallStartSeconds = wallStartSeconds
@@ -132,32 +132,32 @@ public struct LoadResult: Codable, Sendable {
         }
     }
 
-    public struct EndpointCounts: Codable, Sendable {
+    package struct EndpointCounts: Codable, Sendable {
         /// Due in the window: sent, or dropped at the in-flight cap.
-        public var scheduled: Int = 0
-        public var sent: Int = 0
+        package var scheduled: Int = 0
+        package var sent: Int = 0
         /// Sent later than the tolerance after their intended start.
-        public var late: Int = 0
-        public var dropped: Int = 0
-        public var status: [String: Int] = [:]
+        package var late: Int = 0
+        package var dropped: Int = 0
+        package var status: [String: Int] = [:]
         /// From the intended start (coordinated omission corrected).
-        public var corrected = SparseHistogram()
+        package var corrected = SparseHistogram()
         /// From the actual send.
-        public var uncorrected = SparseHistogram()
+        package var uncorrected = SparseHistogram()
 
-        public init() {}
+        package init() {}
 
-        public var errors: Int { StatusClass.allCases.filter(\.isError).reduce(0) { $0 + (status[$1.rawValue] ?? 0) } }
-        public var completed: Int { status.values.reduce(0, +) }
+        package var errors: Int { StatusClass.allCases.filter(\.isError).reduce(0) { $0 + (status[$1.rawValue] ?? 0) } }
+        package var completed: Int { status.values.reduce(0, +) }
 
-        public mutating func add(_ other: EndpointCounts) {
+        package mutating func add(_ other: EndpointCounts) {
             addCounts(other)
             corrected = Self.merged(corrected, other.corrected)
             uncorrected = Self.merged(uncorrected, other.uncorrected)
         }
 
         /// The counters of `other`, not its histograms.
-        public mutating func addCounts(_ other: EndpointCounts) {
+        package mutating func addCounts(_ other: EndpointCounts) {
             scheduled += other.scheduled
             sent += other.sent
             late += other.late
@@ -175,23 +175,23 @@ public struct LoadResult: Codable, Sendable {
         }
     }
 
-    public struct EndpointSummary: Codable, Sendable {
+    package struct EndpointSummary: Codable, Sendable {
         /// An endpoint's name, or "all".
-        public var endpoint: String
-        public var scheduled: Int
-        public var sent: Int
-        public var completed: Int
-        public var late: Int
-        public var dropped: Int
-        public var errors: Int
-        public var status: [String: Int]
+        package var endpoint: String
+        package var scheduled: Int
+        package var sent: Int
+        package var completed: Int
+        package var late: Int
+        package var dropped: Int
+        package var errors: Int
+        package var status: [String: Int]
         /// Completed requests per wall second.
-        public var rate: Double
-        public var errorRate: Double
-        public var corrected: Percentiles
-        public var uncorrected: Percentiles
+        package var rate: Double
+        package var errorRate: Double
+        package var corrected: Percentiles
+        package var uncorrected: Percentiles
 
-        public init(
+        package init(
             endpoint: String, scheduled: Int, sent: Int, completed: Int, late: Int, dropped: Int, errors: Int, status: [String: Int], rate: Double,
             errorRate: Double, corrected: Percentiles, uncorrected: Percentiles
         ) {
@@ -211,12 +211,12 @@ public struct LoadResult: Codable, Sendable {
     }
 
     /// Seconds.
-    public struct Percentiles: Codable, Sendable {
-        public var p50: Double
-        public var p90: Double
-        public var p99: Double
-        public var p999: Double
-        public var max: Double
+    package struct Percentiles: Codable, Sendable {
+        package var p50: Double
+        package var p90: Double
+        package var p99: Double
+        package var p999: Double
+        package var max: Double
 
         init(_ histogram: Histogram<UInt64>) {
             let seconds = { (value: UInt64) in Double(value) / 1_000_000 }
@@ -229,21 +229,21 @@ public struct LoadResult: Codable, Sendable {
         }
     }
 
-    public struct ThresholdOutcome: Codable, Sendable {
-        public var expression: String
-        public var observed: Double
-        public var passed: Bool
+    package struct ThresholdOutcome: Codable, Sendable {
+        package var expression: String
+        package var observed: Double
+        package var passed: Bool
     }
 
-    public var passed: Bool { thresholds.allSatisfy(\.passed) }
+    package var passed: Bool { thresholds.allSatisfy(\.passed) }
 }
 
 extension LoadResult {
-    public static var encoder: JSONEncoder {
+    package static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }
 
-    public static var decoder: JSONDecoder { JSONDecoder() }
+    package static var decoder: JSONDecoder { JSONDecoder() }
 }

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Reading and writing result files, with one-line errors.
-public enum ResultFile {
-    public struct Failure: Error, CustomStringConvertible { public let description: String }
+package enum ResultFile {
+    package struct Failure: Error, CustomStringConvertible { package let description: String }
 
-    public static func read(_ path: String) throws(Failure) -> LoadResult {
+    package static func read(_ path: String) throws(Failure) -> LoadResult {
         guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "\(path): cannot read the file") }
         do {
             let result = try LoadResult.decoder.decode(LoadResult.self, from: data)
@@ -19,11 +19,11 @@ public enum ResultFile {
         }
     }
 
-    public static func reportPath(for resultPath: String) -> String {
+    package static func reportPath(for resultPath: String) -> String {
         (resultPath.hasSuffix(".json") ? String(resultPath.dropLast(5)) : resultPath) + ".html"
     }
 
-    public static func write(_ result: LoadResult, to path: String, report: String?) throws {
+    package static func write(_ result: LoadResult, to path: String, report: String?) throws {
         try LoadResult.encoder.encode(result).write(to: URL(fileURLWithPath: path))
         let reportPath = report ?? reportPath(for: path)
         try HTMLReport(result).render().write(toFile: reportPath, atomically: true, encoding: .utf8)

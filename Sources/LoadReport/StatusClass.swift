@@ -1,9 +1,9 @@
 /// How a request ended, as the result counts it: by status class, or `error` when no answer came (refused,
 /// reset, timed out).
-public enum StatusClass: String, Codable, Sendable, CaseIterable {
+package enum StatusClass: String, Codable, Sendable, CaseIterable {
     case success = "2xx", redirect = "3xx", clientError = "4xx", serverError = "5xx", error
 
-    public init(status: Int) {
+    package init(status: Int) {
         switch status {
         case 200..<300: self = .success
         case 300..<400: self = .redirect
@@ -14,7 +14,7 @@ public enum StatusClass: String, Codable, Sendable, CaseIterable {
     }
 
     /// Its place in `allCases`.
-    public var ordinal: Int {
+    package var ordinal: Int {
         switch self {
         case .success: 0
         case .redirect: 1
@@ -25,5 +25,5 @@ public enum StatusClass: String, Codable, Sendable, CaseIterable {
     }
 
     /// What an SLO counts as bad: server errors and requests that got no answer.
-    public var isError: Bool { self == .serverError || self == .error }
+    package var isError: Bool { self == .serverError || self == .error }
 }

@@ -4,12 +4,12 @@ import ShopSupport
 
 /// The end-of-run summary as text: both clocks, one row per endpoint (corrected latency, then uncorrected),
 /// and each threshold's verdict.
-public struct SummaryTable {
+package struct SummaryTable {
     let result: LoadResult
 
-    public init(_ result: LoadResult) { self.result = result }
+    package init(_ result: LoadResult) { self.result = result }
 
-    public func render() -> String {
+    package func render() -> String {
         let clocks = result.clocks
         var lines: [String] = []
         lines.append(
@@ -49,7 +49,7 @@ public struct SummaryTable {
     }
 
     /// A rate or a speed as people read it: whole from 100 up, two decimals below unless whole.
-    public static func short(_ value: Double) -> String {
+    package static func short(_ value: Double) -> String {
         value >= 100 || value == value.rounded() ? String(Int(value.rounded())) : String(format: "%.2f", value)
     }
 

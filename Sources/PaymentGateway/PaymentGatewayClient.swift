@@ -11,7 +11,7 @@ import Synchronization
 import Tracing
 
 /// What one call to the gateway came to, as the payment processor needs to know it.
-public enum GatewayResult: Sendable, Equatable {
+package enum GatewayResult: Sendable, Equatable {
     case captured(reference: String)
     case refunded(reference: String)
     case declined(reason: String)
@@ -24,13 +24,13 @@ public enum GatewayResult: Sendable, Equatable {
 /// The gateway over HTTP: a timeout on every call, an idempotency key derived from the payment id (so a
 /// retry can never charge twice), and a circuit breaker that stops calling a failing gateway for a while.
 /// It makes one attempt per call; `PaymentProcessor` decides when to try again.
-public final class PaymentGatewayClient: Sendable {
-    public struct Settings: Sendable {
-        public var timeout: Duration
-        public var breakerFailureThreshold: Int
-        public var breakerOpenDuration: Duration
+package final class PaymentGatewayClient: Sendable {
+    package struct Settings: Sendable {
+        package var timeout: Duration
+        package var breakerFailureThreshold: Int
+        package var breakerOpenDuration: Duration
 
-        public init(timeout: Duration = .seconds(2), breakerFailureThreshold: Int = 5, breakerOpenDuration: Duration = .seconds(10)) {
+        package init(timeout: Duration = .seconds(2), breakerFailureThreshold: Int = 5, breakerOpenDuration: Duration = .seconds(10)) {
             self.timeout = timeout
             self.breakerFailureThreshold = breakerFailureThreshold
             self.breakerOpenDuration = breakerOpenDuration
@@ -49,7 +49,7 @@ public final class PaymentGatewayClient: Sendable {
     /// which a compressed clock turns into minutes of seemingly all-failing payments.
     private let roundTrips = Mutex<[ShopMetrics.GatewayOperation: Duration]>([:])
 
-    public init(
+    package init(
         address: GatewayAddress, settings: Settings, clock: any ShopClock, metrics: ShopMetrics? = nil,
         faults: FaultSwitchboard? = nil, http: HTTPClient = PaymentGatewayClient.http
     ) {
@@ -65,12 +65,12 @@ public final class PaymentGatewayClient: Sendable {
         breaker = Mutex(CircuitBreaker(failureThreshold: settings.breakerFailureThreshold, openDurationMilliseconds: max(1, openMilliseconds)))
     }
 
-    public var breakerState: CircuitBreaker.State { breaker.withLock { $0.state } }
+    package var breakerState: CircuitBreaker.State { breaker.withLock { $0.state } }
 
     /// Authorises and captures `amount` for payment `paymentID`, in one call (a sale). An authorisation the
     /// gateway answers as only authorised (one made before, under the same key, or a gateway that does not
     /// capture at once) is captured by a second call.
-    public func charge(paymentID: String, amount: Money) async -> GatewayResult {
+    package func charge(paymentID: String, amount: Money) async -> GatewayResult {
         await guarded(.charge) {
             let request = GatewayWire.AuthorizeRequest(
                 amountMinor: amount.minorUnits, currency: amount.currency.code, reference: paymentID, capture: true)
@@ -88,7 +88,7 @@ public final class PaymentGatewayClient: Sendable {
     }
 
     /// Refunds the captured authorisation `reference` of payment `paymentID`.
-    public func refund(paymentID: String, reference: String) async -> GatewayResult {
+    package func refund(paymentID: String, reference: String) async -> GatewayResult {
         await guarded(.refund) {
             let (status, refunded) = try await self.post(
                 "/v1/authorizations/\(reference)/refund", span: "POST /v1/authorizations/{id}/refund", key: "refund-\(paymentID)", body: Empty?.none)
@@ -161,7 +161,7 @@ public final class PaymentGatewayClient: Sendable {
     /// The process's HTTP client for gateways, with AsyncHTTPClient's own tracing off: it would capture
     /// whichever tracer existed when it was made and add a second `traceparent`. The span and its header are
     /// ours (`post`). Like `HTTPClient.shared`, it lives as long as the process.
-    public static let http: HTTPClient = {
+    package static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.tracing.tracer = nil
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)

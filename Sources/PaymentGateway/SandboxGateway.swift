@@ -7,7 +7,7 @@ import Synchronization
 /// A payment gateway to develop and test against: the real HTTP API with configurable latency, failures
 /// and declines, holding its ledger in memory. Run in-process by `shop-api serve` or alone by
 /// `shop-api payment-sandbox`.
-public final class SandboxGateway: Sendable {
+package final class SandboxGateway: Sendable {
     private struct State {
         var settings: GatewayWire.SandboxSettings
         var ledger = GatewayWire.Ledger()
@@ -19,22 +19,22 @@ public final class SandboxGateway: Sendable {
 
     private let state: Mutex<State>
 
-    public init(settings: GatewayWire.SandboxSettings = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
+    package init(settings: GatewayWire.SandboxSettings = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
         state = Mutex(State(settings: settings, random: random))
     }
 
-    public var settings: GatewayWire.SandboxSettings {
+    package var settings: GatewayWire.SandboxSettings {
         get { state.withLock { $0.settings } }
         set { state.withLock { $0.settings = newValue } }
     }
 
-    public var ledger: GatewayWire.Ledger { state.withLock { $0.ledger } }
+    package var ledger: GatewayWire.Ledger { state.withLock { $0.ledger } }
 
     /// The `traceparent` headers of the authorisations received, newest last (the last 100).
-    public var receivedTraceParents: [String] { state.withLock { $0.traceParents } }
+    package var receivedTraceParents: [String] { state.withLock { $0.traceParents } }
 
     /// The sandbox's routes on `router`.
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    package func addRoutes(to router: Router<BasicRequestContext>) {
         let api = router.group("v1")
         api.post("authorizations") { request, context -> Response in
             let key = try Self.idempotencyKey(request)
@@ -114,7 +114,7 @@ public final class SandboxGateway: Sendable {
     }
 
     /// A whole application serving the sandbox on `host:port`.
-    public func application(
+    package func application(
         host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     )
         -> some ApplicationProtocol
@@ -164,7 +164,7 @@ public final class SandboxGateway: Sendable {
 }
 
 extension HTTPField.Name {
-    public static let idempotencyKey = Self("Idempotency-Key")!
+    package static let idempotencyKey = Self("Idempotency-Key")!
     /// W3C Trace Context: the caller's span.
-    public static let traceParent = Self("traceparent")!
+    package static let traceParent = Self("traceparent")!
 }

@@ -4,10 +4,10 @@ import ShopContract
 import ShopMetrics
 
 /// `shop-slo alert`'s own metrics, in a registry its `/metrics` renders.
-public struct AlerterMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+package struct AlerterMetrics: Sendable {
+    package let registry: PrometheusCollectorRegistry
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
 

@@ -4,31 +4,31 @@ import NIOCore
 import NIOHTTP1
 
 /// Alerts posted to Alertmanager's v2 API (`POST /api/v2/alerts`), as Prometheus sends them.
-public struct AlertmanagerAPI: Sendable {
-    public let baseURL: String
+package struct AlertmanagerAPI: Sendable {
+    package let baseURL: String
     let http: HTTPClient
     let timeout: TimeAmount
 
-    public init(baseURL: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+    package init(baseURL: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
         self.baseURL = MonitoringCall.trimmed(baseURL)
         self.http = http
         self.timeout = timeout
     }
 
     /// One alert as the API takes it; `endsAt` in the past resolves it.
-    public struct Alert: Codable, Sendable, Equatable {
-        public var labels: [String: String]
-        public var annotations: [String: String]
-        public var startsAt: String
-        public var endsAt: String
-        public var generatorURL: String
+    package struct Alert: Codable, Sendable, Equatable {
+        package var labels: [String: String]
+        package var annotations: [String: String]
+        package var startsAt: String
+        package var endsAt: String
+        package var generatorURL: String
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public func post(_ alerts: [Alert]) async throws(Failure) {
+    package func post(_ alerts: [Alert]) async throws(Failure) {
         var request = HTTPClientRequest(url: baseURL + "/api/v2/alerts")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -50,7 +50,7 @@ public struct AlertmanagerAPI: Sendable {
     }
 
     /// Alertmanager's time format: RFC 3339 with milliseconds, UTC.
-    public static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: date)

@@ -10,12 +10,12 @@ import ServiceLifecycle
 /// keeps one alert, and lets it lapse at `endsAt` if the alerter dies); a resolved one once, with `endsAt`
 /// now. When Prometheus or Alertmanager cannot be reached it logs, counts, keeps its state and tries again
 /// next round: an outage neither resolves nor duplicates an alert.
-public actor BurnRateAlerter: Service {
-    public struct Settings: Sendable {
-        public var interval: Duration
-        public var resendInterval: Duration
+package actor BurnRateAlerter: Service {
+    package struct Settings: Sendable {
+        package var interval: Duration
+        package var resendInterval: Duration
 
-        public init(interval: Duration = .seconds(30), resendInterval: Duration = .seconds(60)) {
+        package init(interval: Duration = .seconds(30), resendInterval: Duration = .seconds(60)) {
             self.interval = interval
             self.resendInterval = resendInterval
         }
@@ -26,7 +26,7 @@ public actor BurnRateAlerter: Service {
     let alertmanager: AlertmanagerAPI
     let settings: Settings
     let logger: Logger
-    public nonisolated let metrics: AlerterMetrics
+    package nonisolated let metrics: AlerterMetrics
 
     struct Key: Hashable {
         var slo: String
@@ -43,7 +43,7 @@ public actor BurnRateAlerter: Service {
     /// Resolutions Alertmanager has not taken yet.
     private var unsentResolutions: [Key: AlertmanagerAPI.Alert] = [:]
 
-    public init(
+    package init(
         slos: [ServiceLevelObjective], source: PrometheusSource, alertmanager: AlertmanagerAPI, settings: Settings, logger: Logger,
         metrics: AlerterMetrics
     ) {
@@ -55,7 +55,7 @@ public actor BurnRateAlerter: Service {
         self.metrics = metrics
     }
 
-    public func run() async throws {
+    package func run() async throws {
         logger.info(
             "alerter started",
             metadata: [
@@ -73,7 +73,7 @@ public actor BurnRateAlerter: Service {
     }
 
     /// One round: evaluate every SLO, then post what Alertmanager has to hear.
-    public func evaluate(now: Date) async {
+    package func evaluate(now: Date) async {
         var outgoing: [(Key, AlertmanagerAPI.Alert)] = []
         let resend = Double(settings.resendInterval.components.seconds)
         for slo in slos {

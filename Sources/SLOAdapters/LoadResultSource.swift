@@ -11,8 +11,8 @@ import ShopDomain
 /// of the SLI's timeline, counting the endpoints whose route the SLO covers. Availability counts 5xx and
 /// requests that got no answer as bad; latency counts requests over the threshold from their intended
 /// start (coordinated omission corrected) as bad. Dropped starts never reached the service and are left out.
-public enum LoadResultSource {
-    public static func report(_ slo: ServiceLevelObjective, _ result: LoadResult, source: String) -> BudgetReport {
+package enum LoadResultSource {
+    package static func report(_ slo: ServiceLevelObjective, _ result: LoadResult, source: String) -> BudgetReport {
         guard let timeline = timeline(slo, result) else {
             var report = BudgetReport(slo, source: source)
             report.unmeasured = "its SLI is a PromQL ratio, which a load result does not measure"
@@ -22,7 +22,7 @@ public enum LoadResultSource {
     }
 
     /// Bad and total per result window, nil for an indicator a load result cannot measure.
-    public static func timeline(_ slo: ServiceLevelObjective, _ result: LoadResult) -> SLITimeline? {
+    package static func timeline(_ slo: ServiceLevelObjective, _ result: LoadResult) -> SLITimeline? {
         var timeline = SLITimeline(step: result.clocks.windowSeconds)
         switch slo.indicator {
         case .ratio: return nil
@@ -62,7 +62,7 @@ public enum LoadResultSource {
 
     /// The profile cut where a spike starts or ends or the fault schedule changes, each piece named for
     /// what is going on in it.
-    public static func phases(_ result: LoadResult) -> [(name: String, start: Double, end: Double)] {
+    package static func phases(_ result: LoadResult) -> [(name: String, start: Double, end: Double)] {
         let start = result.clocks.profileStartSeconds, end = result.clocks.profileEndSeconds
         var cuts = Set([start, end])
         for spike in result.profile.spikes { cuts.formUnion([spike.startSeconds, spike.endSeconds]) }

@@ -3,24 +3,24 @@ import Foundation
 import NIOCore
 
 /// Instant queries against a Prometheus server's HTTP API (`GET /api/v1/query`).
-public struct PrometheusAPI: Sendable {
-    public let baseURL: String
+package struct PrometheusAPI: Sendable {
+    package let baseURL: String
     let http: HTTPClient
     let timeout: TimeAmount
 
-    public init(baseURL: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+    package init(baseURL: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
         self.baseURL = MonitoringCall.trimmed(baseURL)
         self.http = http
         self.timeout = timeout
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The single value `query` evaluates to (summed series have one) at `time` (Prometheus's own now when
     /// nil), nil for an empty result.
-    public func scalar(_ query: String, at time: Date? = nil) async throws(Failure) -> Double? {
+    package func scalar(_ query: String, at time: Date? = nil) async throws(Failure) -> Double? {
         // Everything but letters and digits percent-encoded: a `+` left as is would reach Prometheus as a space.
         let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
         let url = baseURL + "/api/v1/query?query=" + encoded + (time.map { String(format: "&time=%.3f", $0.timeIntervalSince1970) } ?? "")

@@ -4,10 +4,10 @@ import ShopSupport
 
 /// Error-budget reports from a Prometheus server: the SLI's counters summed over each window ending now,
 /// with the same expressions the generated rules record (so it works whether or not the rules are loaded).
-public struct PrometheusSource: Sendable {
-    public let api: PrometheusAPI
+package struct PrometheusSource: Sendable {
+    package let api: PrometheusAPI
 
-    public init(api: PrometheusAPI) { self.api = api }
+    package init(api: PrometheusAPI) { self.api = api }
 
     /// Bad and total requests over the `seconds` up to `time`; both 0 when there was no traffic. Both are
     /// evaluated at the same pinned instant: asked for "now" one after the other, the bad count could
@@ -21,7 +21,7 @@ public struct PrometheusSource: Sendable {
     }
 
     /// The report as of `now`: every window's counts evaluated at that one instant.
-    public func report(_ slo: ServiceLevelObjective, now: Date = Date()) async throws(PrometheusAPI.Failure) -> BudgetReport {
+    package func report(_ slo: ServiceLevelObjective, now: Date = Date()) async throws(PrometheusAPI.Failure) -> BudgetReport {
         var counts: [Double: (bad: Double, total: Double)] = [:]
         let windows = slo.recordedWindows.filter { $0 < slo.period.seconds }
         for window in windows { counts[window] = try await sums(slo, seconds: window, at: now) }

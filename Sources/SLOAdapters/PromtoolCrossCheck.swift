@@ -14,15 +14,15 @@ import Yams
 /// tie (`SLITimeline.tiedSteps`) are left out of the runs and counted: either answer is right there. The
 /// SLOs' files run side by side, one promtool each: over a month most of the time is the rule engine's,
 /// and one file keeps about one core busy.
-public enum PromtoolCrossCheck {
-    public struct Outcome: Sendable {
-        public var agrees: Bool
-        public var report: String
+package enum PromtoolCrossCheck {
+    package struct Outcome: Sendable {
+        package var agrees: Bool
+        package var report: String
         /// Boundaries left unchecked for a severity because its outcome there rests on an exact tie.
-        public var ties: Int
+        package var ties: Int
     }
 
-    public static func run(
+    package static func run(
         promtool: String, slos: [ServiceLevelObjective], recording: ServiceRecording, alerts: [GameDayVerdict.Alert], directory: String
     ) throws -> Outcome {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

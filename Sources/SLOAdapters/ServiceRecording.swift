@@ -11,25 +11,25 @@ import Synchronization
 /// SLO selects are kept, counted from the replay's start. A series first seen at boundary k was 0 before it (the service creates a series
 /// at its first increment), so its values are filled with 0 back to the start: rates over any window are
 /// then exact, in shop-slo's sums and in Prometheus's rule engine alike.
-public struct ServiceRecording: Sendable {
+package struct ServiceRecording: Sendable {
     /// Profile seconds between boundaries.
-    public var step: Double
+    package var step: Double
     /// Counter values by series (`metric{labels}`), one per boundary from 0 to `boundaries - 1`.
-    public var series: [String: Series]
-    public var boundaries: Int
+    package var series: [String: Series]
+    package var boundaries: Int
 
-    public init(step: Double, series: [String: Series], boundaries: Int) {
+    package init(step: Double, series: [String: Series], boundaries: Int) {
         self.step = step
         self.series = series
         self.boundaries = boundaries
     }
 
-    public struct Series: Sendable {
-        public var metric: String
-        public var labels: [String: String]
-        public var values: [Double]
+    package struct Series: Sendable {
+        package var metric: String
+        package var labels: [String: String]
+        package var values: [Double]
 
-        public init(metric: String, labels: [String: String], values: [Double]) {
+        package init(metric: String, labels: [String: String], values: [Double]) {
             self.metric = metric
             self.labels = labels
             self.values = values
@@ -37,7 +37,7 @@ public struct ServiceRecording: Sendable {
     }
 
     /// Bad and total per step of `slo`'s indicator, summed over the series its selectors pick.
-    public func timeline(_ slo: ServiceLevelObjective) -> SLITimeline {
+    package func timeline(_ slo: ServiceLevelObjective) -> SLITimeline {
         let query = slo.indicator.query
         let total = increments(query.total)
         let bad: [Double]
@@ -61,7 +61,7 @@ public struct ServiceRecording: Sendable {
 
 /// Scrapes `/metrics` at each boundary of a replay's profile clock (the boundary's wall time is the run's
 /// start plus profile time over speed) and builds the recording.
-public final class ServiceRecorder: Sendable {
+package final class ServiceRecorder: Sendable {
     let url: String
     let selectors: [PromSelector]
     let step: Double
@@ -75,7 +75,7 @@ public final class ServiceRecorder: Sendable {
     private let selected = Mutex<[String: Bool]>([:])
     private let failures = Mutex(0)
 
-    public init(baseURL: String, slos: [ServiceLevelObjective], step: Double, speed: Double, duration: Double) {
+    package init(baseURL: String, slos: [ServiceLevelObjective], step: Double, speed: Double, duration: Double) {
         url = baseURL + APIRoute.metrics.path()
         selectors = slos.flatMap(\.indicator.query.selectors)
         metrics = Set(selectors.map(\.metric))
@@ -85,14 +85,14 @@ public final class ServiceRecorder: Sendable {
     }
 
     /// Scrapes that failed (the value before is kept for them).
-    public var failedScrapes: Int { failures.withLock { $0 } }
+    package var failedScrapes: Int { failures.withLock { $0 } }
 
     /// Scrapes boundary 0 now, then each later one at `start` + its wall time, until the last; returns when
     /// the last is read or the task is cancelled.
     /// Each scrape starts at its boundary's time whether or not the one before has answered: a month at
     /// 3,600× puts boundaries 83 ms apart, and in sequence one slow answer at a busy peak would delay every
     /// boundary after it, not only its own.
-    public func record(from start: NIODeadline) async {
+    package func record(from start: NIODeadline) async {
         await withTaskGroup(of: Void.self) { group in
             for boundary in 0..<boundaries {
                 if boundary > 0 {
@@ -107,7 +107,7 @@ public final class ServiceRecorder: Sendable {
     }
 
     /// Reads the boundary again after the run (requests in flight at its end have finished by now).
-    public func scrape(_ boundary: Int) async {
+    package func scrape(_ boundary: Int) async {
         do {
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
             let text = String(buffer: try await response.body.collect(upTo: 32 * 1024 * 1024))
@@ -130,7 +130,7 @@ public final class ServiceRecorder: Sendable {
         }
     }
 
-    public var recording: ServiceRecording {
+    package var recording: ServiceRecording {
         let seen = seen.withLock { $0 }
         var series: [String: ServiceRecording.Series] = [:]
         for (key, (sample, values)) in seen {

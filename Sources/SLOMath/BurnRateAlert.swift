@@ -1,20 +1,20 @@
 /// One multi-window burn-rate condition (Google SRE workbook, "Alerting on SLOs"; BRIEF §3): the error
 /// ratio over both the long and the short window is at least `factor` times the error budget.
-public struct BurnRateAlert: Sendable, Equatable, Codable {
-    public enum Severity: String, Sendable, Codable {
+package struct BurnRateAlert: Sendable, Equatable, Codable {
+    package enum Severity: String, Sendable, Codable {
         case page, ticket
     }
 
-    public var severity: Severity
+    package var severity: Severity
     /// Seconds.
-    public var longWindow: Double
+    package var longWindow: Double
     /// Seconds; a twelfth of the long window, so the alert resets minutes after the errors stop.
-    public var shortWindow: Double
-    public var factor: Double
+    package var shortWindow: Double
+    package var factor: Double
     /// The share of the period's budget spent when it fires at a constant burn: factor × long ÷ period.
-    public var budgetSpent: Double
+    package var budgetSpent: Double
 
-    public init(severity: Severity, longWindow: Double, shortWindow: Double, factor: Double, budgetSpent: Double) {
+    package init(severity: Severity, longWindow: Double, shortWindow: Double, factor: Double, budgetSpent: Double) {
         self.severity = severity
         self.longWindow = longWindow
         self.shortWindow = shortWindow
@@ -25,10 +25,10 @@ public struct BurnRateAlert: Sendable, Equatable, Codable {
     static let hour = 3_600.0
     static let day = 86_400.0
     /// The period the workbook's table is written for.
-    public static let referencePeriod = 30 * day
+    package static let referencePeriod = 30 * day
 
     /// The workbook's four conditions for a 30-day period.
-    public static let reference: [BurnRateAlert] = [
+    package static let reference: [BurnRateAlert] = [
         BurnRateAlert(severity: .page, longWindow: hour, shortWindow: 5 * 60, factor: 14.4, budgetSpent: 0.02),
         BurnRateAlert(severity: .page, longWindow: 6 * hour, shortWindow: 30 * 60, factor: 6, budgetSpent: 0.05),
         BurnRateAlert(severity: .ticket, longWindow: day, shortWindow: 2 * hour, factor: 3, budgetSpent: 0.10),
@@ -41,7 +41,7 @@ public struct BurnRateAlert: Sendable, Equatable, Codable {
     /// period and the factors stay, so an SLO with a one-day period pages after the same share of its
     /// budget: with the table's windows a burn below 1× would page it. `resolution` rounds the windows to
     /// whole multiples of it, at least one: a rule's range over less than a scrape or two holds no rate.
-    public static func conditions(forPeriod period: Double, resolution: Double = 0) -> [BurnRateAlert] {
+    package static func conditions(forPeriod period: Double, resolution: Double = 0) -> [BurnRateAlert] {
         if period >= 7 * day {
             return reference.map { alert in
                 var scaled = alert
@@ -64,29 +64,29 @@ public struct BurnRateAlert: Sendable, Equatable, Codable {
 
     /// Whether any error ratio can reach this condition for an objective's `budget`: a factor above
     /// 1 ÷ budget needs more than every request to fail (14.4× a 93% objective's 7% budget is 100.8%).
-    public func canFire(budget: Double) -> Bool { isReached(by: 1, budget: budget) }
+    package func canFire(budget: Double) -> Bool { isReached(by: 1, budget: budget) }
 
     /// The error ratio at which this condition holds for an objective's `budget` (1 − objective).
-    public func threshold(budget: Double) -> Double { factor * budget }
+    package func threshold(budget: Double) -> Double { factor * budget }
 
     /// How far below the threshold, relatively, a ratio still reaches it: a ratio equal to it in exact
     /// arithmetic counts, whatever the rounding of factor × budget here or of summed rates in Prometheus
     /// (both err by about 1e-15). The generated rules compare with the same margin (`PrometheusRules`).
-    public static let tieTolerance = 1e-9
+    package static let tieTolerance = 1e-9
 
     /// Whether `errorRatio` is at the threshold or above, a tie included.
-    public func isReached(by errorRatio: Double, budget: Double) -> Bool {
+    package func isReached(by errorRatio: Double, budget: Double) -> Bool {
         errorRatio >= threshold(budget: budget) * (1 - Self.tieTolerance)
     }
 
     /// Whether `errorRatio` is above the threshold by more than rounding: a tie does not count.
-    public func isExceeded(by errorRatio: Double, budget: Double) -> Bool {
+    package func isExceeded(by errorRatio: Double, budget: Double) -> Bool {
         errorRatio > threshold(budget: budget) * (1 + 1e-9)
     }
 
     /// How long after errors step from none to `errorRatio` (constant) this fires: the long window must
     /// fill to `factor × budget` (BRIEF §3: budget ÷ e × W × factor); nil when it never does.
-    public func timeToFire(errorRatio: Double, budget: Double) -> Double? {
+    package func timeToFire(errorRatio: Double, budget: Double) -> Double? {
         guard isReached(by: errorRatio, budget: budget), errorRatio > 0 else { return nil }
         return budget / errorRatio * longWindow * factor
     }
@@ -97,7 +97,7 @@ public struct BurnRateAlert: Sendable, Equatable, Codable {
     /// begins in a quiet night fills a one-day window more slowly than BRIEF §3's formula, which assumes
     /// constant traffic and which this equals under it. Searched every `resolution` seconds up to the time
     /// the short window forgets the incident, then narrowed by bisection; nil when it never holds.
-    public func timeToFire(
+    package func timeToFire(
         errorRatio: Double, budget: Double, from start: Double, to end: Double, resolution: Double = 10, traffic: (Double, Double) -> Double
     ) -> Double? {
         guard errorRatio > 0, end > start else { return nil }

@@ -1,35 +1,35 @@
 /// Good and total counts in equal steps of time (the SLI's numerator and denominator, summed separately),
 /// with the sums over any trailing window in constant time. What `shop-slo eval` runs the alert
 /// conditions over, on a load test's own clock or on a range read from Prometheus.
-public struct SLITimeline: Sendable {
+package struct SLITimeline: Sendable {
     /// Seconds per step.
-    public let step: Double
+    package let step: Double
     /// Running sums from the start: `bad[i]` and `total[i]` cover steps 0..<i.
     private var badSums: [Double] = [0]
     private var totalSums: [Double] = [0]
 
-    public init(step: Double) {
+    package init(step: Double) {
         self.step = step
     }
 
-    public var count: Int { totalSums.count - 1 }
+    package var count: Int { totalSums.count - 1 }
 
     /// Appends the next step's counts.
-    public mutating func append(bad: Double, total: Double) {
+    package mutating func append(bad: Double, total: Double) {
         badSums.append(badSums[badSums.count - 1] + bad)
         totalSums.append(totalSums[totalSums.count - 1] + total)
     }
 
     /// Bad and total over the `window` seconds ending with step `index` (inclusive); a window longer than
     /// the timeline so far covers what there is.
-    public func sums(window: Double, endingAt index: Int) -> (bad: Double, total: Double) {
+    package func sums(window: Double, endingAt index: Int) -> (bad: Double, total: Double) {
         let end = min(index + 1, count)
         let steps = max(Int((window / step).rounded()), 1)
         let start = max(end - steps, 0)
         return (badSums[end] - badSums[start], totalSums[end] - totalSums[start])
     }
 
-    public func errorRatio(window: Double, endingAt index: Int) -> Double? {
+    package func errorRatio(window: Double, endingAt index: Int) -> Double? {
         let (bad, total) = sums(window: window, endingAt: index)
         return total > 0 ? bad / total : nil
     }
@@ -38,7 +38,7 @@ public struct SLITimeline: Sendable {
     /// `minimumRequests` (and one) in the long window, the low-traffic guard.
     /// With `ties: false`, a window exactly at the threshold, or a long window holding exactly the minimum,
     /// does not count (see `tiedSteps`).
-    public func holds(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0, at index: Int, ties: Bool = true) -> Bool {
+    package func holds(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0, at index: Int, ties: Bool = true) -> Bool {
         let long = sums(window: alert.longWindow, endingAt: index)
         let short = errorRatio(window: alert.shortWindow, endingAt: index) ?? 0
         let minimum = max(minimumRequests, 1)
@@ -53,7 +53,7 @@ public struct SLITimeline: Sendable {
     /// replay lands on such ties (242 bad of 4,840 is exactly 1× a 95% objective's budget). These sums
     /// call a tie reached; Prometheus reaches the same quotient through per-second rates summed in
     /// floating point, and its `>=` may then go either way.
-    public func tiedSteps(_ alerts: [BurnRateAlert], budget: Double, minimumRequests: Double = 0) -> Set<Int> {
+    package func tiedSteps(_ alerts: [BurnRateAlert], budget: Double, minimumRequests: Double = 0) -> Set<Int> {
         Set(
             (0..<count).filter { index in
                 let lenient = alerts.contains { holds($0, budget: budget, minimumRequests: minimumRequests, at: index) }
@@ -64,7 +64,7 @@ public struct SLITimeline: Sendable {
 
     /// Every interval during which `alert` holds for `budget`, as step indices (start inclusive, end
     /// exclusive), with `minimumRequests` in the long window as the low-traffic guard.
-    public func firing(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0) -> [Range<Int>] {
+    package func firing(_ alert: BurnRateAlert, budget: Double, minimumRequests: Double = 0) -> [Range<Int>] {
         var intervals: [Range<Int>] = []
         var start: Int?
         for index in 0..<count {

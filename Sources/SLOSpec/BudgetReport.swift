@@ -6,80 +6,80 @@ import ShopSupport
 /// standing (as a ratio, in requests and in minutes of full outage), the burn over each alert window,
 /// time to exhaustion, and which alerts fire. From a load result it also lists when each alert would have
 /// fired during the replay and what each phase of the profile burned, on the profile's clock.
-public struct BudgetReport: Codable, Sendable {
-    public var slo: String
-    public var displayName: String
-    public var objective: Double
-    public var periodSeconds: Double
+package struct BudgetReport: Codable, Sendable {
+    package var slo: String
+    package var displayName: String
+    package var objective: Double
+    package var periodSeconds: Double
     /// Where the counts came from: a Prometheus URL or a result file.
-    public var source: String
+    package var source: String
     /// Set when the source cannot measure this SLO (a PromQL ratio from a load result); nothing else is.
-    public var unmeasured: String?
-    public var requests: Double = 0
-    public var badRequests: Double = 0
+    package var unmeasured: String?
+    package var requests: Double = 0
+    package var badRequests: Double = 0
     /// Good share; nil without traffic.
-    public var sli: Double?
-    public var budget: Budget?
-    public var windows: [WindowBurn] = []
+    package var sli: Double?
+    package var budget: Budget?
+    package var windows: [WindowBurn] = []
     /// The burn over the first page condition's long window (1h for 30 days), the one time to exhaustion
     /// assumes goes on.
-    public var currentBurnRate: Double?
-    public var currentBurnWindow: String?
-    public var timeToExhaustionSeconds: Double?
+    package var currentBurnRate: Double?
+    package var currentBurnWindow: String?
+    package var timeToExhaustionSeconds: Double?
     /// Severities whose conditions hold at the end of the data, each with the long-window burn of the
     /// first condition that holds (what the alert's description shows).
-    public var firing: [Firing] = []
+    package var firing: [Firing] = []
     /// When each severity held during a replay, on the profile's clock.
-    public var alertIntervals: [AlertInterval]?
-    public var phases: [Phase]?
+    package var alertIntervals: [AlertInterval]?
+    package var phases: [Phase]?
 
-    public struct Budget: Codable, Sendable {
+    package struct Budget: Codable, Sendable {
         /// Bad requests the objective allows for the traffic seen.
-        public var allowedRequests: Double
-        public var spent: Double
-        public var left: Double
-        public var leftRequests: Double
-        public var leftOutageMinutes: Double
+        package var allowedRequests: Double
+        package var spent: Double
+        package var left: Double
+        package var leftRequests: Double
+        package var leftOutageMinutes: Double
     }
 
-    public struct WindowBurn: Codable, Sendable {
-        public var window: String
-        public var seconds: Double
-        public var requests: Double
-        public var errorRatio: Double?
-        public var burnRate: Double?
+    package struct WindowBurn: Codable, Sendable {
+        package var window: String
+        package var seconds: Double
+        package var requests: Double
+        package var errorRatio: Double?
+        package var burnRate: Double?
     }
 
-    public struct Firing: Codable, Sendable, Equatable {
-        public var severity: String
-        public var burnRate: Double
+    package struct Firing: Codable, Sendable, Equatable {
+        package var severity: String
+        package var burnRate: Double
     }
 
-    public struct AlertInterval: Codable, Sendable, Equatable {
-        public var severity: String
-        public var startSeconds: Double
+    package struct AlertInterval: Codable, Sendable, Equatable {
+        package var severity: String
+        package var startSeconds: Double
         /// Nil while it still holds at the end of the replay.
-        public var endSeconds: Double?
+        package var endSeconds: Double?
 
-        public init(severity: String, startSeconds: Double, endSeconds: Double?) {
+        package init(severity: String, startSeconds: Double, endSeconds: Double?) {
             self.severity = severity
             self.startSeconds = startSeconds
             self.endSeconds = endSeconds
         }
     }
 
-    public struct Phase: Codable, Sendable {
-        public var name: String
-        public var startSeconds: Double
-        public var endSeconds: Double
-        public var requests: Double
-        public var badRequests: Double
-        public var burnRate: Double?
+    package struct Phase: Codable, Sendable {
+        package var name: String
+        package var startSeconds: Double
+        package var endSeconds: Double
+        package var requests: Double
+        package var badRequests: Double
+        package var burnRate: Double?
         /// Share of the replay's whole budget this phase spent.
-        public var budgetSpent: Double
+        package var budgetSpent: Double
     }
 
-    public init(_ slo: ServiceLevelObjective, source: String) {
+    package init(_ slo: ServiceLevelObjective, source: String) {
         self.slo = slo.name
         displayName = slo.displayName
         objective = slo.objective
@@ -89,7 +89,7 @@ public struct BudgetReport: Codable, Sendable {
 
     /// A report from counts over windows ending now: `sums(window)` gives bad and total over the trailing
     /// `window` seconds, and `periodSums` over the period (or what the source holds of it).
-    public static func make(
+    package static func make(
         _ slo: ServiceLevelObjective, source: String, periodSums: (bad: Double, total: Double), sums: (Double) -> (bad: Double, total: Double)
     ) -> BudgetReport {
         var report = BudgetReport(slo, source: source)
@@ -135,7 +135,7 @@ public struct BudgetReport: Codable, Sendable {
 
     /// A report over a replay's timeline (steps of the profile's clock from `start` seconds): the period
     /// is the whole replay, the windows end with it, and the alerts and phases are found along it.
-    public static func make(
+    package static func make(
         _ slo: ServiceLevelObjective, source: String, timeline: SLITimeline, start: Double, phases: [(name: String, start: Double, end: Double)]
     ) -> BudgetReport {
         let last = timeline.count - 1

@@ -2,8 +2,8 @@ import Foundation
 import ShopSupport
 
 /// `shop-slo eval`'s text output: a block per SLO.
-public enum BudgetReportText {
-    public static func render(_ reports: [BudgetReport]) -> String {
+package enum BudgetReportText {
+    package static func render(_ reports: [BudgetReport]) -> String {
         reports.map(block).joined(separator: "\n\n")
     }
 

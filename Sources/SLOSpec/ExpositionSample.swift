@@ -1,24 +1,24 @@
 /// One sample line of the Prometheus text format, `name{label="value",...} 12.5`.
-public struct ExpositionSample: Sendable, Equatable {
-    public var metric: String
-    public var labels: [String: String]
-    public var value: Double
+package struct ExpositionSample: Sendable, Equatable {
+    package var metric: String
+    package var labels: [String: String]
+    package var value: Double
 
-    public init(metric: String, labels: [String: String], value: Double) {
+    package init(metric: String, labels: [String: String], value: Double) {
         self.metric = metric
         self.labels = labels
         self.value = value
     }
 
     /// The series as PromQL and promtool write it, labels sorted: a key that names it.
-    public var series: String {
+    package var series: String {
         labels.isEmpty
             ? metric
             : metric + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\(PromSelector.quote($0.value))" }.joined(separator: ",") + "}"
     }
 
     /// Every sample of an exposition; comments and lines that do not parse are skipped.
-    public static func parse(_ text: String) -> [ExpositionSample] {
+    package static func parse(_ text: String) -> [ExpositionSample] {
         text.split(separator: "\n").compactMap { line in line.first == "#" ? nil : parse(line: line) }
     }
 

@@ -6,90 +6,90 @@ import SLOMath
 /// with what caused it; recall and precision; and whether shop-slo's budget agrees with the load
 /// generator's own count. It fails on a missed incident, a late detection, an alert during an incident
 /// that must raise none, a page outside every incident, or a budget disagreement over 1%.
-public struct GameDayVerdict: Codable, Sendable {
-    public struct Incident: Codable, Sendable {
-        public var name: String
-        public var slo: String
-        public var expect: String
-        public var startSeconds: Double
-        public var endSeconds: Double
+package struct GameDayVerdict: Codable, Sendable {
+    package struct Incident: Codable, Sendable {
+        package var name: String
+        package var slo: String
+        package var expect: String
+        package var startSeconds: Double
+        package var endSeconds: Double
         /// Bad share of the SLI's events during the incident (the service's count).
-        public var errorRatio: Double
+        package var errorRatio: Double
         /// BRIEF §3: budget ÷ error ratio × long window × factor, the soonest condition of the expected
         /// severity (constant traffic).
-        public var formulaDetectionSeconds: Double?
+        package var formulaDetectionSeconds: Double?
         /// The same conditions on the profile's own traffic over the incident's hours
         /// (`BurnRateAlert.timeToFire(…traffic:)`), plus the incident's count delay: what detection is held to.
-        public var expectedDetectionSeconds: Double?
+        package var expectedDetectionSeconds: Double?
         /// Of which the count delay (see `GameDay.ScheduledIncident.countDelay`).
-        public var countDelaySeconds: Double
-        public var observedDetectionSeconds: Double?
+        package var countDelaySeconds: Double
+        package var observedDetectionSeconds: Double?
         /// From the incident's end to the expected alert's end.
-        public var resetSeconds: Double?
+        package var resetSeconds: Double?
         /// Share of the period's budget (for the traffic of the whole replay) the incident spent.
-        public var budgetSpent: Double
+        package var budgetSpent: Double
         /// caught, late, missed, quiet (nothing expected, nothing fired) or alerted (something fired when nothing should).
-        public var outcome: String
-        public var passed: Bool
+        package var outcome: String
+        package var passed: Bool
     }
 
-    public struct Alert: Codable, Sendable {
-        public var slo: String
-        public var severity: String
-        public var startSeconds: Double
-        public var endSeconds: Double?
+    package struct Alert: Codable, Sendable {
+        package var slo: String
+        package var severity: String
+        package var startSeconds: Double
+        package var endSeconds: Double?
         /// The incident it overlaps, if any.
-        public var incident: String?
+        package var incident: String?
     }
 
-    public struct Budget: Codable, Sendable {
-        public var slo: String
-        public var serviceBad: Double
-        public var serviceTotal: Double
-        public var loadBad: Double?
-        public var loadTotal: Double?
-        public var serviceSpent: Double
-        public var loadSpent: Double?
-        public var agrees: Bool
+    package struct Budget: Codable, Sendable {
+        package var slo: String
+        package var serviceBad: Double
+        package var serviceTotal: Double
+        package var loadBad: Double?
+        package var loadTotal: Double?
+        package var serviceSpent: Double
+        package var loadSpent: Double?
+        package var agrees: Bool
         /// Held to 1% for availability and ratio SLIs. A latency seen from the client adds the network and
         /// the client's own waiting, so the two counts are shown side by side, not held to each other.
-        public var asserted: Bool
+        package var asserted: Bool
     }
 
-    public var incidents: [Incident]
-    public var alerts: [Alert]
-    public var budgets: [Budget]
+    package var incidents: [Incident]
+    package var alerts: [Alert]
+    package var budgets: [Budget]
     /// Incidents that expect an alert and were caught in time, over those that expect one.
-    public var recall: Double
+    package var recall: Double
     /// Alerts that overlap an incident, over all alerts.
-    public var precision: Double
-    public var falsePages: Int
+    package var precision: Double
+    package var falsePages: Int
     /// Whether Prometheus's rule engine fired exactly the same alerts on the same data; nil until checked.
-    public var prometheusAgrees: Bool?
-    public var prometheusReport: String?
+    package var prometheusAgrees: Bool?
+    package var prometheusReport: String?
     /// Boundaries the rule engine was not held to because the outcome there rests on an exact tie.
-    public var prometheusTies: Int?
-    public var tolerance: String
+    package var prometheusTies: Int?
+    package var tolerance: String
 
-    public var passed: Bool {
+    package var passed: Bool {
         incidents.allSatisfy(\.passed) && falsePages == 0 && budgets.allSatisfy { $0.agrees || !$0.asserted } && prometheusAgrees != false
     }
 }
 
-public enum GameDay {
-    public struct ScheduledIncident: Sendable {
-        public var name: String
-        public var slo: String
+package enum GameDay {
+    package struct ScheduledIncident: Sendable {
+        package var name: String
+        package var slo: String
         /// page, ticket or none.
-        public var expect: String
-        public var start: Double
-        public var end: Double
+        package var expect: String
+        package var start: Double
+        package var end: Double
         /// Profile seconds by which the incident's requests are counted late: a request is counted when it
         /// completes, and a latency injected on the wall clock lasts latency × speed on the profile's clock
         /// (400 ms at 2,880× is 19 minutes). Added to the expected detection time.
-        public var countDelay: Double
+        package var countDelay: Double
 
-        public init(name: String, slo: String, expect: String, start: Double, end: Double, countDelay: Double = 0) {
+        package init(name: String, slo: String, expect: String, start: Double, end: Double, countDelay: Double = 0) {
             self.name = name
             self.slo = slo
             self.expect = expect
@@ -101,11 +101,11 @@ public enum GameDay {
 
     /// Detection may be this late: two steps (an alert is seen at a step's end, and the step holding the
     /// incident's start is partly before it) and a tenth of the expected time (traffic varies by hour).
-    public static func tolerance(expected: Double, step: Double) -> Double { 2 * step + 0.1 * expected }
+    package static func tolerance(expected: Double, step: Double) -> Double { 2 * step + 0.1 * expected }
 
     /// `traffic(a, b)` is the profile's traffic between two of its times, in any unit (its shape is what
     /// moves the expected detection times); constant by default.
-    public static func verdict(
+    package static func verdict(
         slos: [ServiceLevelObjective], incidents: [ScheduledIncident], service: [String: SLITimeline], load: [String: SLITimeline],
         traffic: (Double, Double) -> Double = { $1 - $0 }
     ) -> GameDayVerdict {

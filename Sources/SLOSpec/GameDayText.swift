@@ -2,8 +2,8 @@ import Foundation
 import ShopSupport
 
 /// The game day's verdict as a text table and as a section of the load report's HTML.
-public enum GameDayText {
-    public static func render(_ verdict: GameDayVerdict) -> String {
+package enum GameDayText {
+    package static func render(_ verdict: GameDayVerdict) -> String {
         var rows: [[String]] = [["incident", "slo", "expect", "errors", "BRIEF §3", "expected", "observed", "reset", "budget", "outcome"]]
         for incident in verdict.incidents {
             rows.append([
@@ -58,7 +58,7 @@ public enum GameDayText {
     }
 
     /// A section for the load report, before its closing `</body>`.
-    public static func html(_ verdict: GameDayVerdict) -> String {
+    package static func html(_ verdict: GameDayVerdict) -> String {
         func escape(_ text: String) -> String { text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
         return "<section id=\"game-day\"><h2>Game day: \(verdict.passed ? "PASS" : "FAIL")</h2><pre>\(escape(render(verdict)))</pre></section>\n"
     }

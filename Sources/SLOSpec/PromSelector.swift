@@ -3,17 +3,17 @@ import Foundation
 /// A PromQL series selector, `metric{label="value", other=~"a|b"}`: what an SLI's counters are written as.
 /// Parsed here because the rule generator wraps selectors in `rate(...[window])` and its tests need series
 /// that match them; no Swift library parses PromQL.
-public struct PromSelector: Sendable, Equatable, CustomStringConvertible {
-    public enum Operator: String, Sendable {
+package struct PromSelector: Sendable, Equatable, CustomStringConvertible {
+    package enum Operator: String, Sendable {
         case equal = "=", notEqual = "!=", matches = "=~", notMatches = "!~"
     }
 
-    public struct Matcher: Sendable, Equatable {
-        public var label: String
-        public var op: Operator
-        public var value: String
+    package struct Matcher: Sendable, Equatable {
+        package var label: String
+        package var op: Operator
+        package var value: String
 
-        public init(_ label: String, _ op: Operator, _ value: String) {
+        package init(_ label: String, _ op: Operator, _ value: String) {
             self.label = label
             self.op = op
             self.value = value
@@ -21,7 +21,7 @@ public struct PromSelector: Sendable, Equatable, CustomStringConvertible {
 
         /// Whether a series with this label value (nil: the label is absent) is selected. Regexes are
         /// anchored at both ends, as Prometheus anchors them.
-        public func accepts(_ candidate: String?) -> Bool {
+        package func accepts(_ candidate: String?) -> Bool {
             let value = candidate ?? ""
             switch op {
             case .equal: return value == self.value
@@ -37,34 +37,34 @@ public struct PromSelector: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var metric: String
-    public var matchers: [Matcher]
+    package var metric: String
+    package var matchers: [Matcher]
 
-    public init(metric: String, matchers: [Matcher]) {
+    package init(metric: String, matchers: [Matcher]) {
         self.metric = metric
         self.matchers = matchers
     }
 
-    public var description: String {
+    package var description: String {
         matchers.isEmpty ? metric : metric + "{" + matchers.map { "\($0.label)\($0.op.rawValue)\(Self.quote($0.value))" }.joined(separator: ",") + "}"
     }
 
     /// A PromQL double-quoted string.
-    public static func quote(_ value: String) -> String {
+    package static func quote(_ value: String) -> String {
         "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// Whether a series with these labels is selected.
-    public func selects(metric: String, labels: [String: String]) -> Bool {
+    package func selects(metric: String, labels: [String: String]) -> Bool {
         metric == self.metric && matchers.allSatisfy { $0.accepts(labels[$0.label]) }
     }
 
-    public struct ParseError: Error, Sendable, Equatable {
-        public var reason: String
+    package struct ParseError: Error, Sendable, Equatable {
+        package var reason: String
     }
 
     /// Parses `name`, `name{}` or `name{label op "value", ...}`.
-    public init(parsing text: String) throws(ParseError) {
+    package init(parsing text: String) throws(ParseError) {
         var rest = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
         func isNameCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == ":" }
         let name = rest.prefix(while: isNameCharacter)

@@ -7,21 +7,21 @@ import Yams
 /// per window (summed separately, then divided), metadata series, and one alert with the severity as a
 /// label, firing when either multi-window burn-rate condition of that severity holds (BRIEF §3) and the
 /// long window saw enough requests.
-public enum PrometheusRules {
+package enum PrometheusRules {
     /// The recorded series' names for a window, `slo:sli_bad:rate5m` style.
-    public static func badRate(_ window: Double) -> String { "slo:sli_bad:rate" + DurationText.exact(window) }
-    public static func totalRate(_ window: Double) -> String { "slo:sli_total:rate" + DurationText.exact(window) }
-    public static func errorRatio(_ window: Double) -> String { "slo:error_ratio:rate" + DurationText.exact(window) }
-    public static let objectiveSeries = "slo:objective"
-    public static let errorBudgetSeries = "slo:error_budget"
-    public static let periodSeries = "slo:period_seconds"
+    package static func badRate(_ window: Double) -> String { "slo:sli_bad:rate" + DurationText.exact(window) }
+    package static func totalRate(_ window: Double) -> String { "slo:sli_total:rate" + DurationText.exact(window) }
+    package static func errorRatio(_ window: Double) -> String { "slo:error_ratio:rate" + DurationText.exact(window) }
+    package static let objectiveSeries = "slo:objective"
+    package static let errorBudgetSeries = "slo:error_budget"
+    package static let periodSeries = "slo:period_seconds"
 
     /// The file's name in `alerts/`.
-    public static func fileName(_ slo: ServiceLevelObjective) -> String { slo.name + ".rules.yaml" }
+    package static func fileName(_ slo: ServiceLevelObjective) -> String { slo.name + ".rules.yaml" }
 
     /// How the period's bad and total rates are recorded (the dashboards' SLI and budget left read them;
     /// no alert does).
-    public enum PeriodWindow: String, Sendable, CaseIterable {
+    package enum PeriodWindow: String, Sendable, CaseIterable {
         /// From the recorded rates over `periodStep`, one at each whole step of the period, through a
         /// subquery: two series and at most 1,000 samples per SLO, where a raw `rate` over 30 days or a
         /// year reads every sample of every raw series the SLI selects (Pyrra #1440, Sloth #618).
@@ -33,13 +33,13 @@ public enum PrometheusRules {
     }
 
     /// The rule file.
-    public static func file(_ slo: ServiceLevelObjective, periodWindow: PeriodWindow = .recorded) -> String {
+    package static func file(_ slo: ServiceLevelObjective, periodWindow: PeriodWindow = .recorded) -> String {
         YAMLWriting.document(YAMLWriting.map([("groups", groups(slo, periodWindow: periodWindow))]), comments: header(slo, periodWindow))
     }
 
     /// The same groups as a Prometheus Operator `PrometheusRule` resource, with the SLO's routing labels
     /// on the resource as well (for a Prometheus's `ruleSelector`).
-    public static func prometheusRule(_ slo: ServiceLevelObjective, periodWindow: PeriodWindow = .recorded) -> String {
+    package static func prometheusRule(_ slo: ServiceLevelObjective, periodWindow: PeriodWindow = .recorded) -> String {
         let resource = YAMLWriting.map([
             ("apiVersion", YAMLWriting.plain("monitoring.coreos.com/v1")),
             ("kind", YAMLWriting.plain("PrometheusRule")),
@@ -50,21 +50,21 @@ public enum PrometheusRules {
     }
 
     /// The resource's name: `slo-` and the SLO's.
-    public static func resourceName(_ slo: ServiceLevelObjective) -> String { "slo-" + slo.name }
+    package static func resourceName(_ slo: ServiceLevelObjective) -> String { "slo-" + slo.name }
 
     /// Whether Kubernetes takes `resourceName` (an SLO's name may hold any lower-case letter).
-    public static func isResourceName(_ slo: ServiceLevelObjective) -> Bool { KubernetesNames.isName(resourceName(slo)) }
+    package static func isResourceName(_ slo: ServiceLevelObjective) -> Bool { KubernetesNames.isName(resourceName(slo)) }
 
     /// The resource's labels: the alerts' identity and routing labels that Kubernetes takes as metadata;
     /// the others (`team: "shop floor"`) stay on the alerts only.
-    public static func resourceLabels(_ slo: ServiceLevelObjective) -> (kept: [(String, String)], left: [String]) {
+    package static func resourceLabels(_ slo: ServiceLevelObjective) -> (kept: [(String, String)], left: [String]) {
         let all = identity(slo) + routing(slo)
         let valid = { (label: (String, String)) in KubernetesNames.isLabelKey(label.0) && KubernetesNames.isLabelValue(label.1) }
         return (all.filter(valid), all.filter { !valid($0) }.map(\.0))
     }
 
     /// The resource's file name in `--out` with `--format prometheus-operator`.
-    public static func resourceFileName(_ slo: ServiceLevelObjective) -> String { slo.name + ".prometheusrule.yaml" }
+    package static func resourceFileName(_ slo: ServiceLevelObjective) -> String { slo.name + ".prometheusrule.yaml" }
 
     static func header(_ slo: ServiceLevelObjective, _ periodWindow: PeriodWindow) -> [String] {
         let periodText = slo.period.calendarMonth ? "the calendar month" : DurationText.exact(slo.period.seconds)
@@ -86,7 +86,7 @@ public enum PrometheusRules {
     static func identity(_ slo: ServiceLevelObjective) -> [(String, String)] { [("slo", slo.name), ("service", slo.service)] }
 
     /// The labels of the alert of `severity`, in the order promtool tests list them.
-    public static func alertLabels(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> [(String, String)] {
+    package static func alertLabels(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> [(String, String)] {
         [("severity", severity.rawValue)] + identity(slo) + routing(slo)
     }
 
@@ -172,7 +172,7 @@ public enum PrometheusRules {
     }
 
     /// Either condition of the severity; the value is the long window's burn rate.
-    public static func alertExpression(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> String {
+    package static func alertExpression(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> String {
         let budget = number(slo.errorBudget.budget)
         // At exactly the factor the ratio of summed rates wobbles by 1e-15 either side; the same margin as
         // shop-slo's own maths makes a tie fire in both.
@@ -190,9 +190,9 @@ public enum PrometheusRules {
     }
 
     /// True while no series of the SLI's total exists; summed first, so the alert carries only its own labels.
-    public static func absentExpression(_ slo: ServiceLevelObjective) -> String { "absent(sum(\(slo.indicator.query.total)))" }
+    package static func absentExpression(_ slo: ServiceLevelObjective) -> String { "absent(sum(\(slo.indicator.query.total)))" }
 
-    public static func absentAnnotations(_ slo: ServiceLevelObjective) -> [(String, String)] {
+    package static func absentAnnotations(_ slo: ServiceLevelObjective) -> [(String, String)] {
         [
             ("summary", "\(slo.displayName) cannot be measured: \(slo.indicator.query.total) has no series"),
             (
@@ -203,7 +203,7 @@ public enum PrometheusRules {
         ]
     }
 
-    public static func annotations(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> [(String, String)] {
+    package static func annotations(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity) -> [(String, String)] {
         let rule = conditions(slo, severity).map {
             "\(number($0.factor))× over \(DurationText.exact($0.longWindow)) and \(DurationText.exact($0.shortWindow))"
         }
@@ -222,7 +222,7 @@ public enum PrometheusRules {
     }
 
     /// The annotations with the burn rate written in, as `shop-slo alert` sends them.
-    public static func annotations(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity, burnRate: Double) -> [(String, String)] {
+    package static func annotations(_ slo: ServiceLevelObjective, _ severity: BurnRateAlert.Severity, burnRate: Double) -> [(String, String)] {
         annotations(slo, severity).map { ($0.0, $0.1.replacingOccurrences(of: burnTemplate, with: String(format: "%.1f", burnRate))) }
     }
 
@@ -231,11 +231,11 @@ public enum PrometheusRules {
 
     /// A number as PromQL and the rule files write it: at most 12 significant digits, so 1 − 0.999 reads
     /// 0.001, and no trailing `.0`.
-    public static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         let rounded = Double(String(format: "%.12g", value)) ?? value
         if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
         return "\(rounded)"
     }
 
-    public static func percent(_ share: Double) -> String { number(share * 100) + "%" }
+    package static func percent(_ share: Double) -> String { number(share * 100) + "%" }
 }

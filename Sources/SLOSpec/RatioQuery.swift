@@ -2,22 +2,22 @@ import ShopContract
 
 /// An SLI as counters: good or bad requests, and all of them. The numerator and the denominator are
 /// summed separately over each window (BRIEF §3), never averaged as ratios.
-public struct RatioQuery: Sendable, Equatable {
-    public enum Numerator: Sendable, Equatable {
+package struct RatioQuery: Sendable, Equatable {
+    package enum Numerator: Sendable, Equatable {
         case good(PromSelector)
         case bad(PromSelector)
     }
 
-    public var numerator: Numerator
-    public var total: PromSelector
+    package var numerator: Numerator
+    package var total: PromSelector
 
-    public init(_ numerator: Numerator, total: PromSelector) {
+    package init(_ numerator: Numerator, total: PromSelector) {
         self.numerator = numerator
         self.total = total
     }
 
     /// The series the SLI reads: its numerator's and its total's.
-    public var selectors: [PromSelector] {
+    package var selectors: [PromSelector] {
         switch numerator {
         case .bad(let selector), .good(let selector): [selector, total]
         }
@@ -25,7 +25,7 @@ public struct RatioQuery: Sendable, Equatable {
 
     /// PromQL for the bad events per second over `window` (a Prometheus duration), zero when the bad
     /// counter has no series yet (no 5xx since the start is the usual case, and must read as 0, not as no data).
-    public func badRate(_ window: String) -> String {
+    package func badRate(_ window: String) -> String {
         switch numerator {
         case .bad(let bad): "(\(Self.sumRate(bad, window)) or vector(0))"
         case .good(let good): "\(Self.sumRate(total, window)) - (\(Self.sumRate(good, window)) or vector(0))"
@@ -33,14 +33,14 @@ public struct RatioQuery: Sendable, Equatable {
     }
 
     /// PromQL for all events per second over `window`; no data while there is no traffic.
-    public func totalRate(_ window: String) -> String { Self.sumRate(total, window) }
+    package func totalRate(_ window: String) -> String { Self.sumRate(total, window) }
 
     static func sumRate(_ selector: PromSelector, _ window: String) -> String { "sum(rate(\(selector)[\(window)]))" }
 }
 
 extension Indicator {
     /// The indicator as counters of the service's request-duration histogram, or the ratio as given.
-    public var query: RatioQuery {
+    package var query: RatioQuery {
         switch self {
         case .availability(let routes):
             let total = routes.selector(HTTPRoutes.countMetric)
@@ -70,10 +70,10 @@ extension HTTPRoutes {
     }
 
     /// The `le` label the service writes for a bucket bound (Swift's shortest spelling: 0.3, 1.0).
-    public static func bucketLabel(_ bound: Double) -> String { "\(bound)" }
+    package static func bucketLabel(_ bound: Double) -> String { "\(bound)" }
 
     /// Whether `threshold` is a bound of the request-duration histogram, so the latency SLI is exact.
-    public static func isBucketBound(_ threshold: Double) -> Bool { MetricNames.requestDurationBuckets.contains(threshold) }
+    package static func isBucketBound(_ threshold: Double) -> Bool { MetricNames.requestDurationBuckets.contains(threshold) }
 
     static func escapeRegex(_ text: String) -> String {
         var escaped = ""

@@ -2,8 +2,8 @@ import ShopSupport
 
 /// Everything `shop-slo rules` writes for a set of SLOs: each SLO's rule file (or PrometheusRule
 /// resource) and its promtool tests, by path under the output folder.
-public enum RuleFiles {
-    public enum Format: String, Sendable, CaseIterable {
+package enum RuleFiles {
+    package enum Format: String, Sendable, CaseIterable {
         /// Prometheus rule files in the folder, tests in its `tests/`.
         case rules
         /// `PrometheusRule` resources in the folder (what `kubectl apply -f` takes); the same groups as
@@ -11,12 +11,12 @@ public enum RuleFiles {
         case prometheusOperator = "prometheus-operator"
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The files, and a note for each SLO whose tests exercise nothing.
-    public static func make(
+    package static func make(
         _ slos: [ServiceLevelObjective], out: String, format: Format, periodWindow: PrometheusRules.PeriodWindow = .recorded
     ) throws(Failure) -> (files: [(path: String, text: String)], notes: [String]) {
         var files: [(path: String, text: String)] = []
@@ -52,7 +52,7 @@ public enum RuleFiles {
     }
 
     /// `team=shop` texts (from `--label`) as routing labels.
-    public static func labels(_ texts: [String]) throws(Failure) -> [String: String] {
+    package static func labels(_ texts: [String]) throws(Failure) -> [String: String] {
         var given: [String: String] = [:]
         for text in texts {
             let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

@@ -8,14 +8,14 @@ import Yams
 /// `SLITimeline`, say must be firing: Prometheus's rule engine and shop-slo's maths must agree. Before
 /// writing, the generator checks its scenarios against BRIEF §3: the page fires at the minute the formula
 /// gives, a burn of 1× does not page, and low traffic does not page.
-public enum RuleTests {
+package enum RuleTests {
     /// The page tests (one-minute samples) and the ticket test (five-minute samples, as its windows span
     /// days), by file name. Where no series matching the SLI's selectors can be made up (see `note`), both
     /// files say so and hold no test; the rule file is written all the same.
     /// `rulesBeside`: the rule file sits in the tests' own folder (as with PrometheusRule resources,
     /// which promtool cannot read), not the folder above. With the period's rates recorded from the
     /// step's, a third file holds them to the raw form (`periodFile`).
-    public static func files(
+    package static func files(
         _ slo: ServiceLevelObjective, rulesBeside: Bool = false, periodWindow: PrometheusRules.PeriodWindow = .recorded
     ) throws -> [(name: String, text: String)] {
         let rules = (rulesBeside ? "" : "../") + PrometheusRules.fileName(slo)
@@ -33,7 +33,7 @@ public enum RuleTests {
     }
 
     /// Why the rule tests of `slo` exercise nothing, or nil when they do: for a note when the files are written.
-    public static func note(_ slo: ServiceLevelObjective) -> String? {
+    package static func note(_ slo: ServiceLevelObjective) -> String? {
         do {
             _ = try TestSeries.make(for: slo.indicator)
             return nil
@@ -42,8 +42,8 @@ public enum RuleTests {
         }
     }
 
-    public struct GenerationError: Error, CustomStringConvertible {
-        public var description: String
+    package struct GenerationError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// Counters per step: `perStep` requests with `badShare` of them bad, for `steps`. Counts are rounded to

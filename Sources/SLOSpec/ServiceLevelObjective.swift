@@ -2,29 +2,29 @@ import SLOMath
 
 /// One service-level objective, from a native spec or an OpenSLO file: what is measured, the share that
 /// must be good, over which period, and what its alerts are called and link to.
-public struct ServiceLevelObjective: Sendable, Equatable {
+package struct ServiceLevelObjective: Sendable, Equatable {
     /// Lower-case words joined by hyphens (`order-placement-availability`): the `slo` label's value.
-    public var name: String
-    public var displayName: String
-    public var description: String
+    package var name: String
+    package var displayName: String
+    package var description: String
     /// The `service` label's value.
-    public var service: String
+    package var service: String
     /// The good share to reach: 0.999 for 99.9%.
-    public var objective: Double
-    public var period: SLOPeriod
-    public var indicator: Indicator
+    package var objective: Double
+    package var period: SLOPeriod
+    package var indicator: Indicator
     /// Requests the long window of an alert condition must hold before it may fire: at 10 requests an hour
     /// one failure is a 1000× burn (BRIEF §3).
-    public var minimumRequests: Double
+    package var minimumRequests: Double
     /// Where the alert's `runbook_url` points.
-    public var runbookURL: String
+    package var runbookURL: String
     /// The spec file it came from, for messages.
-    public var file: String
+    package var file: String
     /// Labels the alerts carry for routing (`team: shop`), beside severity, slo and service: from the
     /// spec and `shop-slo rules --label`.
-    public var labels: [String: String] = [:]
+    package var labels: [String: String] = [:]
 
-    public init(
+    package init(
         name: String, displayName: String, description: String, service: String, objective: Double, period: SLOPeriod,
         indicator: Indicator, minimumRequests: Double, runbookURL: String, file: String
     ) {
@@ -42,11 +42,11 @@ public struct ServiceLevelObjective: Sendable, Equatable {
 
     /// The alert's name: the SLO's words in upper camel case and `BudgetBurn`, one per SLO, with the
     /// severity (page or ticket) as a label.
-    public var alertName: String { camelName + "BudgetBurn" }
+    package var alertName: String { camelName + "BudgetBurn" }
 
     /// The alert that fires when the SLI's total series is absent: a lost scrape or a renamed metric would
     /// otherwise silence every burn alert of the SLO (Pyrra's `SLOMetricAbsent`).
-    public var absentAlertName: String { camelName + "SLIAbsent" }
+    package var absentAlertName: String { camelName + "SLIAbsent" }
 
     /// The SLO's words in upper camel case, the stem of both alerts' names.
     private var camelName: String { name.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() }
@@ -55,7 +55,7 @@ public struct ServiceLevelObjective: Sendable, Equatable {
     /// page (the fastest condition that can fire at this objective; 52 s at 99.9% over 30 days), so a
     /// blind SLO pages no later than a full outage would, and at least two minutes, in whole minutes, so
     /// a restart's missed scrapes do not.
-    public var absentFor: Double {
+    package var absentFor: Double {
         let budget = errorBudget.budget
         let reachable = alertConditions.filter { $0.canFire(budget: budget) }
         let pages = reachable.filter { $0.severity == .page }
@@ -65,15 +65,15 @@ public struct ServiceLevelObjective: Sendable, Equatable {
         return max((fastest / 60).rounded(.up), 2) * 60
     }
 
-    public var errorBudget: ErrorBudget { ErrorBudget(objective: objective, period: period.seconds) }
+    package var errorBudget: ErrorBudget { ErrorBudget(objective: objective, period: period.seconds) }
 
     /// The multi-window, multi-burn-rate conditions for this SLO's period (BRIEF §3), with windows in whole
     /// minutes: a period of a day would otherwise give a 10-second window, shorter than most scrape
     /// intervals, over which Prometheus has no rate.
-    public var alertConditions: [BurnRateAlert] { BurnRateAlert.conditions(forPeriod: period.seconds, resolution: 60) }
+    package var alertConditions: [BurnRateAlert] { BurnRateAlert.conditions(forPeriod: period.seconds, resolution: 60) }
 
     /// Every window the SLI is recorded over: the alert conditions' long and short windows, then the period.
-    public var recordedWindows: [Double] {
+    package var recordedWindows: [Double] {
         let windows = alertConditions.flatMap { [$0.shortWindow, $0.longWindow] } + [period.seconds]
         return Array(Set(windows)).sorted()
     }
@@ -82,7 +82,7 @@ public struct ServiceLevelObjective: Sendable, Equatable {
     /// shortest with at most 1,000 of it in the period, so the period's rule reads at most 1,000 samples
     /// per SLO and trails the raw form by less than one of it: an hour at 30 days (720), a day at a year
     /// (365), two minutes at a day (720).
-    public var periodStep: Double {
+    package var periodStep: Double {
         let windows = recordedWindows.filter { $0 < period.seconds }
         return windows.first { period.seconds / $0 <= 1_000 } ?? windows.last!
     }
@@ -90,16 +90,16 @@ public struct ServiceLevelObjective: Sendable, Equatable {
 
 /// The period an SLO's budget covers: rolling, or the calendar month (whose alerts use the 30-day
 /// windows and factors, as the workbook does, and whose budget `eval` counts from the month's start).
-public struct SLOPeriod: Sendable, Equatable {
-    public var seconds: Double
-    public var calendarMonth: Bool
+package struct SLOPeriod: Sendable, Equatable {
+    package var seconds: Double
+    package var calendarMonth: Bool
 
-    public static func rolling(_ seconds: Double) -> SLOPeriod { SLOPeriod(seconds: seconds, calendarMonth: false) }
-    public static let calendarMonth = SLOPeriod(seconds: BurnRateAlert.referencePeriod, calendarMonth: true)
+    package static func rolling(_ seconds: Double) -> SLOPeriod { SLOPeriod(seconds: seconds, calendarMonth: false) }
+    package static let calendarMonth = SLOPeriod(seconds: BurnRateAlert.referencePeriod, calendarMonth: true)
 }
 
 /// What an SLO counts, good or bad.
-public enum Indicator: Sendable, Equatable {
+package enum Indicator: Sendable, Equatable {
     /// Requests to these routes that got no server error (5xx).
     case availability(HTTPRoutes)
     /// Requests to these routes answered within `threshold` seconds (a bucket bound of the request
@@ -110,16 +110,16 @@ public enum Indicator: Sendable, Equatable {
 }
 
 /// Routes of the API, by method and route template (the `http_route` label).
-public struct HTTPRoutes: Sendable, Equatable {
-    public var method: String
-    public var templates: [String]
+package struct HTTPRoutes: Sendable, Equatable {
+    package var method: String
+    package var templates: [String]
 
-    public init(method: String, templates: [String]) {
+    package init(method: String, templates: [String]) {
         self.method = method
         self.templates = templates
     }
 
-    public func contains(method: String, template: String) -> Bool {
+    package func contains(method: String, template: String) -> Bool {
         self.method == method && templates.contains(template)
     }
 }

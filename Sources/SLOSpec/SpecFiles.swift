@@ -3,24 +3,24 @@ import ShopSupport
 import Yams
 
 /// An SLO spec file that cannot be used: one line naming the file and the field.
-public typealias SpecError = FileFieldError
+package typealias SpecError = FileFieldError
 
 /// Reads SLO specs: the native format (`service:` and `slos:`) and OpenSLO v1 documents (`kind: SLO`,
 /// with the indicator inline or as a `kind: SLI` document named by `indicatorRef`, in any of the files).
 /// Both formats are in `slos/README.md`.
-public enum SLOSpecs {
+package enum SLOSpecs {
     /// The largest spec file read: a thousand SLOs fit in well under a megabyte.
-    public static let maximumBytes = 1_000_000
+    package static let maximumBytes = 1_000_000
 
     /// Every SLO in `files` (path and contents), in file order; names must be unique across them.
-    public static func parse(files: [(path: String, text: String)]) throws(SpecError) -> [ServiceLevelObjective] {
+    package static func parse(files: [(path: String, text: String)]) throws(SpecError) -> [ServiceLevelObjective] {
         try read(files: files).objectives
     }
 
     /// What `read` found: the SLOs, and a line for each document it skipped on purpose.
-    public struct Reading: Sendable {
-        public var objectives: [ServiceLevelObjective] = []
-        public var notes: [String] = []
+    package struct Reading: Sendable {
+        package var objectives: [ServiceLevelObjective] = []
+        package var notes: [String] = []
     }
 
     /// One YAML document of a file, or one item of a top-level list of OpenSLO documents.
@@ -38,7 +38,7 @@ public enum SLOSpecs {
     }
 
     /// Every SLO in `files`, with notes on what was skipped (OpenSLO kinds that hold no SLO).
-    public static func read(files: [(path: String, text: String)]) throws(SpecError) -> Reading {
+    package static func read(files: [(path: String, text: String)]) throws(SpecError) -> Reading {
         var documents: [Document] = []
         for (path, text) in files {
             documents += try self.documents(path: path, text: text)
@@ -236,7 +236,7 @@ public enum SLOSpecs {
 
     /// Routing labels from a spec (or `--label`): Prometheus label names, none of the ones every alert
     /// carries already.
-    public static func labels(_ raw: [String: String]?, file: String, field: String) throws(SpecError) -> [String: String] {
+    package static func labels(_ raw: [String: String]?, file: String, field: String) throws(SpecError) -> [String: String] {
         // In name order, so a file with two bad names always names the same one.
         for name in (raw ?? [:]).keys.sorted() {
             let valid =

@@ -5,24 +5,24 @@ import Yams
 /// name, description or label value reads back as written. Text is single-quoted (nothing in a PromQL
 /// expression or a template can be taken for YAML syntax; libyaml picks double quotes where line breaks or
 /// control characters need escapes), expressions are literal blocks, and nothing wraps.
-public enum YAMLWriting {
-    public static func text(_ value: String) -> Node { .scalar(.init(value, .implicit, .singleQuoted)) }
+package enum YAMLWriting {
+    package static func text(_ value: String) -> Node { .scalar(.init(value, .implicit, .singleQuoted)) }
 
     /// A number, duration or name written bare (`1m`, `3600`, `PaymentSuccessBudgetBurn`).
-    public static func plain(_ value: String) -> Node { .scalar(.init(value, .implicit, .plain)) }
+    package static func plain(_ value: String) -> Node { .scalar(.init(value, .implicit, .plain)) }
 
-    public static func block(_ value: String) -> Node { .scalar(.init(value, .implicit, .literal)) }
+    package static func block(_ value: String) -> Node { .scalar(.init(value, .implicit, .literal)) }
 
-    public static func map(_ pairs: [(String, Node)]) -> Node {
+    package static func map(_ pairs: [(String, Node)]) -> Node {
         .mapping(.init(pairs.map { (plain($0.0), $0.1) }, .implicit, pairs.isEmpty ? .flow : .block))
     }
 
-    public static func texts(_ pairs: [(String, String)]) -> Node { map(pairs.map { ($0.0, text($0.1)) }) }
+    package static func texts(_ pairs: [(String, String)]) -> Node { map(pairs.map { ($0.0, text($0.1)) }) }
 
-    public static func list(_ items: [Node]) -> Node { .sequence(.init(items, .implicit, items.isEmpty ? .flow : .block)) }
+    package static func list(_ items: [Node]) -> Node { .sequence(.init(items, .implicit, items.isEmpty ? .flow : .block)) }
 
     /// `node` as a document, after `comments` (each line a `#` comment).
-    public static func document(_ node: Node, comments: [String] = []) -> String {
+    package static func document(_ node: Node, comments: [String] = []) -> String {
         let lines = comments.flatMap { $0.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) }
         let header = lines.map { ("# " + $0).trimmingCharacters(in: .whitespaces) + "\n" }.joined()
         // The emitter fails only on nodes no YAML can hold, which these builders never make.

@@ -9,7 +9,7 @@ import ShopSupport
 /// the guarded HTTP/1 server, and the store's preparation before it listens. Logging, metrics and tracing
 /// backends are bootstrapped by `main`, never here: tests build many apps, each with a registry of its own
 /// (`main` passes the one it bootstrapped swift-metrics with).
-public func buildApplication(
+package func buildApplication(
     _ configuration: AppConfiguration, clock: any ShopClock = SystemClock(),
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger? = nil, drain: Drain = Drain()
 ) async throws -> some ApplicationProtocol {

@@ -9,30 +9,30 @@ import Synchronization
 /// `shutdownDelay`; only then does the server stop accepting and finish what it accepted. Closing the
 /// listener at once would reset the connections a balancer is still sending, and those the kernel had
 /// accepted but the server had not yet read.
-public final class Drain: Sendable {
+package final class Drain: Sendable {
     private let draining = Atomic<Bool>(false)
 
-    public init() {}
+    package init() {}
 
-    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+    package var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     func begin() { draining.store(true, ordering: .relaxed) }
 }
 
 /// The first service to stop: when shutdown begins it starts the drain and waits `delay` before letting
 /// the service group stop the server. Put it after the application in the group.
-public struct DrainDelayService: Service {
+package struct DrainDelayService: Service {
     let drain: Drain
     let delay: Duration
     let logger: Logger
 
-    public init(drain: Drain, delay: Duration, logger: Logger) {
+    package init(drain: Drain, delay: Duration, logger: Logger) {
         self.drain = drain
         self.delay = delay
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         do {
             try await gracefulShutdown()
         } catch {

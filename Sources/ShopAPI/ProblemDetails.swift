@@ -8,18 +8,18 @@ import ShopDomain
 import ShopStore
 
 /// An RFC 9457 problem: what every error response of the API carries, as `application/problem+json`.
-public struct ProblemDetails: Codable, Sendable, Equatable {
-    public var type: String
-    public var title: String
-    public var status: Int
-    public var detail: String?
-    public var instance: String?
+package struct ProblemDetails: Codable, Sendable, Equatable {
+    package var type: String
+    package var title: String
+    package var status: Int
+    package var detail: String?
+    package var instance: String?
     /// Per-field details of a 422.
-    public var errors: [FieldIssue]?
+    package var errors: [FieldIssue]?
     /// With an insufficient-stock 409: the SKU, units available and units asked for.
-    public var sku: String?
-    public var available: Int64?
-    public var requested: Int64?
+    package var sku: String?
+    package var available: Int64?
+    package var requested: Int64?
 
     init(type: String = "about:blank", status: HTTPResponse.Status, title: String? = nil, detail: String? = nil) {
         self.type = type
@@ -30,7 +30,7 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
 }
 
 /// Failures of the HTTP exchange itself, before the shop's rules are reached.
-public enum HTTPProblem: Error, Sendable {
+package enum HTTPProblem: Error, Sendable {
     case unauthorized(String)
     case forbidden(String)
     case malformedJSON(String)

@@ -4,26 +4,26 @@ import ShopDomain
 import Synchronization
 
 /// Per-request state: Hummingbird's core plus the authenticated caller, if any.
-public struct ShopRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct ShopRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` from a valid bearer token.
-    public var principal: Principal?
+    package var principal: Principal?
     /// The tightest rate-limit decision so far (the address stage's, then the caller stage's), for the headers.
-    public var rateLimitDecision: RateLimitDecision?
+    package var rateLimitDecision: RateLimitDecision?
     /// Refuse larger bodies with 413 (set from `AppConfiguration.maxBodyBytes` by the middleware).
-    public var bodyLimit = 64 * 1024
+    package var bodyLimit = 64 * 1024
     /// What inner middleware learns that the outermost one logs (the context itself is a value).
-    public let facts = RequestFacts()
+    package let facts = RequestFacts()
     /// The peer's IP address, when the connection has one.
-    public let clientAddress: String?
+    package let clientAddress: String?
 
-    public init(source: Source) {
+    package init(source: Source) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
-    public var maxUploadSize: Int { bodyLimit }
-    public var responseEncoder: JSONEncoder { Self.encoder }
+    package var maxUploadSize: Int { bodyLimit }
+    package var responseEncoder: JSONEncoder { Self.encoder }
 
     /// One encoder for every response body (bodies spell their snake_case keys themselves).
     static let encoder: JSONEncoder = {
@@ -34,11 +34,11 @@ public struct ShopRequestContext: RequestContext {
 }
 
 /// Per-request facts shared by reference between middlewares.
-public final class RequestFacts: Sendable {
+package final class RequestFacts: Sendable {
     private let authenticatedSubject = Mutex<String?>(nil)
 
     /// The authenticated caller's subject, set by `AuthMiddleware`.
-    public var subject: String? {
+    package var subject: String? {
         get { authenticatedSubject.withLock { $0 } }
         set { authenticatedSubject.withLock { $0 = newValue } }
     }

@@ -7,17 +7,17 @@ import ShopStore
 import ShopSupport
 
 /// Mints and verifies HS256 access tokens. Verification is by signature and expiry alone: no database.
-public final class TokenAuthority: Sendable {
+package final class TokenAuthority: Sendable {
     /// Access tokens live 15 minutes unless minted for longer on purpose (`shop-api token --ttl`).
-    public static let defaultLifetime: TimeInterval = 15 * 60
-    public static let minimumSecretLength = AccessTokenKeys.minimumSecretLength
+    package static let defaultLifetime: TimeInterval = 15 * 60
+    package static let minimumSecretLength = AccessTokenKeys.minimumSecretLength
 
     private let keys: AccessTokenKeys
     /// Tokens already verified, until they expire (a minute at most): a client sends the same token on
     /// every request, and verifying it (HMAC and two JSON decodes) is a large share of a cheap request.
     private let verified: ExpiringCache<String, Principal>
 
-    public init(secret: String, clock: any ShopClock = SystemClock()) async throws {
+    package init(secret: String, clock: any ShopClock = SystemClock()) async throws {
         do {
             keys = try await AccessTokenKeys(secret: secret)
         } catch {
@@ -26,7 +26,7 @@ public final class TokenAuthority: Sendable {
         verified = ExpiringCache(timeToLiveMilliseconds: 60_000, capacity: 10_000, clock: clock)
     }
 
-    public func mint(subject: String, role: Role, lifetime: TimeInterval = defaultLifetime, now: Date = Date()) async throws -> String {
+    package func mint(subject: String, role: Role, lifetime: TimeInterval = defaultLifetime, now: Date = Date()) async throws -> String {
         try await keys.mint(subject: subject, role: role, lifetime: lifetime, now: now)
     }
 

@@ -4,15 +4,15 @@ import Foundation
 /// file the embedded mode keeps in its data directory (`--data-dir`, `SHOP_DATA_DIR`, `./data`). The
 /// embedded server generates that file once (mode 0600), so that it, `shop-api token` and `shop-load`
 /// agree without the user choosing a secret.
-public enum JWTSecret {
-    public struct Resolved: Sendable, Equatable {
-        public var secret: String
+package enum JWTSecret {
+    package struct Resolved: Sendable, Equatable {
+        package var secret: String
         /// The data directory's file was made by this call.
-        public var created: Bool
+        package var created: Bool
     }
 
     /// What to do when neither the flag nor the environment gives a secret.
-    public enum Fallback: Sendable {
+    package enum Fallback: Sendable {
         /// Read the data directory's file, making it when missing (the embedded server, `shop-api token`).
         case createInDataDirectory
         /// Read the data directory's file if it is there (clients of a running embedded server).
@@ -22,7 +22,7 @@ public enum JWTSecret {
     }
 
     /// The secret, or nil when none was given and `fallback` finds none.
-    public static func resolve(
+    package static func resolve(
         flag: String?, dataDirectory: String?, environment: [String: String], fallback: Fallback
     ) throws(JWTSecretError) -> Resolved? {
         if let flag, !flag.isEmpty { return Resolved(secret: flag, created: false) }
@@ -57,7 +57,7 @@ public enum JWTSecret {
     }
 }
 
-public struct JWTSecretError: Error, Sendable, CustomStringConvertible {
-    public let description: String
+package struct JWTSecretError: Error, Sendable, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

@@ -1,12 +1,12 @@
 /// What the shared cache holds, each with its time to live (the design's figures): a key space is also
 /// the `keyspace` label of `shop_cache_lookups_total`.
-public enum CacheKeyspace: String, Sendable, CaseIterable {
+package enum CacheKeyspace: String, Sendable, CaseIterable {
     /// Products by SKU: one day.
     case catalog
     /// Units on hand by SKU: one minute, and dropped after every committed change.
     case stock
 
-    public var timeToLiveMilliseconds: Int64 {
+    package var timeToLiveMilliseconds: Int64 {
         switch self {
         case .catalog: 86_400_000
         case .stock: 60_000
@@ -14,5 +14,5 @@ public enum CacheKeyspace: String, Sendable, CaseIterable {
     }
 
     /// The Redis key of `id`, under the shop's prefix so the database can be shared.
-    public func key(_ id: String) -> String { "shop:\(rawValue):\(id)" }
+    package func key(_ id: String) -> String { "shop:\(rawValue):\(id)" }
 }

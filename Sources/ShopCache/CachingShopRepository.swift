@@ -10,42 +10,42 @@ import ShopSupport
 ///
 /// A read that misses can race a write: it may store the figure from just before the write after the
 /// write dropped the key. The one-minute TTL bounds how long such a figure is shown.
-public struct CachingShopRepository: ShopRepository {
+package struct CachingShopRepository: ShopRepository {
     let base: any ShopRepository
     let cache: FallbackCache
 
-    public init(_ base: any ShopRepository, cache: FallbackCache) {
+    package init(_ base: any ShopRepository, cache: FallbackCache) {
         self.base = base
         self.cache = cache
     }
 
-    public func product(_ sku: SKU) async throws -> Product {
+    package func product(_ sku: SKU) async throws -> Product {
         try await cached(.catalog, sku) { try await base.product(sku) }
     }
 
-    public func stock(_ sku: SKU) async throws -> StockLevel {
+    package func stock(_ sku: SKU) async throws -> StockLevel {
         try await cached(.stock, sku) { try await base.stock(sku) }
     }
 
-    public func changeStock(_ sku: SKU, _ change: StockChange, by actor: Principal, at now: Timestamp) async throws -> StockLevel {
+    package func changeStock(_ sku: SKU, _ change: StockChange, by actor: Principal, at now: Timestamp) async throws -> StockLevel {
         let level = try await base.changeStock(sku, change, by: actor, at: now)
         await cache.invalidate(.stock, [sku.code])
         return level
     }
 
-    public func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder {
+    package func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder {
         let placed = try await base.placeOrder(request, customerID: customerID, idempotencyKey: idempotencyKey, at: now)
         if !placed.replayed { await invalidateStock(of: placed.order) }
         return placed
     }
 
-    public func closeOrder(id: String, as target: OrderStatus, by actor: Principal, at now: Timestamp) async throws -> Order {
+    package func closeOrder(id: String, as target: OrderStatus, by actor: Principal, at now: Timestamp) async throws -> Order {
         let order = try await base.closeOrder(id: id, as: target, by: actor, at: now)
         await invalidateStock(of: order)
         return order
     }
 
-    public func recordPaymentOutcomes(_ attempts: [(Payment, PaymentOutcome)], at now: Timestamp) async throws {
+    package func recordPaymentOutcomes(_ attempts: [(Payment, PaymentOutcome)], at now: Timestamp) async throws {
         try await base.recordPaymentOutcomes(attempts, at: now)
         for (payment, outcome) in attempts {
             switch outcome {
@@ -76,13 +76,13 @@ public struct CachingShopRepository: ShopRepository {
     }
 
     // Everything else goes straight to the database.
-    public func prepare(demoCatalogSize: Int, at now: Timestamp) async throws { try await base.prepare(demoCatalogSize: demoCatalogSize, at: now) }
-    public func isReady() async -> Bool { await base.isReady() }
-    public func products(_ page: PageRequest) async throws -> Page<Product> { try await base.products(page) }
-    public func order(id: String) async throws -> Order { try await base.order(id: id) }
-    public func orders(customerID: String, _ page: PageRequest) async throws -> Page<Order> { try await base.orders(customerID: customerID, page) }
-    public func payment(orderID: String) async throws -> Payment { try await base.payment(orderID: orderID) }
-    public func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment] {
+    package func prepare(demoCatalogSize: Int, at now: Timestamp) async throws { try await base.prepare(demoCatalogSize: demoCatalogSize, at: now) }
+    package func isReady() async -> Bool { await base.isReady() }
+    package func products(_ page: PageRequest) async throws -> Page<Product> { try await base.products(page) }
+    package func order(id: String) async throws -> Order { try await base.order(id: id) }
+    package func orders(customerID: String, _ page: PageRequest) async throws -> Page<Order> { try await base.orders(customerID: customerID, page) }
+    package func payment(orderID: String) async throws -> Payment { try await base.payment(orderID: orderID) }
+    package func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment] {
         try await base.claimDuePayments(limit: limit, leaseMilliseconds: leaseMilliseconds, at: now)
     }
 }

@@ -6,8 +6,8 @@ import Synchronization
 /// it so a lost Redis is one warning, not one per caller. While it is down, one caller at a time tries it
 /// again every `retryInterval`; the first success brings it back. Each transition is logged once and
 /// shown in `shop_dependency_up`.
-public final class DependencyHealth: Sendable {
-    public let name: String
+package final class DependencyHealth: Sendable {
+    package let name: String
     private let retryInterval: Duration
     private let logger: Logger
     private let metrics: ShopMetrics
@@ -20,7 +20,7 @@ public final class DependencyHealth: Sendable {
         var outage = 0
     }
 
-    public init(name: String, retryInterval: Duration = .seconds(1), logger: Logger, metrics: ShopMetrics) {
+    package init(name: String, retryInterval: Duration = .seconds(1), logger: Logger, metrics: ShopMetrics) {
         self.name = name
         self.retryInterval = retryInterval
         self.logger = logger
@@ -29,13 +29,13 @@ public final class DependencyHealth: Sendable {
         metrics.dependencyUp(name, true)
     }
 
-    public var isUp: Bool { state.withLock { $0.up } }
+    package var isUp: Bool { state.withLock { $0.up } }
     /// Which outage this is (0 before the first).
-    public var outage: Int { state.withLock { $0.outage } }
+    package var outage: Int { state.withLock { $0.outage } }
 
     /// Runs `body` when the dependency is worth trying now and records how that went: the result, or nil
     /// when it was not tried or failed (the caller then does without).
-    public func attempt<Result>(_ body: () async throws -> Result) async -> Result? {
+    package func attempt<Result>(_ body: () async throws -> Result) async -> Result? {
         guard shouldTry() else { return nil }
         do {
             let result = try await body()
@@ -70,7 +70,7 @@ public final class DependencyHealth: Sendable {
         }
     }
 
-    public func failed(_ error: any Error) {
+    package func failed(_ error: any Error) {
         let lost = state.withLock { state in
             state.nextTry = ContinuousClock.now + retryInterval
             guard state.up else { return false }

@@ -12,7 +12,7 @@ import Synchronization
 /// Keys dropped while Redis was away are remembered and dropped in Redis before it is used again, so an
 /// outage cannot resurrect a stale stock figure. What the in-process cache held in one outage is not
 /// trusted in the next.
-public final class FallbackCache: Sendable {
+package final class FallbackCache: Sendable {
     private let redis: RedisClient?
     private let health: DependencyHealth?
     private let local: ExpiringCache<String, String>
@@ -29,7 +29,7 @@ public final class FallbackCache: Sendable {
     }
 
     /// Without `redis` (no `REDIS_URL`), the in-process cache serves alone.
-    public init(redis: RedisClient?, health: DependencyHealth?, metrics: ShopMetrics, clock: any ShopClock, localCapacity: Int = 100_000) {
+    package init(redis: RedisClient?, health: DependencyHealth?, metrics: ShopMetrics, clock: any ShopClock, localCapacity: Int = 100_000) {
         self.redis = redis
         self.health = health
         self.metrics = metrics
@@ -37,14 +37,14 @@ public final class FallbackCache: Sendable {
         local = ExpiringCache(timeToLiveMilliseconds: CacheKeyspace.catalog.timeToLiveMilliseconds, capacity: localCapacity, clock: clock)
     }
 
-    public func get(_ keyspace: CacheKeyspace, _ id: String) async -> String? {
+    package func get(_ keyspace: CacheKeyspace, _ id: String) async -> String? {
         let key = keyspace.key(id)
         let value = await withRedis { redis in try await redis.send("GET", key).string } ?? localCache()[key]
         metrics.cacheLookup(keyspace: keyspace.rawValue, hit: value != nil)
         return value
     }
 
-    public func set(_ keyspace: CacheKeyspace, _ id: String, _ value: String) async {
+    package func set(_ keyspace: CacheKeyspace, _ id: String, _ value: String) async {
         let key = keyspace.key(id)
         let stored: Void? = await withRedis { redis in
             _ = try await redis.send("SET", key, value, "PX", String(keyspace.timeToLiveMilliseconds))
@@ -55,7 +55,7 @@ public final class FallbackCache: Sendable {
     }
 
     /// Drops `ids` everywhere; what Redis could not be told now, it is told before it is used again.
-    public func invalidate(_ keyspace: CacheKeyspace, _ ids: [String]) async {
+    package func invalidate(_ keyspace: CacheKeyspace, _ ids: [String]) async {
         guard !ids.isEmpty else { return }
         let keys = ids.map(keyspace.key)
         for key in keys { local.remove(key) }

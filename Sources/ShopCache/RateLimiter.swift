@@ -5,12 +5,12 @@ import ShopSupport
 import Synchronization
 
 /// One limit to check for a request: `scope` (`user`, `ip`, `route`) names it in metrics and logs.
-public struct RateLimitRule: Sendable, Equatable {
-    public let scope: String
-    public let key: String
-    public let limit: RateLimit
+package struct RateLimitRule: Sendable, Equatable {
+    package let scope: String
+    package let key: String
+    package let limit: RateLimit
 
-    public init(scope: String, key: String, limit: RateLimit) {
+    package init(scope: String, key: String, limit: RateLimit) {
         self.scope = scope
         self.key = key
         self.limit = limit
@@ -20,7 +20,7 @@ public struct RateLimitRule: Sendable, Equatable {
 /// Rate limits shared by every instance through Redis (one atomic script per request), or kept in-process
 /// while Redis is away or not configured. A request is allowed only if every rule allows it, and only then
 /// is it counted against them all.
-public final class RateLimiter: Sendable {
+package final class RateLimiter: Sendable {
     private let redis: RedisClient?
     private let health: DependencyHealth?
     private let metrics: ShopMetrics
@@ -30,7 +30,7 @@ public final class RateLimiter: Sendable {
     /// Past this many keys, rested ones (arrival time in the past) are dropped from the in-process table.
     static let localCapacity = 100_000
 
-    public init(redis: RedisClient?, health: DependencyHealth?, metrics: ShopMetrics, clock: any ShopClock) {
+    package init(redis: RedisClient?, health: DependencyHealth?, metrics: ShopMetrics, clock: any ShopClock) {
         self.redis = redis
         self.health = health
         self.metrics = metrics
@@ -39,7 +39,7 @@ public final class RateLimiter: Sendable {
 
     /// The decision that binds: the refusal if any rule refuses (the longest wait), otherwise the rule
     /// with the fewest requests left. Nil for no rules.
-    public func check(_ rules: [RateLimitRule]) async -> (rule: RateLimitRule, decision: RateLimitDecision)? {
+    package func check(_ rules: [RateLimitRule]) async -> (rule: RateLimitRule, decision: RateLimitDecision)? {
         guard !rules.isEmpty else { return nil }
         let decisions = await sharedDecisions(rules) ?? localDecisions(rules)
         let binding = zip(rules, decisions).min { a, b in Self.precedes(a.1, b.1) }!
@@ -48,7 +48,7 @@ public final class RateLimiter: Sendable {
     }
 
     /// Whether `a` binds before `b`.
-    public static func precedes(_ a: RateLimitDecision, _ b: RateLimitDecision) -> Bool {
+    package static func precedes(_ a: RateLimitDecision, _ b: RateLimitDecision) -> Bool {
         switch (a, b) {
         case (.limited(_, let x, _), .limited(_, let y, _)): x > y
         case (.limited, .allowed): true

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 
 /// A command's failure as its user reads it: one line, and the exit status it ends with (1 unless said).
-public struct CommandFailure: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public var status: Int32
+package struct CommandFailure: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package var status: Int32
 
-    public init(_ description: String, status: Int32 = 1) {
+    package init(_ description: String, status: Int32 = 1) {
         self.description = description
         self.status = status
     }
@@ -15,8 +15,8 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
 /// Runs every command's body of one program, so that whatever it throws ends as one line on standard
 /// error, `program: what went wrong`, and a non-zero exit status: the same for shop-api, shop-load and
 /// shop-slo. ArgumentParser's own exits pass through untouched.
-public enum OneLineFailures {
-    public static func run(_ program: String, _ body: () async throws -> Void) async throws {
+package enum OneLineFailures {
+    package static func run(_ program: String, _ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch let exit as ExitCode {
@@ -41,11 +41,11 @@ public enum OneLineFailures {
 
 /// A line on standard output at once, not when a buffer fills: progress shows as it happens in a pipe or
 /// a file too.
-public func say(_ line: String) {
+package func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// A note on standard error that does not stop the command (`program: note: …`).
-public func note(_ program: String, _ text: String) {
+package func note(_ program: String, _ text: String) {
     FileHandle.standardError.write(Data("\(program): note: \(text)\n".utf8))
 }

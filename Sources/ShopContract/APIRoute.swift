@@ -5,20 +5,20 @@ import ShopDomain
 /// Every route the API serves: method, template and who may call it. The router is built from this list,
 /// 405 answers are computed from it, the OpenAPI test checks the spec against it, and the metrics' `http_route`
 /// label is its template. No other place spells a path.
-public enum APIRoute: String, CaseIterable, Sendable {
+package enum APIRoute: String, CaseIterable, Sendable {
     case health, readiness, openAPI, metrics
     case listProducts, getProduct
     case getStock, setStock, adjustStock, pickStock
     case placeOrder, listOrders, getOrder, cancelOrder, refundOrder, getPayment
     case getFaults, setFaults
 
-    public enum Access: Sendable, Equatable {
+    package enum Access: Sendable, Equatable {
         case anonymous
         /// A valid token with one of these roles.
         case roles(Set<Role>)
     }
 
-    public var method: HTTPRequest.Method {
+    package var method: HTTPRequest.Method {
         switch self {
         case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock, .listOrders, .getOrder, .getPayment, .getFaults: .get
         case .setStock, .setFaults: .put
@@ -26,7 +26,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
         }
     }
 
-    public var template: String {
+    package var template: String {
         switch self {
         case .health: "/healthz"
         case .readiness: "/readyz"
@@ -48,7 +48,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
         }
     }
 
-    public var access: Access {
+    package var access: Access {
         switch self {
         case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock: .anonymous
         case .setStock, .adjustStock, .pickStock: .roles([.warehouse, .admin])
@@ -61,7 +61,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
     /// A concrete path of this route: each `{name}` of the template replaced by the next of `values`, in
     /// order, percent-encoded as a path segment. Clients (the load generator, the game day) build their
     /// requests with it, so no path is spelled outside this table.
-    public func path(_ values: String...) -> String {
+    package func path(_ values: String...) -> String {
         var values = values.makeIterator()
         return template.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
             guard segment.first == "{" else { return String(segment) }
@@ -73,20 +73,20 @@ public enum APIRoute: String, CaseIterable, Sendable {
     private static let segmentCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
 
     /// Templates a fault may be injected on: every route but the switchboard's own, so it can always be reset.
-    public static var faultableTemplates: Set<String> {
+    package static var faultableTemplates: Set<String> {
         Set(allCases.filter { $0 != .getFaults && $0 != .setFaults }.map(\.template))
     }
 
     /// The template of the route the router matched, from Hummingbird's endpoint path (which may spell
     /// captures `:name`); nil when no route matched.
-    public static func template(forEndpointPath path: String?) -> String? {
+    package static func template(forEndpointPath path: String?) -> String? {
         guard let path else { return nil }
         return templatesByEndpointPath[path]
     }
 
     /// The route the router matched, from the request's method (HEAD is its GET) and Hummingbird's
     /// endpoint path; nil when no route matched.
-    public static func route(_ method: HTTPRequest.Method, endpointPath path: String?) -> APIRoute? {
+    package static func route(_ method: HTTPRequest.Method, endpointPath path: String?) -> APIRoute? {
         guard let template = template(forEndpointPath: path) else { return nil }
         return routesByTemplate[template]?[method == .head ? .get : method]
     }
@@ -106,13 +106,13 @@ public enum APIRoute: String, CaseIterable, Sendable {
 
     /// Methods `served` serves at a concrete `path`, for the `Allow` header of a 405: HEAD wherever GET
     /// (RFC 9110 §9.3.2; the router answers it from the GET handler, without the body).
-    public static func methods(servingPath path: String, among served: [APIRoute] = allCases) -> [HTTPRequest.Method] {
+    package static func methods(servingPath path: String, among served: [APIRoute] = allCases) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         return served.filter { $0.serves(segments) }.flatMap { $0.method == .get ? [.get, .head] : [$0.method] }
     }
 
     /// The route serving `method` at a concrete `path`, before the router has matched it (HEAD is its GET).
-    public static func route(_ method: HTTPRequest.Method, path: String) -> APIRoute? {
+    package static func route(_ method: HTTPRequest.Method, path: String) -> APIRoute? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         let method = method == .head ? .get : method
         return allCases.first { $0.method == method && $0.serves(segments) }
@@ -128,7 +128,7 @@ public enum APIRoute: String, CaseIterable, Sendable {
         uniqueKeysWithValues: allCases.map { ($0, $0.template.split(separator: "/", omittingEmptySubsequences: false)) })
 
     /// Probes and the scrape endpoint: never rate limited, so an orchestrator or Prometheus is never refused.
-    public var isRateLimited: Bool {
+    package var isRateLimited: Bool {
         switch self {
         case .health, .readiness, .metrics: false
         default: true

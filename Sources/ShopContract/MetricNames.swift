@@ -1,82 +1,82 @@
 /// A metric family: its name and the help text Prometheus shows for it.
-public struct MetricName: Sendable, CustomStringConvertible {
-    public let name: String
-    public let help: String
+package struct MetricName: Sendable, CustomStringConvertible {
+    package let name: String
+    package let help: String
 
     init(_ name: String, _ help: String) {
         self.name = name
         self.help = help
     }
 
-    public var description: String { name }
+    package var description: String { name }
 }
 
 /// Every metric the service exposes, named once. HTTP names follow the OpenTelemetry semantic conventions
 /// rendered for Prometheus: units in the name, counters ending in `_total`.
-public enum MetricNames {
-    public static let requestDuration = MetricName("http_server_request_duration_seconds", "Duration of HTTP server requests")
-    public static let activeRequests = MetricName("http_server_active_requests", "HTTP requests being served")
-    public static let openConnections = MetricName("shop_http_connections_open", "Client connections open now")
-    public static let connectionsClosed = MetricName(
+package enum MetricNames {
+    package static let requestDuration = MetricName("http_server_request_duration_seconds", "Duration of HTTP server requests")
+    package static let activeRequests = MetricName("http_server_active_requests", "HTTP requests being served")
+    package static let openConnections = MetricName("shop_http_connections_open", "Client connections open now")
+    package static let connectionsClosed = MetricName(
         "shop_http_connections_closed_total",
         "Client connections the server closed or refused, by reason (idle_timeout, head_timeout, body_timeout, evicted, refused, address_limit)")
-    public static let acceptErrors = MetricName(
+    package static let acceptErrors = MetricName(
         "shop_http_accept_errors_total", "Failures to accept a connection (out of file descriptors), each followed by a pause")
-    public static let authFailures = MetricName("shop_auth_failures_total", "Requests refused for their credentials, by reason")
+    package static let authFailures = MetricName("shop_auth_failures_total", "Requests refused for their credentials, by reason")
 
-    public static let ordersPlaced = MetricName("shop_orders_placed_total", "Order placements by outcome")
-    public static let ordersClosed = MetricName("shop_orders_closed_total", "Cancellations and refunds by outcome")
-    public static let orderValue = MetricName("shop_order_value_minor_units", "Totals of placed orders in minor units")
-    public static let stockReservations = MetricName("shop_stock_reservations_total", "Stock reservations for orders by result")
-    public static let stockPicks = MetricName("shop_stock_picks_total", "Warehouse picks by result")
-    public static let idempotentReplays = MetricName("shop_idempotent_replays_total", "Order requests answered again from their Idempotency-Key")
-    public static let payments = MetricName("shop_payments_total", "Payment attempts by outcome")
-    public static let gatewayDuration = MetricName("payment_gateway_client_duration_seconds", "Duration of calls to the payment gateway")
-    public static let gatewayCircuitState = MetricName("payment_gateway_circuit_breaker_state", "1 for the circuit breaker's current state")
+    package static let ordersPlaced = MetricName("shop_orders_placed_total", "Order placements by outcome")
+    package static let ordersClosed = MetricName("shop_orders_closed_total", "Cancellations and refunds by outcome")
+    package static let orderValue = MetricName("shop_order_value_minor_units", "Totals of placed orders in minor units")
+    package static let stockReservations = MetricName("shop_stock_reservations_total", "Stock reservations for orders by result")
+    package static let stockPicks = MetricName("shop_stock_picks_total", "Warehouse picks by result")
+    package static let idempotentReplays = MetricName("shop_idempotent_replays_total", "Order requests answered again from their Idempotency-Key")
+    package static let payments = MetricName("shop_payments_total", "Payment attempts by outcome")
+    package static let gatewayDuration = MetricName("payment_gateway_client_duration_seconds", "Duration of calls to the payment gateway")
+    package static let gatewayCircuitState = MetricName("payment_gateway_circuit_breaker_state", "1 for the circuit breaker's current state")
 
-    public static let databaseOperation = MetricName("db_client_operation_duration_seconds", "Duration of database statements by operation")
-    public static let databaseConnections = MetricName("db_client_connections", "Pooled database connections by state (used: leased to a request)")
-    public static let databasePending = MetricName("db_client_connection_pending_requests", "Requests waiting for a pooled database connection")
-    public static let databaseWait = MetricName("db_client_connection_wait_time_seconds", "Time spent waiting for a pooled database connection")
-    public static let databaseMaxConnections = MetricName("db_client_connection_max", "Largest number of pooled database connections")
+    package static let databaseOperation = MetricName("db_client_operation_duration_seconds", "Duration of database statements by operation")
+    package static let databaseConnections = MetricName("db_client_connections", "Pooled database connections by state (used: leased to a request)")
+    package static let databasePending = MetricName("db_client_connection_pending_requests", "Requests waiting for a pooled database connection")
+    package static let databaseWait = MetricName("db_client_connection_wait_time_seconds", "Time spent waiting for a pooled database connection")
+    package static let databaseMaxConnections = MetricName("db_client_connection_max", "Largest number of pooled database connections")
 
-    public static let cacheLookups = MetricName("shop_cache_lookups_total", "Cache lookups by key space and result (hit, miss)")
-    public static let dependencyUp = MetricName(
+    package static let cacheLookups = MetricName("shop_cache_lookups_total", "Cache lookups by key space and result (hit, miss)")
+    package static let dependencyUp = MetricName(
         "shop_dependency_up", "1 while an optional dependency is in use, 0 while the service works without it")
-    public static let rateLimitDecisions = MetricName(
+    package static let rateLimitDecisions = MetricName(
         "shop_rate_limit_decisions_total", "Rate-limit decisions by scope and decision (allowed, limited)")
 
-    public static let faultSetting = MetricName(
+    package static let faultSetting = MetricName(
         "shop_fault_setting", "A fault the switchboard injects now (ratios 0-1, latencies in seconds); 0 when off")
-    public static let faultChanges = MetricName("shop_fault_changes_total", "Changes made to the fault switchboard")
+    package static let faultChanges = MetricName("shop_fault_changes_total", "Changes made to the fault switchboard")
 
-    public static let spansExported = MetricName("shop_trace_spans_exported_total", "Spans accepted by the OTLP receiver")
-    public static let spansDropped = MetricName(
+    package static let spansExported = MetricName("shop_trace_spans_exported_total", "Spans accepted by the OTLP receiver")
+    package static let spansDropped = MetricName(
         "shop_trace_spans_dropped_total", "Spans lost before export, by reason (queue_full, export_failed)")
 
-    public static let processCPU = MetricName("process_cpu_seconds_total", "User and system CPU time spent in seconds")
-    public static let processResidentMemory = MetricName("process_resident_memory_bytes", "Resident memory size in bytes")
-    public static let processOpenFDs = MetricName("process_open_fds", "Number of open file descriptors")
-    public static let processStartTime = MetricName("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds")
-    public static let buildInfo = MetricName("shop_api_build_info", "Always 1; the labels say which build is running")
+    package static let processCPU = MetricName("process_cpu_seconds_total", "User and system CPU time spent in seconds")
+    package static let processResidentMemory = MetricName("process_resident_memory_bytes", "Resident memory size in bytes")
+    package static let processOpenFDs = MetricName("process_open_fds", "Number of open file descriptors")
+    package static let processStartTime = MetricName("process_start_time_seconds", "Start time of the process since the Unix epoch in seconds")
+    package static let buildInfo = MetricName("shop_api_build_info", "Always 1; the labels say which build is running")
 
     // `shop-slo alert`'s own exposition.
-    public static let sloEvaluations = MetricName("shop_slo_evaluations_total", "SLO evaluations against Prometheus by SLO and outcome (ok, failed)")
-    public static let sloNotifications = MetricName("shop_slo_notifications_total", "Posts of alerts to Alertmanager by outcome (sent, failed)")
-    public static let sloBurnRate = MetricName("shop_slo_burn_rate", "Error-budget burn rate over each alert window at the last evaluation")
-    public static let sloBudgetRemaining = MetricName(
+    package static let sloEvaluations = MetricName("shop_slo_evaluations_total", "SLO evaluations against Prometheus by SLO and outcome (ok, failed)")
+    package static let sloNotifications = MetricName("shop_slo_notifications_total", "Posts of alerts to Alertmanager by outcome (sent, failed)")
+    package static let sloBurnRate = MetricName("shop_slo_burn_rate", "Error-budget burn rate over each alert window at the last evaluation")
+    package static let sloBudgetRemaining = MetricName(
         "shop_slo_error_budget_remaining_ratio", "Share of the period's error budget left at the last evaluation")
-    public static let sloAlertActive = MetricName("shop_slo_alert_active", "1 while an SLO's alert of this severity is firing")
+    package static let sloAlertActive = MetricName("shop_slo_alert_active", "1 while an SLO's alert of this severity is firing")
 
     /// Bucket bounds (seconds) of request and gateway histograms: every latency an SLO may name is a boundary.
-    public static let requestDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1, 2.5, 5, 10]
+    package static let requestDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1, 2.5, 5, 10]
     /// Bucket bounds (seconds) for database statements and connection waits: finer at the low end.
-    public static let databaseBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+    package static let databaseBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
     /// Order totals in minor units: 5 to 5,000 in the shop's currency.
-    public static let orderValueBuckets: [Double] = [500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000]
+    package static let orderValueBuckets: [Double] = [500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000]
 
     /// `http_route` of a request no route matched: one value, so unknown paths cannot grow the series.
-    public static let unmatchedRoute = "unmatched"
+    package static let unmatchedRoute = "unmatched"
     /// `http_request_method` of a method outside the standard set (the semantic conventions' `_OTHER`).
-    public static let otherMethod = "_OTHER"
+    package static let otherMethod = "_OTHER"
 }

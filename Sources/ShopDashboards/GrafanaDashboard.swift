@@ -1,24 +1,24 @@
 /// A Grafana dashboard as its JSON model (schema 39): panels laid out in rows of a 24-column grid, every
 /// query on the `datasource` variable so the file imports into any Grafana with a Prometheus.
-public struct GrafanaDashboard: Encodable, Sendable {
-    public var uid: String
-    public var title: String
-    public var description: String
-    public var tags: [String]
-    public var panels: [Panel] = []
+package struct GrafanaDashboard: Encodable, Sendable {
+    package var uid: String
+    package var title: String
+    package var description: String
+    package var tags: [String]
+    package var panels: [Panel] = []
     var schemaVersion = 39
     var refresh = "30s"
     var time = ["from": "now-6h", "to": "now"]
     var templating = Templating()
 
-    public struct Panel: Encodable, Sendable {
+    package struct Panel: Encodable, Sendable {
         var id: Int
-        public var type: String
-        public var title: String
+        package var type: String
+        package var title: String
         var description: String?
         var gridPos: GridPos
         var datasource: DataSource? = .variable
-        public var targets: [Target]?
+        package var targets: [Target]?
         var fieldConfig: FieldConfig?
         var collapsed: Bool?
     }
@@ -27,9 +27,9 @@ public struct GrafanaDashboard: Encodable, Sendable {
         var x: Int, y: Int, w: Int, h: Int
     }
 
-    public struct Target: Encodable, Sendable {
+    package struct Target: Encodable, Sendable {
         var refId: String
-        public var expr: String
+        package var expr: String
         var legendFormat: String
         var datasource: DataSource = .variable
     }
@@ -62,7 +62,7 @@ public struct GrafanaDashboard: Encodable, Sendable {
         var query = "prometheus"
     }
 
-    public init(uid: String, title: String, description: String, tags: [String]) {
+    package init(uid: String, title: String, description: String, tags: [String]) {
         self.uid = uid
         self.title = title
         self.description = description
@@ -70,11 +70,11 @@ public struct GrafanaDashboard: Encodable, Sendable {
     }
 
     /// A query and the legend of its series.
-    public struct Query: Sendable {
+    package struct Query: Sendable {
         var expr: String
         var legend: String
 
-        public init(_ expr: String, legend: String = "") {
+        package init(_ expr: String, legend: String = "") {
             self.expr = expr
             self.legend = legend
         }
@@ -83,7 +83,7 @@ public struct GrafanaDashboard: Encodable, Sendable {
     private var cursor = (x: 0, y: 0, rowHeight: 0)
 
     /// Starts a row titled `title` below what is there.
-    public mutating func row(_ title: String) {
+    package mutating func row(_ title: String) {
         newLine()
         panels.append(
             Panel(
@@ -92,7 +92,7 @@ public struct GrafanaDashboard: Encodable, Sendable {
     }
 
     /// Adds a panel `width` columns wide after the last, wrapping at 24.
-    public mutating func panel(
+    package mutating func panel(
         _ title: String, type: String = "timeseries", unit: String = "short", width: Int = 8, height: Int = 8, description: String? = nil,
         min: Double? = nil, max: Double? = nil, _ queries: [Query]
     ) {

@@ -7,19 +7,19 @@ import ShopSupport
 /// The dashboards `shop-slo dashboards` writes into `dashboards/`: the service (RED per route, saturation,
 /// dependencies), its SLOs (from the specs), the business, and load tests. Every query names the service's
 /// own series (`MetricNames`), the generated rules' (`PrometheusRules`), or Prometheus's `ALERTS`.
-public enum ShopDashboards {
+package enum ShopDashboards {
     typealias Query = GrafanaDashboard.Query
     static let requests = MetricNames.requestDuration.name
     static let rate = "$__rate_interval"
 
-    public static func all(slos: [ServiceLevelObjective]) -> [(file: String, dashboard: GrafanaDashboard)] {
+    package static func all(slos: [ServiceLevelObjective]) -> [(file: String, dashboard: GrafanaDashboard)] {
         [
             ("shop-api-service.json", service()), ("shop-api-slos.json", objectives(slos)), ("shop-api-business.json", business()),
             ("shop-api-load-tests.json", loadTests()),
         ]
     }
 
-    public static func json(_ dashboard: GrafanaDashboard) throws -> String {
+    package static func json(_ dashboard: GrafanaDashboard) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(dashboard), as: UTF8.self) + "\n"

@@ -4,28 +4,28 @@ import ShopSupport
 /// fast refusal. A value type driven by the caller's clock: closed → open after `failureThreshold`
 /// consecutive failures; open → half-open after `openDuration`; one trial call in half-open closes it on
 /// success or opens it again on failure.
-public struct CircuitBreaker: Sendable, Equatable {
-    public enum State: String, Sendable, Equatable {
+package struct CircuitBreaker: Sendable, Equatable {
+    package enum State: String, Sendable, Equatable {
         case closed
         case open
         case halfOpen = "half_open"
     }
 
-    public let failureThreshold: Int
-    public let openDurationMilliseconds: Int64
-    public private(set) var state: State = .closed
+    package let failureThreshold: Int
+    package let openDurationMilliseconds: Int64
+    package private(set) var state: State = .closed
     private var consecutiveFailures = 0
     private var openedAt = Timestamp(millisecondsSinceEpoch: 0)
     private var trialInFlight = false
 
-    public init(failureThreshold: Int, openDurationMilliseconds: Int64) {
+    package init(failureThreshold: Int, openDurationMilliseconds: Int64) {
         precondition(failureThreshold > 0 && openDurationMilliseconds > 0)
         self.failureThreshold = failureThreshold
         self.openDurationMilliseconds = openDurationMilliseconds
     }
 
     /// Whether a call may go out now. In half-open only one trial call is let through at a time.
-    public mutating func allowsCall(at now: Timestamp) -> Bool {
+    package mutating func allowsCall(at now: Timestamp) -> Bool {
         switch state {
         case .closed:
             return true
@@ -41,13 +41,13 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
-    public mutating func recordSuccess() {
+    package mutating func recordSuccess() {
         state = .closed
         consecutiveFailures = 0
         trialInFlight = false
     }
 
-    public mutating func recordFailure(at now: Timestamp) {
+    package mutating func recordFailure(at now: Timestamp) {
         trialInFlight = false
         consecutiveFailures += 1
         if state == .halfOpen || consecutiveFailures >= failureThreshold {

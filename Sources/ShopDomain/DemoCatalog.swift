@@ -1,12 +1,12 @@
 /// The catalog the embedded store seeds on first start: the same `count` products every time
 /// (SKU, name, price, stock), so demos, tests and load profiles can name SKUs without asking.
-public enum DemoCatalog {
-    public struct Entry: Sendable, Equatable {
-        public let product: Product
-        public let stock: Int64
+package enum DemoCatalog {
+    package struct Entry: Sendable, Equatable {
+        package let product: Product
+        package let stock: Int64
     }
 
-    public static let defaultCount = 1_000
+    package static let defaultCount = 1_000
 
     private static let adjectives = [
         "Classic", "Compact", "Deluxe", "Eco", "Everyday", "Heavy-duty", "Light", "Modern", "Premium", "Rugged", "Smart", "Vintage",
@@ -18,7 +18,7 @@ public enum DemoCatalog {
 
     /// `SKU-00001` … in order. Prices 1.99 to 499.99 EUR, stock 50 to 5,049 units, from a fixed
     /// integer hash of the index (no random generator, so it never changes between releases).
-    public static func entries(count: Int = defaultCount) -> [Entry] {
+    package static func entries(count: Int = defaultCount) -> [Entry] {
         (1...max(count, 1)).map { index in
             let hash = mix(UInt64(index))
             let sku = SKU("SKU-" + String(repeating: "0", count: max(0, 5 - String(index).count)) + String(index))!

@@ -2,12 +2,12 @@ import Synchronization
 
 /// Faults to inject while the service runs, for rehearsals and game days: the gateway failing or slow, the
 /// database slow, one route failing or slow. All zero means none.
-public struct Faults: Sendable, Equatable, Codable {
-    public struct RouteFault: Sendable, Equatable, Codable {
-        public var errorRatio: Double
-        public var latencyMilliseconds: Int
+package struct Faults: Sendable, Equatable, Codable {
+    package struct RouteFault: Sendable, Equatable, Codable {
+        package var errorRatio: Double
+        package var latencyMilliseconds: Int
 
-        public init(errorRatio: Double = 0, latencyMilliseconds: Int = 0) {
+        package init(errorRatio: Double = 0, latencyMilliseconds: Int = 0) {
             self.errorRatio = errorRatio
             self.latencyMilliseconds = latencyMilliseconds
         }
@@ -17,13 +17,13 @@ public struct Faults: Sendable, Equatable, Codable {
         }
     }
 
-    public var gatewayFailureRatio: Double
-    public var gatewayLatencyMilliseconds: Int
-    public var databaseLatencyMilliseconds: Int
+    package var gatewayFailureRatio: Double
+    package var gatewayLatencyMilliseconds: Int
+    package var databaseLatencyMilliseconds: Int
     /// By route template.
-    public var routes: [String: RouteFault]
+    package var routes: [String: RouteFault]
 
-    public init(
+    package init(
         gatewayFailureRatio: Double = 0, gatewayLatencyMilliseconds: Int = 0, databaseLatencyMilliseconds: Int = 0, routes: [String: RouteFault] = [:]
     ) {
         self.gatewayFailureRatio = gatewayFailureRatio
@@ -32,10 +32,10 @@ public struct Faults: Sendable, Equatable, Codable {
         self.routes = routes
     }
 
-    public static let maxLatencyMilliseconds = 60_000
+    package static let maxLatencyMilliseconds = 60_000
 
     /// Ratios in 0…1, latencies in 0…60 s, routes among `knownRoutes`.
-    public func validated(knownRoutes: Set<String>) throws(ShopError) -> Faults {
+    package func validated(knownRoutes: Set<String>) throws(ShopError) -> Faults {
         var issues: [FieldIssue] = []
         func ratio(_ value: Double, _ field: String) {
             if !(0...1).contains(value) { issues.append(FieldIssue(field: field, message: "must be between 0 and 1")) }
@@ -64,13 +64,13 @@ public struct Faults: Sendable, Equatable, Codable {
 }
 
 /// Where a failure ratio applies: the payment gateway client, or one route (by template).
-public enum FaultSite: Hashable, Sendable {
+package enum FaultSite: Hashable, Sendable {
     case gateway
     case route(String)
 }
 
 /// The faults in force, read by every place that injects one and changed by the admin endpoint.
-public final class FaultSwitchboard: Sendable {
+package final class FaultSwitchboard: Sendable {
     private struct State {
         var faults = Faults()
         /// Per site, the failures owed so far (ratio × events − failures), always in 0..<1.
@@ -79,10 +79,10 @@ public final class FaultSwitchboard: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Setting new faults starts every site's spreading afresh.
-    public var faults: Faults {
+    package var faults: Faults {
         get { state.withLock { $0.faults } }
         set { state.withLock { $0 = State(faults: newValue) } }
     }
@@ -91,7 +91,7 @@ public final class FaultSwitchboard: Sendable {
     /// events holds ratio × n of them, give or take one. A replay carries a tiny share of a real month's
     /// requests, so random draws would add window-to-window noise that real volumes average away, and a
     /// game day's verdict would depend on luck (a 4× burn drawn at random crossed the 6× page line).
-    public func strikes(at site: FaultSite) -> Bool {
+    package func strikes(at site: FaultSite) -> Bool {
         state.withLock { state in
             let ratio =
                 switch site {

@@ -2,8 +2,8 @@ import ShopSupport
 
 /// UUIDv7 identifiers (RFC 9562): time-ordered, so the newest rows sort last by id and cursor
 /// pagination needs no second key. Foundation's UUID makes only version 4.
-public enum Identifier {
-    public static func make(at time: Timestamp, random: inout some RandomNumberGenerator) -> String {
+package enum Identifier {
+    package static func make(at time: Timestamp, random: inout some RandomNumberGenerator) -> String {
         var bytes = [UInt8](repeating: 0, count: 16)
         let ms = UInt64(bitPattern: time.millisecondsSinceEpoch)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (40 - 8 * UInt64(i))) }
@@ -23,13 +23,13 @@ public enum Identifier {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func make(at time: Timestamp) -> String {
+    package static func make(at time: Timestamp) -> String {
         var generator = SystemRandomNumberGenerator()
         return make(at: time, random: &generator)
     }
 
     /// True for the canonical lower-case 8-4-4-4-12 form this type makes.
-    public static func isWellFormed(_ id: String) -> Bool {
+    package static func isWellFormed(_ id: String) -> Bool {
         let utf8 = Array(id.utf8)
         guard utf8.count == 36 else { return false }
         for (i, c) in utf8.enumerated() {

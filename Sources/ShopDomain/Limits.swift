@@ -1,15 +1,15 @@
 /// Bounds on what a client may ask for, so that no request can overflow a sum or exhaust memory.
-public enum Limits {
+package enum Limits {
     /// Lines in one order.
-    public static let maxOrderLines = 50
+    package static let maxOrderLines = 50
     /// Units of one SKU in one order line, one pick or one adjustment.
-    public static let maxQuantity: Int64 = 10_000
+    package static let maxQuantity: Int64 = 10_000
     /// Units of one SKU in stock; a restock or adjustment beyond it is refused.
-    public static let maxStock: Int64 = 1_000_000_000
+    package static let maxStock: Int64 = 1_000_000_000
     /// Page size for every listing.
-    public static let defaultPageSize = 20
-    public static let maxPageSize = 100
+    package static let defaultPageSize = 20
+    package static let maxPageSize = 100
     /// Length of free-text fields (reasons) and of an Idempotency-Key.
-    public static let maxReasonLength = 200
-    public static let maxIdempotencyKeyLength = 255
+    package static let maxReasonLength = 200
+    package static let maxIdempotencyKeyLength = 255
 }

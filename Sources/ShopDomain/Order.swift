@@ -1,28 +1,28 @@
 import ShopSupport
 
 /// One line of a placed order, with the unit price as it was when the order was placed.
-public struct OrderLine: Sendable, Equatable, Codable {
-    public let sku: SKU
-    public let quantity: Int64
-    public let unitPrice: Money
+package struct OrderLine: Sendable, Equatable, Codable {
+    package let sku: SKU
+    package let quantity: Int64
+    package let unitPrice: Money
 
-    public init(sku: SKU, quantity: Int64, unitPrice: Money) {
+    package init(sku: SKU, quantity: Int64, unitPrice: Money) {
         self.sku = sku
         self.quantity = quantity
         self.unitPrice = unitPrice
     }
 }
 
-public struct Order: Sendable, Equatable, Codable {
-    public let id: String
-    public let customerID: String
-    public var status: OrderStatus
-    public let total: Money
-    public let lines: [OrderLine]
-    public let createdAt: Timestamp
-    public var updatedAt: Timestamp
+package struct Order: Sendable, Equatable, Codable {
+    package let id: String
+    package let customerID: String
+    package var status: OrderStatus
+    package let total: Money
+    package let lines: [OrderLine]
+    package let createdAt: Timestamp
+    package var updatedAt: Timestamp
 
-    public init(
+    package init(
         id: String, customerID: String, status: OrderStatus, total: Money, lines: [OrderLine],
         createdAt: Timestamp, updatedAt: Timestamp
     ) {
@@ -37,11 +37,11 @@ public struct Order: Sendable, Equatable, Codable {
 }
 
 /// What a client asks for: a SKU and a number of units, not yet checked against the catalog.
-public struct RequestedItem: Sendable, Equatable {
-    public let sku: String
-    public let quantity: Int64
+package struct RequestedItem: Sendable, Equatable {
+    package let sku: String
+    package let quantity: Int64
 
-    public init(sku: String, quantity: Int64) {
+    package init(sku: String, quantity: Int64) {
         self.sku = sku
         self.quantity = quantity
     }
@@ -50,14 +50,14 @@ public struct RequestedItem: Sendable, Equatable {
 /// A validated order request: 1…`Limits.maxOrderLines` lines, each SKU once, quantities in
 /// 1…`Limits.maxQuantity`. Duplicate SKUs are rejected rather than merged, so a client never gets
 /// a quantity it did not write.
-public struct OrderRequest: Sendable, Equatable {
-    public let items: [(sku: SKU, quantity: Int64)]
+package struct OrderRequest: Sendable, Equatable {
+    package let items: [(sku: SKU, quantity: Int64)]
 
-    public static func == (lhs: OrderRequest, rhs: OrderRequest) -> Bool {
+    package static func == (lhs: OrderRequest, rhs: OrderRequest) -> Bool {
         lhs.items.elementsEqual(rhs.items) { $0.sku == $1.sku && $0.quantity == $1.quantity }
     }
 
-    public init(validating requested: [RequestedItem]) throws(ShopError) {
+    package init(validating requested: [RequestedItem]) throws(ShopError) {
         var issues: [FieldIssue] = []
         if requested.isEmpty {
             issues.append(FieldIssue(field: "items", message: "must contain at least one item"))
@@ -86,15 +86,15 @@ public struct OrderRequest: Sendable, Equatable {
     }
 
     /// A stable digest of the request, for Idempotency-Key matching: same items in the same order.
-    public var fingerprint: String {
+    package var fingerprint: String {
         items.map { "\($0.sku.code)x\($0.quantity)" }.joined(separator: ",")
     }
 }
 
 /// Prices the lines of an order from the catalog's current prices.
-public enum OrderPricing {
+package enum OrderPricing {
     /// The total of `lines`; one currency per order and no overflow, or a validation error.
-    public static func total(of lines: [OrderLine]) throws(ShopError) -> Money {
+    package static func total(of lines: [OrderLine]) throws(ShopError) -> Money {
         guard let first = lines.first else { throw .validation([FieldIssue(field: "items", message: "must contain at least one item")]) }
         var total = Money(minorUnits: 0, currency: first.unitPrice.currency)
         for (index, line) in lines.enumerated() {

@@ -1,6 +1,6 @@
 /// An order's life. `pending` until its payment settles; stock is released exactly once, on the
 /// transition into `cancelled`, `paymentFailed` or `refunded`.
-public enum OrderStatus: String, Sendable, Codable, CaseIterable {
+package enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case pending
     case confirmed
     case paymentFailed = "payment_failed"
@@ -8,15 +8,15 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case refunded
 
     /// A customer may cancel before or after payment; a paid order is refunded by the payment processor.
-    public var isCancellable: Bool { self == .pending || self == .confirmed }
+    package var isCancellable: Bool { self == .pending || self == .confirmed }
     /// An admin refunds only what was paid.
-    public var isRefundable: Bool { self == .confirmed }
+    package var isRefundable: Bool { self == .confirmed }
     /// States whose entry gives the order's units back to stock.
-    public var releasesStock: Bool { self == .cancelled || self == .paymentFailed || self == .refunded }
+    package var releasesStock: Bool { self == .cancelled || self == .paymentFailed || self == .refunded }
 }
 
 /// A payment's life against the gateway.
-public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
+package enum PaymentStatus: String, Sendable, Codable, CaseIterable {
     /// Waiting for (another) attempt at `nextAttemptAt`. While an attempt runs the payment stays pending
     /// under a lease (`lease_until_ms`), so a crashed worker's payment is picked up again.
     case pending

@@ -1,11 +1,11 @@
 import Foundation
 
 /// One page of a listing and the opaque cursor for the next one (nil on the last page).
-public struct Page<Item: Sendable>: Sendable {
-    public let items: [Item]
-    public let nextCursor: String?
+package struct Page<Item: Sendable>: Sendable {
+    package let items: [Item]
+    package let nextCursor: String?
 
-    public init(items: [Item], nextCursor: String?) {
+    package init(items: [Item], nextCursor: String?) {
         self.items = items
         self.nextCursor = nextCursor
     }
@@ -13,17 +13,17 @@ public struct Page<Item: Sendable>: Sendable {
 
 /// A listing request: how many items, and after which key. The cursor is the last key of the previous
 /// page in URL-safe base64, so clients treat it as opaque and the stores page by key, not by offset.
-public struct PageRequest: Sendable, Equatable {
-    public let limit: Int
-    public let afterKey: String?
+package struct PageRequest: Sendable, Equatable {
+    package let limit: Int
+    package let afterKey: String?
 
-    public init(limit: Int, afterKey: String?) {
+    package init(limit: Int, afterKey: String?) {
         self.limit = limit
         self.afterKey = afterKey
     }
 
     /// Parses the `limit` and `cursor` query parameters.
-    public init(limit: String?, cursor: String?) throws(ShopError) {
+    package init(limit: String?, cursor: String?) throws(ShopError) {
         var issues: [FieldIssue] = []
         var pageSize = Limits.defaultPageSize
         if let limit {
@@ -45,7 +45,7 @@ public struct PageRequest: Sendable, Equatable {
         self.init(limit: pageSize, afterKey: key)
     }
 
-    public static func cursor(after key: String) -> String {
+    package static func cursor(after key: String) -> String {
         Data(key.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")

@@ -1,11 +1,11 @@
 import ShopSupport
 
-public struct Product: Sendable, Equatable, Codable {
-    public let sku: SKU
-    public let name: String
-    public let price: Money
+package struct Product: Sendable, Equatable, Codable {
+    package let sku: SKU
+    package let name: String
+    package let price: Money
 
-    public init(sku: SKU, name: String, price: Money) {
+    package init(sku: SKU, name: String, price: Money) {
         self.sku = sku
         self.name = name
         self.price = price
@@ -13,12 +13,12 @@ public struct Product: Sendable, Equatable, Codable {
 }
 
 /// Units on hand for one SKU.
-public struct StockLevel: Sendable, Equatable, Codable {
-    public let sku: SKU
-    public let quantity: Int64
-    public let updatedAt: Timestamp
+package struct StockLevel: Sendable, Equatable, Codable {
+    package let sku: SKU
+    package let quantity: Int64
+    package let updatedAt: Timestamp
 
-    public init(sku: SKU, quantity: Int64, updatedAt: Timestamp) {
+    package init(sku: SKU, quantity: Int64, updatedAt: Timestamp) {
         self.sku = sku
         self.quantity = quantity
         self.updatedAt = updatedAt
@@ -26,13 +26,13 @@ public struct StockLevel: Sendable, Equatable, Codable {
 }
 
 /// A warehouse change to stock: set it (restock/count), move it by a signed delta, or pick units out.
-public enum StockChange: Sendable, Equatable {
+package enum StockChange: Sendable, Equatable {
     case set(quantity: Int64, reason: String)
     case adjust(delta: Int64, reason: String)
     case pick(quantity: Int64, reference: String?)
 
     /// Checks bounds; the store checks the result never goes negative.
-    public func validated() throws(ShopError) -> StockChange {
+    package func validated() throws(ShopError) -> StockChange {
         var issues: [FieldIssue] = []
         func checkReason(_ reason: String) {
             if reason.isEmpty || reason.count > Limits.maxReasonLength {
@@ -62,7 +62,7 @@ public enum StockChange: Sendable, Equatable {
         return self
     }
 
-    public var auditAction: String {
+    package var auditAction: String {
         switch self {
         case .set: "stock.set"
         case .adjust: "stock.adjust"

@@ -5,18 +5,18 @@
 /// limit, though the window the burst falls in can hold up to twice it. It needs one number of state per
 /// key, where a strict sliding window would keep every request's time. The Redis script in `RateLimiter`
 /// is the same maths.
-public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
-    public let limit: Int
-    public let windowMicroseconds: Int64
+package struct RateLimit: Sendable, Equatable, CustomStringConvertible {
+    package let limit: Int
+    package let windowMicroseconds: Int64
 
-    public init(limit: Int, windowMicroseconds: Int64) {
+    package init(limit: Int, windowMicroseconds: Int64) {
         precondition(limit > 0 && windowMicroseconds > 0)
         self.limit = limit
         self.windowMicroseconds = windowMicroseconds
     }
 
     /// `1000/min`, `20/s`, `5000/h`; nil for anything else.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let limit = Int(parts[0]), (1...100_000_000).contains(limit) else { return nil }
         let window: Int64
@@ -29,7 +29,7 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
         self.init(limit: limit, windowMicroseconds: window)
     }
 
-    public var description: String {
+    package var description: String {
         switch windowMicroseconds {
         case 1_000_000: "\(limit)/s"
         case 60_000_000: "\(limit)/min"
@@ -39,11 +39,11 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Time one request uses up.
-    public var emissionIntervalMicroseconds: Int64 { max(1, windowMicroseconds / Int64(limit)) }
+    package var emissionIntervalMicroseconds: Int64 { max(1, windowMicroseconds / Int64(limit)) }
 
     /// The decision for a request at `now` given the key's stored arrival time (nil: never seen), and the
     /// arrival time to store when it is allowed.
-    public func decide(storedArrival: Int64?, now: Int64) -> (decision: RateLimitDecision, newArrival: Int64?) {
+    package func decide(storedArrival: Int64?, now: Int64) -> (decision: RateLimitDecision, newArrival: Int64?) {
         let arrival = max(storedArrival ?? now, now)
         let next = arrival + emissionIntervalMicroseconds
         let allowedFrom = next - windowMicroseconds
@@ -54,18 +54,18 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Requests left when the key's arrival time is `busyMicroseconds` ahead of now.
-    public func remaining(busyMicroseconds: Int64) -> Int {
+    package func remaining(busyMicroseconds: Int64) -> Int {
         Int(max(0, windowMicroseconds - busyMicroseconds) / emissionIntervalMicroseconds)
     }
 }
 
-public enum RateLimitDecision: Sendable, Equatable {
+package enum RateLimitDecision: Sendable, Equatable {
     /// `remaining` more requests would be allowed now; the key is fully rested after `reset`.
     case allowed(limit: RateLimit, remaining: Int, resetMicroseconds: Int64)
     /// Try again after `retryAfter`.
     case limited(limit: RateLimit, retryAfterMicroseconds: Int64, resetMicroseconds: Int64)
 
-    public var isAllowed: Bool {
+    package var isAllowed: Bool {
         if case .allowed = self { true } else { false }
     }
 }

@@ -1,6 +1,6 @@
 /// Every failure the shop's rules and stores can report. The HTTP layer maps each case to one
 /// problem+json response; nothing else decides a status code.
-public enum ShopError: Error, Sendable, Equatable {
+package enum ShopError: Error, Sendable, Equatable {
     /// The request is well-formed but breaks a rule; one entry per offending field.
     case validation([FieldIssue])
     case notFound(resource: String, id: String)
@@ -14,12 +14,12 @@ public enum ShopError: Error, Sendable, Equatable {
     case unavailable(dependency: String, retryAfterSeconds: Int)
 }
 
-public struct FieldIssue: Sendable, Equatable, Codable {
+package struct FieldIssue: Sendable, Equatable, Codable {
     /// A JSON path into the request, e.g. `items[2].quantity`, or a query parameter name.
-    public let field: String
-    public let message: String
+    package let field: String
+    package let message: String
 
-    public init(field: String, message: String) {
+    package init(field: String, message: String) {
         self.field = field
         self.message = message
     }

@@ -5,21 +5,21 @@ import ShopSupport
 
 /// What a game day replays, checked before anything runs: a profile with incidents, each naming an SLO
 /// it is about, the target, how long the replay may take on the wall clock, and where its files go.
-public struct GameDayPlan: Sendable {
-    public let profile: Profile
-    public let profileFile: String
-    public let slos: [ServiceLevelObjective]
-    public let target: URL
+package struct GameDayPlan: Sendable {
+    package let profile: Profile
+    package let profileFile: String
+    package let slos: [ServiceLevelObjective]
+    package let target: URL
     /// The target's HS256 secret: customers' tokens and the switchboard's admin one are signed with it.
-    public let secret: String
-    public let wallSeconds: Double
-    public var seed: UInt64 = 20_261_121
+    package let secret: String
+    package let wallSeconds: Double
+    package var seed: UInt64 = 20_261_121
     /// The load result (JSON); the HTML report, the verdict and promtool's folder go beside it.
-    public var out = "gameday.json"
+    package var out = "gameday.json"
     /// An executable promtool.
-    public let promtool: String
+    package let promtool: String
 
-    public init(
+    package init(
         profile: Profile, profileFile: String, slos: [ServiceLevelObjective], target: URL, secret: String, wallSeconds: Double,
         promtool: String
     ) throws(GameDayError) {
@@ -39,22 +39,22 @@ public struct GameDayPlan: Sendable {
     }
 
     /// Profile seconds per wall second.
-    public var speed: Double { profile.duration / wallSeconds }
+    package var speed: Double { profile.duration / wallSeconds }
 
     /// `out` without `.json`, the stem of the files beside it.
     var stem: String { out.hasSuffix(".json") ? String(out.dropLast(5)) : out }
-    public var verdictFile: String { stem + "-verdict.json" }
-    public var promtoolDirectory: String { stem + "-promtool" }
+    package var verdictFile: String { stem + "-verdict.json" }
+    package var promtoolDirectory: String { stem + "-promtool" }
 
     /// `name` as an executable: a path as given, or found on `PATH`; nil when there is none.
-    public static func executable(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+    package static func executable(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
         if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
         return (path ?? "/usr/bin").split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
 
 /// A game day that cannot run, in one line.
-public struct GameDayError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct GameDayError: Error, Sendable, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -15,8 +15,8 @@ import ShopSupport
 /// clock, checks them against Prometheus's rule engine (promtool), and says whether every incident was
 /// caught in time by the right alert with no false page. Writes the load result, its HTML report with the
 /// verdict in it, the verdict's JSON and promtool's files.
-public enum GameDayRun {
-    public static func play(_ plan: GameDayPlan, say: @escaping @Sendable (String) -> Void) async throws -> GameDayVerdict {
+package enum GameDayRun {
+    package static func play(_ plan: GameDayPlan, say: @escaping @Sendable (String) -> Void) async throws -> GameDayVerdict {
         let profile = plan.profile
         let speed = plan.speed
         let keys: AccessTokenKeys

@@ -10,25 +10,25 @@ import ShopSupport
 import Synchronization
 
 /// Everything a replay needs, as the command line gave it.
-public struct LoadRunConfiguration: Sendable {
-    public var target: URL
-    public var profile: Profile
-    public var profileFile: String
+package struct LoadRunConfiguration: Sendable {
+    package var target: URL
+    package var profile: Profile
+    package var profileFile: String
     /// Profile seconds per wall second.
-    public var speed: Double
+    package var speed: Double
     /// Profile time at which to stop (the profile's duration unless cut short).
-    public var end: Double
-    public var seed: UInt64
-    public var shard: Shard = .whole
+    package var end: Double
+    package var seed: UInt64
+    package var shard: Shard = .whole
     /// Threads sending requests (each with its own socket loop and connections).
-    public var workers = 1
-    public var limits = EngineLimits()
+    package var workers = 1
+    package var limits = EngineLimits()
     /// One bearer token per simulated customer.
-    public var customerTokens: [String]
+    package var customerTokens: [String]
     /// For the fault schedule's `PUT /v1/admin/faults`.
-    public var adminToken: String?
+    package var adminToken: String?
 
-    public init(
+    package init(
         target: URL, profile: Profile, profileFile: String, speed: Double, end: Double, seed: UInt64, customerTokens: [String], adminToken: String?
     ) {
         self.target = target
@@ -49,9 +49,9 @@ public struct LoadRunConfiguration: Sendable {
 }
 
 /// A run that cannot start or cannot go on: one line for the operator.
-public struct LoadRunError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct LoadRunError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 
     /// `what`, and why in the system's words (`code`, errno by default).
     static func system(_ what: String, code: Int32 = errno) -> LoadRunError { LoadRunError("\(what): \(String(cString: strerror(code)))") }
@@ -59,37 +59,37 @@ public struct LoadRunError: Error, CustomStringConvertible, Sendable {
 
 /// One replay of a profile against the API: reads the catalogue, starts the workers on the schedule,
 /// applies the fault schedule on the profile's clock, and gathers the result.
-public final class LoadRun: Sendable {
-    public let configuration: LoadRunConfiguration
-    public let progress = ProgressBoard()
+package final class LoadRun: Sendable {
+    package let configuration: LoadRunConfiguration
+    package let progress = ProgressBoard()
     private let workers = Mutex<[LoadWorker]>([])
     private let stopped = Mutex(false)
     private let start = Mutex<NIODeadline?>(nil)
     /// The target's address and the SKUs it sells, once read.
     private let target = Mutex<(address: TargetAddress, skus: [String])?>(nil)
 
-    public init(_ configuration: LoadRunConfiguration) {
+    package init(_ configuration: LoadRunConfiguration) {
         self.configuration = configuration
     }
 
     /// When the run started, once it has.
-    public var started: NIODeadline? { start.withLock { $0 } }
+    package var started: NIODeadline? { start.withLock { $0 } }
 
-    public var wallDuration: Double { configuration.end / configuration.speed }
+    package var wallDuration: Double { configuration.end / configuration.speed }
 
     /// Stops sending now (Ctrl-C); requests on the wire get a few seconds, then the result is written.
-    public func stop() {
+    package func stop() {
         stopped.withLock { $0 = true }
         for worker in workers.withLock({ $0 }) { worker.stop(grace: .seconds(5)) }
     }
 
     /// Runs the replay: the workers' threads end with it.
-    public func run(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
+    package func run(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
         try await replay(log: log)
     }
 
     /// Reads the catalogue: the first contact with the target, so a wrong address fails here, before the run.
-    public func prepare() async throws {
+    package func prepare() async throws {
         _ = try await prepared()
     }
 

@@ -4,26 +4,26 @@ import LoadReport
 import NIOCore
 
 /// Limits of a worker's connection pool and its patience.
-public struct EngineLimits: Sendable {
+package struct EngineLimits: Sendable {
     /// Keep-alive connections per worker.
-    public var connections = 64
+    package var connections = 64
     /// Requests admitted (on the wire or waiting for a connection) per worker; an arrival beyond it is dropped.
-    public var maxInFlight = 10_000
+    package var maxInFlight = 10_000
     /// A request sent later than this after its intended start is counted late.
-    public var lateTolerance: TimeAmount = .milliseconds(10)
-    public var connectTimeout: TimeAmount = .seconds(2)
+    package var lateTolerance: TimeAmount = .milliseconds(10)
+    package var connectTimeout: TimeAmount = .seconds(2)
     /// Arrivals due this soon after a timer fires are sent with it: one wake-up per batch, not one per
     /// request. Such a request leaves up to this much early, and its latency is then measured from its actual
     /// send. Wake-ups are what an open-loop generator pays for (a context switch here costs more than a
     /// request's own work): at 1,000 req/s, 2 ms took CPU per request from 126 µs (0.5 ms) to 65 µs.
-    public var sendAhead: TimeAmount = .milliseconds(2)
+    package var sendAhead: TimeAmount = .milliseconds(2)
     /// While every admitted request is on the wire, answers are read at most this often (or with the next
     /// arrival, if it is due first), several per wake-up; zero reads each as it comes. Latency is unchanged: an
     /// answer's time is the kernel's receive stamp. What it costs is a connection held until its answer is
     /// read; once a request waits for a connection, answers are read as they come again.
-    public var collectInterval: TimeAmount = .milliseconds(5)
+    package var collectInterval: TimeAmount = .milliseconds(5)
 
-    public init() {}
+    package init() {}
 }
 
 /// Sends one share of a run's arrivals on a socket loop of its own, open-loop: each request is due at the time the

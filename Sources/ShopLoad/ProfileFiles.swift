@@ -1,9 +1,9 @@
 import Foundation
 
 /// Profile files on disk.
-public enum ProfileFiles {
+package enum ProfileFiles {
     /// A profile by path, or by name from `loadtests/`.
-    public static func read(_ name: String) throws -> (file: String, text: String) {
+    package static func read(_ name: String) throws -> (file: String, text: String) {
         for candidate in [name, "loadtests/\(name).yaml", "loadtests/\(name).yml"] {
             if let text = try? String(contentsOfFile: candidate, encoding: .utf8) { return (candidate, text) }
         }

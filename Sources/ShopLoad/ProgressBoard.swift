@@ -4,17 +4,17 @@ import Synchronization
 
 /// Running totals every worker adds to and the progress line reads: shared, so behind a lock (a few
 /// nanoseconds uncontended next to a request's microseconds).
-public final class ProgressBoard: Sendable {
-    public struct Snapshot: Sendable {
-        public var admitted = 0
-        public var completed = 0
-        public var errors = 0
-        public var dropped = 0
+package final class ProgressBoard: Sendable {
+    package struct Snapshot: Sendable {
+        package var admitted = 0
+        package var completed = 0
+        package var errors = 0
+        package var dropped = 0
         /// Corrected latency p99 of the requests answered since the last snapshot, in seconds.
-        public var recentP99: Double = 0
-        public var recentCompleted = 0
+        package var recentP99: Double = 0
+        package var recentCompleted = 0
         /// Admitted and not yet answered: on the wire or waiting for a connection.
-        public var inFlight: Int { admitted - completed }
+        package var inFlight: Int { admitted - completed }
     }
 
     private struct State {
@@ -24,7 +24,7 @@ public final class ProgressBoard: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     func completed(status: StatusClass, corrected: Int64) {
         state.withLock { state in
@@ -47,7 +47,7 @@ public final class ProgressBoard: Sendable {
     }
 
     /// The totals, and the latest window's p99, starting a new window.
-    public func take() -> Snapshot {
+    package func take() -> Snapshot {
         state.withLock { state in
             var snapshot = state.snapshot
             snapshot.recentCompleted = Int(state.recent.totalCount)

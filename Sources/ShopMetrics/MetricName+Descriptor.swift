@@ -3,5 +3,5 @@ import ShopContract
 
 extension MetricName {
     /// The family's name and help as swift-prometheus registers them.
-    public var descriptor: MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
+    package var descriptor: MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
 }

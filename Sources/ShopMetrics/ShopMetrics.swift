@@ -5,7 +5,7 @@ import Synchronization
 /// The business and dependency series of one application, in its registry. Labels take only the values
 /// listed here, so the series stay bounded. Handles recorded on hot paths are made once, not looked up
 /// in the registry (a lock and a label key) per event.
-public final class ShopMetrics: Sendable {
+package final class ShopMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let connectionsUsed: Gauge
     private let connectionsPending: Gauge
@@ -14,7 +14,7 @@ public final class ShopMetrics: Sendable {
     private let cacheCounters = Mutex<[String: Counter]>([:])
     private let openConnections: Gauge
 
-    public init(registry: PrometheusCollectorRegistry) {
+    package init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         connectionsUsed = registry.makeGauge(descriptor: MetricNames.databaseConnections.descriptor, labels: [("state", "used")])
         connectionsPending = registry.makeGauge(descriptor: MetricNames.databasePending.descriptor)
@@ -47,7 +47,7 @@ public final class ShopMetrics: Sendable {
     }
 
     /// Why the server let go of a client's connection.
-    public enum ConnectionCloseReason: String, Sendable, CaseIterable {
+    package enum ConnectionCloseReason: String, Sendable, CaseIterable {
         /// Kept alive with no request for the idle timeout.
         case idleTimeout = "idle_timeout"
         /// Its request head did not arrive whole in time (slowloris).
@@ -63,7 +63,7 @@ public final class ShopMetrics: Sendable {
     }
 
     /// Why a request's credentials were refused.
-    public enum AuthFailureReason: String, Sendable, CaseIterable {
+    package enum AuthFailureReason: String, Sendable, CaseIterable {
         /// Not a Bearer token, or not a JWT at all.
         case malformed
         /// A signature that does not verify, an unknown algorithm or critical extension, missing claims.
@@ -75,20 +75,20 @@ public final class ShopMetrics: Sendable {
         case unknownRole = "unknown_role"
     }
 
-    public func connectionOpened() { openConnections.increment() }
-    public func connectionClosed() { openConnections.decrement() }
+    package func connectionOpened() { openConnections.increment() }
+    package func connectionClosed() { openConnections.decrement() }
 
-    public func connectionClosed(_ reason: ConnectionCloseReason) {
+    package func connectionClosed(_ reason: ConnectionCloseReason) {
         count(MetricNames.connectionsClosed, [("reason", reason.rawValue)])
     }
 
-    public func acceptFailed() { count(MetricNames.acceptErrors) }
+    package func acceptFailed() { count(MetricNames.acceptErrors) }
 
-    public func authFailed(_ reason: AuthFailureReason) {
+    package func authFailed(_ reason: AuthFailureReason) {
         count(MetricNames.authFailures, [("reason", reason.rawValue)])
     }
 
-    public enum OrderOutcome: String, Sendable, CaseIterable {
+    package enum OrderOutcome: String, Sendable, CaseIterable {
         case created, replayed, insufficientStock = "insufficient_stock", rejected
     }
 
@@ -96,19 +96,19 @@ public final class ShopMetrics: Sendable {
     private enum ReservationResult: String, CaseIterable { case ok, insufficient }
     private enum PickResult: String, CaseIterable { case ok, conflict }
 
-    public enum CloseOutcome: String, Sendable {
+    package enum CloseOutcome: String, Sendable {
         case ok, invalidState = "invalid_state"
     }
 
-    public enum PaymentOutcome: String, Sendable, CaseIterable {
+    package enum PaymentOutcome: String, Sendable, CaseIterable {
         case captured, declined, error, retried, refunded
     }
 
-    public enum GatewayOperation: String, Sendable {
+    package enum GatewayOperation: String, Sendable {
         case charge, refund
     }
 
-    public enum CircuitState: String, Sendable, CaseIterable {
+    package enum CircuitState: String, Sendable, CaseIterable {
         case closed, open, halfOpen = "half_open"
     }
 
@@ -116,7 +116,7 @@ public final class ShopMetrics: Sendable {
         registry.makeCounter(descriptor: metric.descriptor, labels: labels).increment()
     }
 
-    public func orderPlaced(_ outcome: OrderOutcome, valueMinorUnits: Int64? = nil) {
+    package func orderPlaced(_ outcome: OrderOutcome, valueMinorUnits: Int64? = nil) {
         count(MetricNames.ordersPlaced, [("outcome", outcome.rawValue)])
         switch outcome {
         case .created: count(MetricNames.stockReservations, [("result", ReservationResult.ok.rawValue)])
@@ -130,20 +130,20 @@ public final class ShopMetrics: Sendable {
         }
     }
 
-    public func orderClosed(to status: String, _ outcome: CloseOutcome) {
+    package func orderClosed(to status: String, _ outcome: CloseOutcome) {
         count(MetricNames.ordersClosed, [("to", status), ("outcome", outcome.rawValue)])
     }
 
     /// A warehouse pick: taken, or refused because the units were not there (a lost race included).
-    public func stockPicked(succeeded: Bool) {
+    package func stockPicked(succeeded: Bool) {
         count(MetricNames.stockPicks, [("result", (succeeded ? PickResult.ok : .conflict).rawValue)])
     }
 
-    public func payment(_ outcome: PaymentOutcome) {
+    package func payment(_ outcome: PaymentOutcome) {
         count(MetricNames.payments, [("outcome", outcome.rawValue)])
     }
 
-    public func gatewayCall(_ operation: GatewayOperation, result: String, seconds: Double) {
+    package func gatewayCall(_ operation: GatewayOperation, result: String, seconds: Double) {
         registry.makeValueHistogram(
             descriptor: MetricNames.gatewayDuration.descriptor, labels: [("operation", operation.rawValue), ("result", result)],
             buckets: MetricNames.requestDurationBuckets
@@ -151,7 +151,7 @@ public final class ShopMetrics: Sendable {
     }
 
     /// One database statement: `system` is `postgresql` or `sqlite`, `operation` a bounded name (`update inventory`).
-    public func databaseStatement(system: String, operation: String, seconds: Double, failed: Bool) {
+    package func databaseStatement(system: String, operation: String, seconds: Double, failed: Bool) {
         let outcome = failed ? "error" : "ok"
         let key = system + "|" + operation + "|" + outcome
         let histogram = statements.withLock { known in
@@ -166,28 +166,28 @@ public final class ShopMetrics: Sendable {
         histogram.record(seconds)
     }
 
-    public func databasePool(maximumConnections: Int) {
+    package func databasePool(maximumConnections: Int) {
         registry.makeGauge(descriptor: MetricNames.databaseMaxConnections.descriptor).set(Double(maximumConnections))
     }
 
     /// A request began waiting for a pooled connection.
-    public func databaseLeaseRequested() {
+    package func databaseLeaseRequested() {
         connectionsPending.increment()
     }
 
     /// It got one after `waitedSeconds`.
-    public func databaseLeaseAcquired(waitedSeconds: Double) {
+    package func databaseLeaseAcquired(waitedSeconds: Double) {
         connectionsPending.decrement()
         connectionsUsed.increment()
         connectionWait.record(waitedSeconds)
     }
 
-    public func databaseLeaseReleased() {
+    package func databaseLeaseReleased() {
         connectionsUsed.decrement()
     }
 
     /// The switchboard's settings after a change: one gauge per fault (`route` empty for the global ones).
-    public func faultsChanged(_ settings: [(fault: String, route: String, value: Double)]) {
+    package func faultsChanged(_ settings: [(fault: String, route: String, value: Double)]) {
         for setting in settings {
             registry.makeGauge(descriptor: MetricNames.faultSetting.descriptor, labels: [("fault", setting.fault), ("http_route", setting.route)])
                 .set(setting.value)
@@ -196,7 +196,7 @@ public final class ShopMetrics: Sendable {
     }
 
     /// A cache lookup in `keyspace` (a value the code chooses: `catalog`, `stock`).
-    public func cacheLookup(keyspace: String, hit: Bool) {
+    package func cacheLookup(keyspace: String, hit: Bool) {
         let result = hit ? "hit" : "miss"
         cacheCounters.withLock { counters in
             let key = keyspace + " " + result
@@ -207,17 +207,17 @@ public final class ShopMetrics: Sendable {
         }.increment()
     }
 
-    public func dependencyUp(_ dependency: String, _ up: Bool) {
+    package func dependencyUp(_ dependency: String, _ up: Bool) {
         registry.makeGauge(descriptor: MetricNames.dependencyUp.descriptor, labels: [("dependency", dependency)]).set(up ? 1.0 : 0.0)
     }
 
     /// A rate-limit decision; `scope` is `user`, `ip` or `route`.
-    public func rateLimitDecision(scope: String, allowed: Bool) {
+    package func rateLimitDecision(scope: String, allowed: Bool) {
         count(MetricNames.rateLimitDecisions, [("scope", scope), ("decision", allowed ? "allowed" : "limited")])
     }
 
     /// One series per state, 1 for the current one: easy to graph and to alert on.
-    public func circuitState(_ state: CircuitState) {
+    package func circuitState(_ state: CircuitState) {
         for candidate in CircuitState.allCases {
             registry.makeGauge(descriptor: MetricNames.gatewayCircuitState.descriptor, labels: [("state", candidate.rawValue)])
                 .set(candidate == state ? 1.0 : 0.0)

@@ -12,13 +12,13 @@ import Synchronization
 ///
 /// A connection that fails or times out is dropped; the next call connects afresh, so the client
 /// reconnects by itself once Redis is back. Error replies leave the connection in the pool.
-public final class RedisClient: Sendable {
-    public let configuration: RedisConfiguration
+package final class RedisClient: Sendable {
+    package let configuration: RedisConfiguration
     private let threads: NIOThreadPool
     private let idle = Mutex<[RedisConnection]>([])
     private let observer: DatabaseObserver?
 
-    public init(configuration: RedisConfiguration, observer: DatabaseObserver? = nil) {
+    package init(configuration: RedisConfiguration, observer: DatabaseObserver? = nil) {
         self.configuration = configuration
         self.observer = observer
         threads = NIOThreadPool(numberOfThreads: max(1, configuration.maximumConnections))
@@ -27,19 +27,19 @@ public final class RedisClient: Sendable {
 
     /// One command; an error reply is thrown as `RedisError.reply`.
     @discardableResult
-    public func send(_ command: String...) async throws -> RedisValue {
+    package func send(_ command: String...) async throws -> RedisValue {
         try await send(command)
     }
 
     @discardableResult
-    public func send(_ command: [String]) async throws -> RedisValue {
+    package func send(_ command: [String]) async throws -> RedisValue {
         let reply = try await pipeline([command])[0]
         if case .error(let message) = reply { throw RedisError.reply(message) }
         return reply
     }
 
     /// Every command in one round trip; the replies in order, error replies as `.error` values.
-    public func pipeline(_ commands: [[String]]) async throws -> [RedisValue] {
+    package func pipeline(_ commands: [[String]]) async throws -> [RedisValue] {
         guard !commands.isEmpty else { return [] }
         // Bounded: the verb, chosen by the code, never a key.
         let operation = commands.count == 1 ? commands[0].first?.lowercased() ?? "empty" : "pipeline"
@@ -53,7 +53,7 @@ public final class RedisClient: Sendable {
     }
 
     /// Stops the threads and closes the connections; calls after this fail with `unavailable`.
-    public func shutdown() async {
+    package func shutdown() async {
         try? await threads.shutdownGracefully()
         idle.withLock { $0.removeAll() }
     }

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Where Redis is and how patient to be with it.
-public struct RedisConfiguration: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-    public var password: String?
-    public var database: Int
+package struct RedisConfiguration: Sendable, Equatable {
+    package var host: String
+    package var port: Int
+    package var password: String?
+    package var database: Int
     /// Connections (and threads running commands): the most commands in flight at once.
-    public var maximumConnections: Int
-    public var connectTimeout: Duration
-    public var commandTimeout: Duration
+    package var maximumConnections: Int
+    package var connectTimeout: Duration
+    package var commandTimeout: Duration
 
-    public init(
+    package init(
         host: String = "127.0.0.1", port: Int = 6379, password: String? = nil, database: Int = 0, maximumConnections: Int = 8,
         connectTimeout: Duration = .milliseconds(250), commandTimeout: Duration = .milliseconds(250)
     ) {
@@ -25,7 +25,7 @@ public struct RedisConfiguration: Sendable, Equatable {
     }
 
     /// `redis://[:password@]host[:port][/database]`.
-    public init(url: String, maximumConnections: Int = 8) throws {
+    package init(url: String, maximumConnections: Int = 8) throws {
         guard let components = URLComponents(string: url), components.scheme == "redis" else {
             throw RedisError.invalidURL("\(url) is not redis://host[:port][/database]")
         }

@@ -1,5 +1,5 @@
 /// One Redis reply (RESP2, what hiredis 0.14 speaks).
-public enum RedisValue: Sendable, Equatable {
+package enum RedisValue: Sendable, Equatable {
     case string(String)
     case integer(Int64)
     case array([RedisValue])
@@ -9,14 +9,14 @@ public enum RedisValue: Sendable, Equatable {
     /// An error reply, such as `WRONGTYPE …`: the command failed, the connection is fine.
     case error(String)
 
-    public var string: String? {
+    package var string: String? {
         switch self {
         case .string(let value), .status(let value): value
         default: nil
         }
     }
 
-    public var integer: Int64? {
+    package var integer: Int64? {
         switch self {
         case .integer(let value): value
         case .string(let value): Int64(value)
@@ -24,20 +24,20 @@ public enum RedisValue: Sendable, Equatable {
         }
     }
 
-    public var array: [RedisValue]? {
+    package var array: [RedisValue]? {
         if case .array(let values) = self { values } else { nil }
     }
 }
 
 /// What can go wrong talking to Redis. `unavailable` and `timeout` mean the connection is gone and the
 /// caller should fall back; `reply` means Redis answered with an error to a well-delivered command.
-public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(String)
     case timeout
     case reply(String)
     case invalidURL(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unavailable(let reason): "Redis is unavailable: \(reason)"
         case .timeout: "Redis did not answer in time"

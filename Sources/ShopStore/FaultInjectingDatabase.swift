@@ -2,32 +2,32 @@ import ShopDomain
 
 /// A database whose every statement waits the switchboard's added database latency first, so a rehearsal
 /// can make the store slow without touching it.
-public struct FaultInjectingDatabase: SQLDatabase {
+package struct FaultInjectingDatabase: SQLDatabase {
     let base: any SQLDatabase
     let faults: FaultSwitchboard
 
-    public init(_ base: any SQLDatabase, faults: FaultSwitchboard) {
+    package init(_ base: any SQLDatabase, faults: FaultSwitchboard) {
         self.base = base
         self.faults = faults
     }
 
-    public var dialect: SQLDialect { base.dialect }
+    package var dialect: SQLDialect { base.dialect }
 
-    public func query(_ statement: SQL) async throws -> [SQLRow] {
+    package func query(_ statement: SQL) async throws -> [SQLRow] {
         try await Self.delay(faults)
         return try await base.query(statement)
     }
 
-    public func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
+    package func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
         try await base.transaction { executor in try await body(Delayed(base: executor, faults: faults)) }
     }
 
-    public func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
+    package func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
         try await base.migrationTransaction(body)
     }
 
-    public func run() async { await base.run() }
-    public func close() async { await base.close() }
+    package func run() async { await base.run() }
+    package func close() async { await base.close() }
 
     static func delay(_ faults: FaultSwitchboard) async throws {
         let milliseconds = faults.faults.databaseLatencyMilliseconds

@@ -4,12 +4,12 @@ import ShopSupport
 /// The schema, as numbered migrations applied in order at start and recorded in `schema_migrations`.
 /// Never edit a released migration: add the next number. Types are the subset both engines share:
 /// BIGINT for integers and timestamps (milliseconds since the epoch), TEXT for the rest.
-public struct Migration: Sendable {
-    public let version: Int
-    public let name: String
-    public let statements: [String]
+package struct Migration: Sendable {
+    package let version: Int
+    package let name: String
+    package let statements: [String]
     /// The one engine the statements are for; recorded as applied on the other all the same.
-    public let only: SQLDialect?
+    package let only: SQLDialect?
 
     init(version: Int, name: String, statements: [String], only: SQLDialect? = nil) {
         self.version = version
@@ -19,8 +19,8 @@ public struct Migration: Sendable {
     }
 }
 
-public enum Migrations {
-    public static let all: [Migration] = [
+package enum Migrations {
+    package static let all: [Migration] = [
         Migration(
             version: 1, name: "catalog and inventory",
             statements: [
@@ -127,7 +127,7 @@ public enum Migrations {
     /// Applies every migration not yet recorded, each in its own transaction under the migration lock, so
     /// two instances starting at once apply each exactly once. Returns the versions this call applied.
     @discardableResult
-    public static func apply(to database: any SQLDatabase, at now: Timestamp) async throws -> [Int] {
+    package static func apply(to database: any SQLDatabase, at now: Timestamp) async throws -> [Int] {
         var applied: [Int] = []
         for migration in all {
             let didApply = try await database.migrationTransaction { db in
@@ -154,7 +154,7 @@ public enum Migrations {
     }
 
     /// The number of migrations recorded as applied; the schema is current when it equals `all.count`.
-    public static func appliedCount(in database: any SQLExecutor) async throws -> Int {
+    package static func appliedCount(in database: any SQLExecutor) async throws -> Int {
         let rows = try await database.query("SELECT COUNT(*) FROM schema_migrations")
         return Int(try rows.first?.int(0) ?? 0)
     }

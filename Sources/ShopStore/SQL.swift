@@ -3,7 +3,7 @@ import ShopSupport
 import Tracing
 
 /// A value bound to a statement. The schema uses only these three types, so both stores share it.
-public enum SQLValue: Sendable, Equatable {
+package enum SQLValue: Sendable, Equatable {
     case int(Int64)
     case text(String)
     case null
@@ -13,46 +13,46 @@ public enum SQLValue: Sendable, Equatable {
 /// SKU. Each database renders the placeholders its own way (`$1` for PostgreSQL, `?1` for SQLite).
 /// Hand-written because postgres-nio and sqlite-nio share no query type; sql-kit would, but it brings a
 /// connection pool of its own in place of PostgresClient.
-public struct SQL: Sendable, ExpressibleByStringInterpolation {
+package struct SQL: Sendable, ExpressibleByStringInterpolation {
     /// Literal fragments; a placeholder stands between each two.
     var fragments: [String]
-    public private(set) var binds: [SQLValue]
+    package private(set) var binds: [SQLValue]
     /// Set by `prepared(as:)`: PostgreSQL runs this statement as that named prepared statement.
     var shape: (any PreparedShape.Type)?
 
-    public init(stringLiteral value: String) {
+    package init(stringLiteral value: String) {
         fragments = [value]
         binds = []
     }
 
-    public init(stringInterpolation: Interpolation) {
+    package init(stringInterpolation: Interpolation) {
         fragments = stringInterpolation.fragments + [stringInterpolation.current]
         binds = stringInterpolation.binds
     }
 
-    public struct Interpolation: StringInterpolationProtocol {
+    package struct Interpolation: StringInterpolationProtocol {
         var fragments: [String] = []
         var current = ""
         var binds: [SQLValue] = []
 
-        public init(literalCapacity: Int, interpolationCount: Int) {}
+        package init(literalCapacity: Int, interpolationCount: Int) {}
 
-        public mutating func appendLiteral(_ literal: String) { current += literal }
+        package mutating func appendLiteral(_ literal: String) { current += literal }
 
-        public mutating func appendInterpolation(_ value: SQLValue) {
+        package mutating func appendInterpolation(_ value: SQLValue) {
             fragments.append(current)
             current = ""
             binds.append(value)
         }
 
-        public mutating func appendInterpolation(_ value: Int64) { appendInterpolation(SQLValue.int(value)) }
-        public mutating func appendInterpolation(_ value: Int) { appendInterpolation(SQLValue.int(Int64(value))) }
-        public mutating func appendInterpolation(_ value: String) { appendInterpolation(SQLValue.text(value)) }
-        public mutating func appendInterpolation(_ value: String?) { appendInterpolation(value.map(SQLValue.text) ?? .null) }
-        public mutating func appendInterpolation(_ value: Timestamp) { appendInterpolation(value.millisecondsSinceEpoch) }
+        package mutating func appendInterpolation(_ value: Int64) { appendInterpolation(SQLValue.int(value)) }
+        package mutating func appendInterpolation(_ value: Int) { appendInterpolation(SQLValue.int(Int64(value))) }
+        package mutating func appendInterpolation(_ value: String) { appendInterpolation(SQLValue.text(value)) }
+        package mutating func appendInterpolation(_ value: String?) { appendInterpolation(value.map(SQLValue.text) ?? .null) }
+        package mutating func appendInterpolation(_ value: Timestamp) { appendInterpolation(value.millisecondsSinceEpoch) }
 
         /// Embeds another statement's text and binds, e.g. a condition used twice.
-        public mutating func appendInterpolation(_ fragment: SQL) {
+        package mutating func appendInterpolation(_ fragment: SQL) {
             current += fragment.fragments[0]
             for (bind, text) in zip(fragment.binds, fragment.fragments.dropFirst()) {
                 fragments.append(current)
@@ -62,12 +62,12 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         }
 
         /// Splices trusted SQL text chosen by the code (a dialect keyword), never a client's input.
-        public mutating func appendInterpolation(raw: String) { current += raw }
+        package mutating func appendInterpolation(raw: String) { current += raw }
     }
 
     /// A short, bounded name for metrics and spans: the verb and the first table, e.g. `update inventory`,
     /// `batch orders` for a data-modifying CTE. Taken from the literal text only, never from bound values.
-    public var operationName: String {
+    package var operationName: String {
         let words = fragments[0].split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "(" || $0 == "," }).prefix(40).map { $0.lowercased() }
             .filter { $0 != "if" && $0 != "not" && $0 != "exists" }
         guard let verb = words.first else { return "empty" }
@@ -96,22 +96,22 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
 }
 
 /// One result row: the columns in SELECT order.
-public struct SQLRow: Sendable {
-    public let values: [SQLValue]
+package struct SQLRow: Sendable {
+    package let values: [SQLValue]
 
-    public init(values: [SQLValue]) { self.values = values }
+    package init(values: [SQLValue]) { self.values = values }
 
-    public func int(_ column: Int) throws -> Int64 {
+    package func int(_ column: Int) throws -> Int64 {
         guard case .int(let value) = values[column] else { throw StoreError.unexpectedColumn(column, values[column]) }
         return value
     }
 
-    public func text(_ column: Int) throws -> String {
+    package func text(_ column: Int) throws -> String {
         guard case .text(let value) = values[column] else { throw StoreError.unexpectedColumn(column, values[column]) }
         return value
     }
 
-    public func optionalText(_ column: Int) throws -> String? {
+    package func optionalText(_ column: Int) throws -> String? {
         if case .null = values[column] { return nil }
         return try text(column)
     }
@@ -119,7 +119,7 @@ public struct SQLRow: Sendable {
 
 /// What goes wrong below the domain: the database is out of reach, or it answered in a way the code
 /// does not expect. Both become a logged internal failure or a 503, never a leak of detail to a client.
-public enum StoreError: Error, Sendable {
+package enum StoreError: Error, Sendable {
     case unreachable(String)
     case uniqueViolation(String)
     case unexpectedColumn(Int, SQLValue)
@@ -128,7 +128,7 @@ public enum StoreError: Error, Sendable {
 
 extension SQL {
     /// `lhs` followed by `rhs`, binds in order.
-    public static func + (lhs: SQL, rhs: SQL) -> SQL {
+    package static func + (lhs: SQL, rhs: SQL) -> SQL {
         var result = lhs
         result.fragments[result.fragments.count - 1] += rhs.fragments[0]
         result.fragments += rhs.fragments.dropFirst()
@@ -137,7 +137,7 @@ extension SQL {
     }
 
     /// The parts joined by `separator`, e.g. the tuples of a multi-row INSERT.
-    public static func join(_ parts: [SQL], separator: String) -> SQL {
+    package static func join(_ parts: [SQL], separator: String) -> SQL {
         guard var result = parts.first else { return "" }
         for part in parts.dropFirst() {
             result = result + SQL(stringLiteral: separator) + part

@@ -1,7 +1,7 @@
 import ShopDomain
 
 /// What differs between the two SQL engines, in one place.
-public enum SQLDialect: Sendable {
+package enum SQLDialect: Sendable {
     case postgres
     case sqlite
 
@@ -19,13 +19,13 @@ public enum SQLDialect: Sendable {
 }
 
 /// Runs statements, inside a transaction or on its own.
-public protocol SQLExecutor: Sendable {
+package protocol SQLExecutor: Sendable {
     @discardableResult
     func query(_ statement: SQL) async throws -> [SQLRow]
 }
 
 /// A database: statements, transactions, and the dialect they are written in.
-public protocol SQLDatabase: SQLExecutor {
+package protocol SQLDatabase: SQLExecutor {
     var dialect: SQLDialect { get }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws, with the

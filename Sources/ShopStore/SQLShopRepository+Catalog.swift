@@ -2,7 +2,7 @@ import ShopDomain
 import ShopSupport
 
 extension SQLShopRepository {
-    public func products(_ page: PageRequest) async throws -> Page<Product> {
+    package func products(_ page: PageRequest) async throws -> Page<Product> {
         let rows = try await database.query(
             """
             SELECT sku, name, price_minor, currency FROM products
@@ -13,13 +13,13 @@ extension SQLShopRepository {
         return Page(items: products, nextCursor: next)
     }
 
-    public func product(_ sku: SKU) async throws -> Product {
+    package func product(_ sku: SKU) async throws -> Product {
         let rows = try await database.query(Self.productRead(sku.code).prepared(as: ProductRead.self))
         guard let row = rows.first else { throw ShopError.notFound(resource: "product", id: sku.code) }
         return try Self.product(from: row)
     }
 
-    public func stock(_ sku: SKU) async throws -> StockLevel {
+    package func stock(_ sku: SKU) async throws -> StockLevel {
         let rows = try await database.query(Self.stockRead(sku.code).prepared(as: StockRead.self))
         guard let row = rows.first else { throw ShopError.notFound(resource: "stock", id: sku.code) }
         return StockLevel(sku: try row.sku(0), quantity: try row.int(1), updatedAt: try row.timestamp(2))
@@ -29,7 +29,7 @@ extension SQLShopRepository {
 
     static func stockRead(_ sku: String) -> SQL { "SELECT sku, quantity, updated_at_ms FROM inventory WHERE sku = \(sku)" }
 
-    public func changeStock(_ sku: SKU, _ change: StockChange, by actor: Principal, at now: Timestamp) async throws -> StockLevel {
+    package func changeStock(_ sku: SKU, _ change: StockChange, by actor: Principal, at now: Timestamp) async throws -> StockLevel {
         let change = try change.validated()
         let dialect = database.dialect
         return try await database.transaction { db in

@@ -3,7 +3,7 @@ import ShopDomain
 import ShopSupport
 
 extension SQLShopRepository {
-    public func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder {
+    package func placeOrder(_ request: OrderRequest, customerID: String, idempotencyKey: String?, at now: Timestamp) async throws -> PlacedOrder {
         let dialect = database.dialect
         do {
             if dialect == .postgres {
@@ -121,7 +121,7 @@ extension SQLShopRepository {
         return .insufficientStock(sku: item.sku, available: stock[item.sku.code] ?? 0, requested: item.quantity)
     }
 
-    public func order(id: String) async throws -> Order {
+    package func order(id: String) async throws -> Order {
         try await Self.loadOrder(database, id: id)
     }
 
@@ -138,7 +138,7 @@ extension SQLShopRepository {
         "SELECT order_id, sku, quantity, unit_price_minor FROM order_items WHERE order_id = \(id) ORDER BY line"
     }
 
-    public func orders(customerID: String, _ page: PageRequest) async throws -> Page<Order> {
+    package func orders(customerID: String, _ page: PageRequest) async throws -> Page<Order> {
         var statement: SQL = "\(raw: Self.orderColumns) FROM orders WHERE customer_id = \(customerID)"
         if let after = page.afterKey { statement = statement + " AND id < \(after)" }
         let rows = try await database.query(statement + " ORDER BY id DESC LIMIT \(page.limit + 1)")
@@ -156,7 +156,7 @@ extension SQLShopRepository {
         return Page(items: orders, nextCursor: next)
     }
 
-    public func closeOrder(id: String, as target: OrderStatus, by actor: Principal, at now: Timestamp) async throws -> Order {
+    package func closeOrder(id: String, as target: OrderStatus, by actor: Principal, at now: Timestamp) async throws -> Order {
         precondition(target == .cancelled || target == .refunded)
         return try await database.transaction { db in
             try await self.moveOrder(db, id: id, to: target, actor: actor.subject, at: now) {

@@ -8,13 +8,13 @@ extension SQLShopRepository {
     static let paymentColumnList =
         "id, order_id, amount_minor, currency, status, attempts, next_attempt_at_ms, gateway_reference, last_error, updated_at_ms, trace_parent"
 
-    public func payment(orderID: String) async throws -> Payment {
+    package func payment(orderID: String) async throws -> Payment {
         let rows = try await database.query("SELECT \(raw: Self.paymentColumnList) FROM payments WHERE order_id = \(orderID)")
         guard let row = rows.first else { throw ShopError.notFound(resource: "payment", id: orderID) }
         return try Self.payment(from: row)
     }
 
-    public func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment] {
+    package func claimDuePayments(limit: Int, leaseMilliseconds: Int64, at now: Timestamp) async throws -> [Payment] {
         let claim = Self.claimStatement(limit: limit, leaseMilliseconds: leaseMilliseconds, at: now, dialect: database.dialect)
         let rows = try await database.query(database.dialect == .postgres ? claim.prepared(as: PaymentClaim.self) : claim)
         return try rows.map(Self.payment(from:))
@@ -39,7 +39,7 @@ extension SQLShopRepository {
             """
     }
 
-    public func recordPaymentOutcomes(_ attempts: [(Payment, PaymentOutcome)], at now: Timestamp) async throws {
+    package func recordPaymentOutcomes(_ attempts: [(Payment, PaymentOutcome)], at now: Timestamp) async throws {
         guard !attempts.isEmpty else { return }
         if database.dialect == .postgres {
             try await database.query(Self.recordInOneCall(attempts, at: now).prepared(as: PaymentOutcomesCall.self))

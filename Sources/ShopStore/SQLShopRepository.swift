@@ -2,14 +2,14 @@ import ShopDomain
 import ShopSupport
 
 /// The shop's storage in SQL that SQLite and PostgreSQL both run; `SQLDialect` holds what differs.
-public struct SQLShopRepository: ShopRepository {
+package struct SQLShopRepository: ShopRepository {
     let database: any SQLDatabase
 
-    public init(database: any SQLDatabase) {
+    package init(database: any SQLDatabase) {
         self.database = database
     }
 
-    public func prepare(demoCatalogSize: Int, at now: Timestamp) async throws {
+    package func prepare(demoCatalogSize: Int, at now: Timestamp) async throws {
         try await Migrations.apply(to: database, at: now)
         guard demoCatalogSize > 0 else { return }
         try await database.migrationTransaction { db in
@@ -35,7 +35,7 @@ public struct SQLShopRepository: ShopRepository {
     }
 
     /// Answers within a second: a database that does not answer in time is not ready.
-    public func isReady() async -> Bool {
+    package func isReady() async -> Bool {
         let database = database
         return (try? await withDeadline(.seconds(1)) { try await Migrations.appliedCount(in: database) }) == Migrations.all.count
     }

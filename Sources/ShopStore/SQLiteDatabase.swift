@@ -4,13 +4,13 @@ import Logging
 import SQLiteNIO
 
 /// The embedded default: one SQLite file in WAL mode, one connection, every statement through a FIFO gate.
-public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
-    public let dialect = SQLDialect.sqlite
+package final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
+    package let dialect = SQLDialect.sqlite
     private let connection: SQLiteConnection
     private let gate = SerialGate()
 
     /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String, logger: Logger, observer: DatabaseObserver? = nil) async throws -> SQLiteDatabase {
+    package static func open(path: String, logger: Logger, observer: DatabaseObserver? = nil) async throws -> SQLiteDatabase {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let database = SQLiteDatabase(connection: connection, observer: observer)
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 10000"] {
@@ -26,11 +26,11 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         self.observer = observer
     }
 
-    public func query(_ statement: SQL) async throws -> [SQLRow] {
+    package func query(_ statement: SQL) async throws -> [SQLRow] {
         try await gate.withLock { try await self.run(statement) }
     }
 
-    public func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
+    package func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
         try await gate.withLock {
             _ = try await self.run("BEGIN IMMEDIATE")
             do {
@@ -44,19 +44,19 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         }
     }
 
-    public func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
+    package func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
         // BEGIN IMMEDIATE takes the file's write lock, which also excludes a second process.
         try await transaction(body)
     }
 
     /// One connection opened up front: nothing to run, so this only waits to be cancelled.
-    public func run() async {
+    package func run() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(3600))
         }
     }
 
-    public func close() async {
+    package func close() async {
         try? await connection.close()
     }
 

@@ -3,7 +3,7 @@ import ShopSupport
 
 /// Everything the API asks of storage. One implementation, `SQLShopRepository`, serves both SQLite and
 /// PostgreSQL; the conformance suite runs against both.
-public protocol ShopRepository: Sendable {
+package protocol ShopRepository: Sendable {
     /// Applies migrations and, when the catalog is empty, seeds `demoCatalogSize` demo products.
     func prepare(demoCatalogSize: Int, at now: Timestamp) async throws
 
@@ -36,35 +36,35 @@ public protocol ShopRepository: Sendable {
 
 extension ShopRepository {
     /// Records what an attempt on a leased `payment` came to, and moves its order accordingly.
-    public func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws {
+    package func recordPaymentOutcome(_ payment: Payment, _ outcome: PaymentOutcome, at now: Timestamp) async throws {
         try await recordPaymentOutcomes([(payment, outcome)], at: now)
     }
 }
 
-public struct PlacedOrder: Sendable {
-    public let order: Order
-    public let paymentID: String
+package struct PlacedOrder: Sendable {
+    package let order: Order
+    package let paymentID: String
     /// True when this answers an earlier request with the same idempotency key.
-    public let replayed: Bool
+    package let replayed: Bool
 }
 
-public struct Payment: Sendable, Equatable {
-    public let id: String
-    public let orderID: String
-    public let amount: Money
-    public let status: PaymentStatus
+package struct Payment: Sendable, Equatable {
+    package let id: String
+    package let orderID: String
+    package let amount: Money
+    package let status: PaymentStatus
     /// Attempts made so far, the current leased one included.
-    public let attempts: Int
-    public let nextAttemptAt: Timestamp
-    public let gatewayReference: String?
-    public let lastError: String?
-    public let updatedAt: Timestamp
+    package let attempts: Int
+    package let nextAttemptAt: Timestamp
+    package let gatewayReference: String?
+    package let lastError: String?
+    package let updatedAt: Timestamp
     /// The W3C `traceparent` of the request that placed the order, so settling it continues that trace.
-    public let traceParent: String?
+    package let traceParent: String?
 }
 
 /// What one attempt at the gateway came to.
-public enum PaymentOutcome: Sendable, Equatable {
+package enum PaymentOutcome: Sendable, Equatable {
     case captured(reference: String)
     case declined(reason: String)
     /// Retryable failure: try again at `nextAttemptAt`.

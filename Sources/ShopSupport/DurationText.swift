@@ -2,10 +2,10 @@ import Foundation
 
 /// Durations as profiles, SLO specs, flags and Prometheus write them: numbers with units (`ms`, `s`, `m`,
 /// `h`, `d`, `w`, `y` of 365 days), several in a row as in `1h30m`, or a bare number of seconds.
-public enum DurationText {
+package enum DurationText {
     static let units: [String: Double] = ["ms": 0.001, "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800, "y": 31_536_000]
 
-    public static func seconds(_ text: String) -> Double? {
+    package static func seconds(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let bare = Double(trimmed) { return bare.isFinite && bare >= 0 ? bare : nil }
         var total = 0.0
@@ -24,13 +24,13 @@ public enum DurationText {
 
     /// `seconds` written back the shortest way that reads well: 90 → "1m30s", 0.25 → "250ms", whole
     /// seconds from one second up.
-    public static func text(_ seconds: Double) -> String {
+    package static func text(_ seconds: Double) -> String {
         seconds < 1 ? exact(seconds) : exact(seconds.rounded())
     }
 
     /// `seconds` exact to the millisecond, as Prometheus parses a duration: 10.5 → "10s500ms". Rule
     /// windows scaled to a period need it.
-    public static func exact(_ seconds: Double) -> String {
+    package static func exact(_ seconds: Double) -> String {
         let milliseconds = (seconds * 1000).rounded()
         guard !milliseconds.isNaN, milliseconds > 0 else { return "0s" }
         // Past Int's range (about 292 million years), and for infinity, whole days are the only spelling left.

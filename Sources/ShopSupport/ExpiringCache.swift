@@ -3,7 +3,7 @@ import Synchronization
 /// A bounded in-process cache whose entries expire `timeToLive` after they were stored. When full, it
 /// drops every expired entry and, if still full, an arbitrary half: cheap, and good enough for a
 /// catalog whose working set fits.
-public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+package final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value
         let expires: Timestamp
@@ -14,13 +14,13 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     private let capacity: Int
     private let clock: any ShopClock
 
-    public init(timeToLiveMilliseconds: Int64, capacity: Int, clock: any ShopClock) {
+    package init(timeToLiveMilliseconds: Int64, capacity: Int, clock: any ShopClock) {
         self.timeToLiveMilliseconds = timeToLiveMilliseconds
         self.capacity = max(1, capacity)
         self.clock = clock
     }
 
-    public subscript(key: Key) -> Value? {
+    package subscript(key: Key) -> Value? {
         let now = clock.now()
         return entries.withLock { entries in
             guard let entry = entries[key] else { return nil }
@@ -33,7 +33,7 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
     }
 
     /// Stores `value` until `timeToLive` passes, or until `expiresAt` if that comes first.
-    public func store(_ value: Value, for key: Key, expiresAt: Timestamp? = nil) {
+    package func store(_ value: Value, for key: Key, expiresAt: Timestamp? = nil) {
         let now = clock.now()
         var expires = now.adding(milliseconds: timeToLiveMilliseconds)
         if let expiresAt, expiresAt < expires { expires = expiresAt }
@@ -48,13 +48,13 @@ public final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sen
         }
     }
 
-    public func remove(_ key: Key) {
+    package func remove(_ key: Key) {
         _ = entries.withLock { $0.removeValue(forKey: key) }
     }
 
-    public func removeAll() {
+    package func removeAll() {
         entries.withLock { $0.removeAll() }
     }
 
-    public var count: Int { entries.withLock { $0.count } }
+    package var count: Int { entries.withLock { $0.count } }
 }

@@ -2,21 +2,21 @@ import Foundation
 
 /// A file that cannot be used (a traffic profile, an SLO spec): one line naming the file, the field and
 /// what is wrong with it.
-public struct FileFieldError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let file: String
-    public let field: String
-    public let reason: String
+package struct FileFieldError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let file: String
+    package let field: String
+    package let reason: String
 
-    public init(file: String, field: String, reason: String) {
+    package init(file: String, field: String, reason: String) {
         self.file = file
         self.field = field
         self.reason = reason
     }
 
-    public var description: String { field.isEmpty ? "\(file): \(reason)" : "\(file): \(field): \(reason)" }
+    package var description: String { field.isEmpty ? "\(file): \(reason)" : "\(file): \(field): \(reason)" }
 
     /// A decoding error as the field it is about, `rate.spikes[0].start` style.
-    public init(decoding error: DecodingError, file: String) {
+    package init(decoding error: DecodingError, file: String) {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined().trimmingCharacters(
                 in: CharacterSet(charactersIn: "."))

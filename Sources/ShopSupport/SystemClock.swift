@@ -5,10 +5,10 @@ import Darwin
 #endif
 
 /// The wall clock.
-public struct SystemClock: ShopClock {
-    public init() {}
+package struct SystemClock: ShopClock {
+    package init() {}
 
-    public func now() -> Timestamp {
+    package func now() -> Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Timestamp(millisecondsSinceEpoch: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)

@@ -1,22 +1,22 @@
 /// A point in time, in whole milliseconds since the Unix epoch: what the stores persist.
-public struct Timestamp: Sendable, Hashable, Comparable, Codable {
-    public var millisecondsSinceEpoch: Int64
+package struct Timestamp: Sendable, Hashable, Comparable, Codable {
+    package var millisecondsSinceEpoch: Int64
 
-    public init(millisecondsSinceEpoch: Int64) {
+    package init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
     }
 
-    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+    package static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }
 
-    public func adding(milliseconds: Int64) -> Timestamp {
+    package func adding(milliseconds: Int64) -> Timestamp {
         Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds)
     }
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-27T09:30:00.125Z`. Computed by hand (civil-from-days)
     /// because Foundation's date formatters are slow and not needed for a fixed UTC format.
-    public var rfc3339: String {
+    package var rfc3339: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
         appendRFC3339(to: &bytes)
@@ -24,7 +24,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
     }
 
     /// `rfc3339`'s bytes appended to `bytes`, with no string made: a log line writes one per line.
-    public func appendRFC3339(to bytes: inout [UInt8]) {
+    package func appendRFC3339(to bytes: inout [UInt8]) {
         let ms = millisecondsSinceEpoch
         let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
         let msOfDay = ms - days * 86_400_000
@@ -71,6 +71,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
 /// Where time comes from. Injected wherever maths depends on it (retry schedules, the circuit breaker),
 /// so tests can move time by hand.
-public protocol ShopClock: Sendable {
+package protocol ShopClock: Sendable {
     func now() -> Timestamp
 }

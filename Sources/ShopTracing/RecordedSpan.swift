@@ -4,8 +4,8 @@ import Tracing
 /// One sampled span while it runs and, once ended, until its batch is exported. A class with a plain lock
 /// rather than a `Mutex`: `attributes` gets a `_modify` accessor that edits the stored dictionary in
 /// place, where a getter and a setter would copy it for every attribute set.
-public final class RecordedSpan: @unchecked Sendable {
-    public let context: ServiceContext
+package final class RecordedSpan: @unchecked Sendable {
+    package let context: ServiceContext
     let ids: TraceParent
     let parentSpan: UInt64
     let kind: SpanKind
@@ -95,18 +95,18 @@ public final class RecordedSpan: @unchecked Sendable {
 
 /// The span the tracer hands out: a recorded one, or (not sampled, or nothing to export to) only a place in
 /// the trace, which costs no allocation beyond its context.
-public enum ShopSpan: Span {
+package enum ShopSpan: Span {
     case recorded(RecordedSpan)
     case propagated(ServiceContext, name: String)
 
-    public var context: ServiceContext {
+    package var context: ServiceContext {
         switch self {
         case .recorded(let span): span.context
         case .propagated(let context, _): context
         }
     }
 
-    public var operationName: String {
+    package var operationName: String {
         get {
             switch self {
             case .recorded(let span): span.operationName
@@ -116,7 +116,7 @@ public enum ShopSpan: Span {
         nonmutating set { if case .recorded(let span) = self { span.operationName = newValue } }
     }
 
-    public var attributes: SpanAttributes {
+    package var attributes: SpanAttributes {
         get { if case .recorded(let span) = self { span.attributes } else { [:] } }
         nonmutating _modify {
             if case .recorded(let span) = self {
@@ -129,14 +129,14 @@ public enum ShopSpan: Span {
         nonmutating set { if case .recorded(let span) = self { span.attributes = newValue } }
     }
 
-    public var isRecording: Bool { if case .recorded = self { true } else { false } }
+    package var isRecording: Bool { if case .recorded = self { true } else { false } }
 
-    public func setStatus(_ status: SpanStatus) { if case .recorded(let span) = self { span.setStatus(status) } }
-    public func addEvent(_ event: SpanEvent) { if case .recorded(let span) = self { span.addEvent(event) } }
-    public func addLink(_ link: SpanLink) { if case .recorded(let span) = self { span.addLink(link) } }
+    package func setStatus(_ status: SpanStatus) { if case .recorded(let span) = self { span.setStatus(status) } }
+    package func addEvent(_ event: SpanEvent) { if case .recorded(let span) = self { span.addEvent(event) } }
+    package func addLink(_ link: SpanLink) { if case .recorded(let span) = self { span.addLink(link) } }
 
     /// An `exception` event, as the semantic conventions name its attributes; the status is left to the caller.
-    public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant) {
+    package func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes, at instant: @autoclosure () -> Instant) {
         guard case .recorded(let span) = self else { return }
         var attributes = attributes
         attributes["exception.type"] = String(reflecting: type(of: error))
@@ -144,7 +144,7 @@ public enum ShopSpan: Span {
         span.addEvent(SpanEvent(name: "exception", at: instant(), attributes: attributes))
     }
 
-    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+    package func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         if case .recorded(let span) = self { span.finish(at: instant().nanosecondsSinceEpoch) }
     }
 }

@@ -3,27 +3,27 @@ import Foundation
 /// Which traces are recorded, as `OTEL_TRACES_SAMPLER` names them. A span that is not recorded still
 /// gets its own id and is propagated (with the sampled flag clear), so logs and downstream services keep
 /// the trace.
-public struct Sampler: Sendable, Equatable {
-    public enum Root: Sendable, Equatable {
+package struct Sampler: Sendable, Equatable {
+    package enum Root: Sendable, Equatable {
         case always, never
         /// A share of traces, chosen by the trace id's low 64 bits so every service sampling at the same
         /// ratio keeps the same traces.
         case ratio(Double)
     }
 
-    public var root: Root
+    package var root: Root
     /// Follow a remote or local parent's sampled flag, and use `root` only for traces that start here.
-    public var followsParent: Bool
+    package var followsParent: Bool
 
-    public init(root: Root, followsParent: Bool) {
+    package init(root: Root, followsParent: Bool) {
         self.root = root
         self.followsParent = followsParent
     }
 
     /// The specification's default: `parentbased_always_on`.
-    public static let `default` = Sampler(root: .always, followsParent: true)
+    package static let `default` = Sampler(root: .always, followsParent: true)
 
-    public func samples(parent: TraceParent?, traceLow: UInt64) -> Bool {
+    package func samples(parent: TraceParent?, traceLow: UInt64) -> Bool {
         if followsParent, let parent { return parent.isSampled }
         switch root {
         case .always: return true

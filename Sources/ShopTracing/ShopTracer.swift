@@ -17,23 +17,23 @@ enum TraceParentKey: ServiceContextKey {
 /// piece. Here a span is one allocation, ended spans go into the batcher's array under a lock, and the
 /// batch is encoded straight to protobuf. Measured side by side (product read, server alone on one core,
 /// median of 4 alternating runs): exporting every span added 34 µs of CPU per read with swift-otel, 7 µs here.
-public struct ShopTracer: Tracer {
-    public let sampler: Sampler
+package struct ShopTracer: Tracer {
+    package let sampler: Sampler
     let batcher: SpanBatcher?
 
     /// Propagation and log correlation only: nothing is recorded.
-    public init() {
+    package init() {
         sampler = .default
         batcher = nil
     }
 
     /// Records what `sampler` keeps into `batcher`, which exports it.
-    public init(sampler: Sampler, batcher: SpanBatcher) {
+    package init(sampler: Sampler, batcher: SpanBatcher) {
         self.sampler = sampler
         self.batcher = batcher
     }
 
-    public func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract)
+    package func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout ServiceContext, using extractor: Extract)
     where Extract.Carrier == Carrier {
         if let header = extractor.extract(key: "traceparent", from: carrier),
             let parent = TraceParent(header: header, traceState: extractor.extract(key: "tracestate", from: carrier))
@@ -42,14 +42,14 @@ public struct ShopTracer: Tracer {
         }
     }
 
-    public func inject<Carrier, Inject: Injector>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
+    package func inject<Carrier, Inject: Injector>(_ context: ServiceContext, into carrier: inout Carrier, using injector: Inject)
     where Inject.Carrier == Carrier {
         guard let parent = context[TraceParentKey.self] else { return }
         injector.inject(parent.header, forKey: "traceparent", into: &carrier)
         if let state = parent.traceState { injector.inject(state, forKey: "tracestate", into: &carrier) }
     }
 
-    public func startSpan<Instant: TracerInstant>(
+    package func startSpan<Instant: TracerInstant>(
         _ operationName: String, context: @autoclosure () -> ServiceContext, ofKind kind: SpanKind, at instant: @autoclosure () -> Instant,
         function: String, file fileID: String, line: UInt
     ) -> ShopSpan {
@@ -73,7 +73,7 @@ public struct ShopTracer: Tracer {
     }
 
     /// Sends what has ended now rather than at the next scheduled export.
-    public func forceFlush() { batcher?.flushSoon() }
+    package func forceFlush() { batcher?.flushSoon() }
 
     /// A fresh non-zero 64-bit id: SplitMix64 over a counter from a random seed. Uniform and unique within
     /// the process, as W3C asks of ids, without a `getrandom` system call for each of them.
@@ -88,13 +88,13 @@ public struct ShopTracer: Tracer {
     private static let idCounter = Atomic<UInt64>(0)
 
     /// `trace_id` and `span_id` of the current span, for log lines.
-    public static let loggingMetadataProvider = Logger.MetadataProvider {
+    package static let loggingMetadataProvider = Logger.MetadataProvider {
         guard let parent = ServiceContext.current?[TraceParentKey.self] else { return [:] }
         return ["trace_id": "\(parent.traceID)", "span_id": "\(parent.spanID)"]
     }
 
     /// The current span's place in its trace, for code that needs the ids themselves (exemplars).
-    public static func current(in context: ServiceContext? = .current) -> TraceParent? {
+    package static func current(in context: ServiceContext? = .current) -> TraceParent? {
         context?[TraceParentKey.self]
     }
 }

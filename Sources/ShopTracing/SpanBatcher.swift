@@ -9,14 +9,14 @@ import Synchronization
 /// delay passes, or on a flush, encodes what is queued and posts it. A full queue drops the span and
 /// counts it; so does a batch the receiver refuses or that cannot leave in time. On graceful shutdown
 /// everything queued is sent before `run` returns.
-public final class SpanBatcher: Service, Sendable {
+package final class SpanBatcher: Service, Sendable {
     /// Series for what leaves and what is lost; names are the caller's (its one metrics naming place).
-    public struct Counters: Sendable {
-        public let exported: Counter
-        public let droppedQueueFull: Counter
-        public let droppedExportFailed: Counter
+    package struct Counters: Sendable {
+        package let exported: Counter
+        package let droppedQueueFull: Counter
+        package let droppedExportFailed: Counter
 
-        public init(exported: Counter, droppedQueueFull: Counter, droppedExportFailed: Counter) {
+        package init(exported: Counter, droppedQueueFull: Counter, droppedExportFailed: Counter) {
             (self.exported, self.droppedQueueFull, self.droppedExportFailed) = (exported, droppedQueueFull, droppedExportFailed)
         }
     }
@@ -35,7 +35,7 @@ public final class SpanBatcher: Service, Sendable {
     private let logger: Logger
     private let scope: String
 
-    public init(configuration: TracingConfiguration, endpoint: URL, counters: Counters, logger: Logger, scope: String = "shop") {
+    package init(configuration: TracingConfiguration, endpoint: URL, counters: Counters, logger: Logger, scope: String = "shop") {
         self.configuration = configuration
         exporter = OTLPExporter(configuration: configuration, endpoint: endpoint)
         self.counters = counters
@@ -68,7 +68,7 @@ public final class SpanBatcher: Service, Sendable {
         return waiter
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withGracefulShutdownHandler {
             while !Task.isCancelled {
                 await waitForWork()

@@ -1,19 +1,19 @@
 /// A span's place in a trace, as W3C `traceparent` carries it, with the vendors' `tracestate` passed on
 /// untouched. Ids are kept as integers and written as hex only when a header, a log line or an export
 /// needs them: most spans (one per SQL statement) never do.
-public struct TraceParent: Sendable, Equatable {
-    public let traceHigh: UInt64
-    public let traceLow: UInt64
-    public let span: UInt64
-    public let flags: UInt8
+package struct TraceParent: Sendable, Equatable {
+    package let traceHigh: UInt64
+    package let traceLow: UInt64
+    package let span: UInt64
+    package let flags: UInt8
     /// The caller's `tracestate`, when it was well formed; nil when absent.
-    public let traceState: String?
+    package let traceState: String?
 
-    public var isSampled: Bool { flags & 1 == 1 }
+    package var isSampled: Bool { flags & 1 == 1 }
 
     /// Parses `00-<32 hex>-<16 hex>-<2 hex>` (a later version may append fields after a `-`); nil for
     /// anything else, all-zero ids included.
-    public init?(header: String, traceState: String? = nil) {
+    package init?(header: String, traceState: String? = nil) {
         let parts = header.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff", parts[0] != "00" || parts.count == 4,
             parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
@@ -26,17 +26,17 @@ public struct TraceParent: Sendable, Equatable {
         self.traceState = traceState.flatMap(Self.validTraceState)
     }
 
-    public init(traceHigh: UInt64, traceLow: UInt64, span: UInt64, flags: UInt8, traceState: String? = nil) {
+    package init(traceHigh: UInt64, traceLow: UInt64, span: UInt64, flags: UInt8, traceState: String? = nil) {
         (self.traceHigh, self.traceLow, self.span, self.flags, self.traceState) = (traceHigh, traceLow, span, flags, traceState)
     }
 
-    public var traceID: String {
+    package var traceID: String {
         Self.text(length: 32) {
             Self.writeHex(traceHigh, 16, into: $0, at: 0); Self.writeHex(traceLow, 16, into: $0, at: 16)
         }
     }
-    public var spanID: String { Self.text(length: 16) { Self.writeHex(span, 16, into: $0, at: 0) } }
-    public var header: String {
+    package var spanID: String { Self.text(length: 16) { Self.writeHex(span, 16, into: $0, at: 0) } }
+    package var header: String {
         Self.text(length: 55) { out in
             (out[0], out[1]) = (0x30, 0x30)  // version "00"
             (out[2], out[35], out[52]) = (0x2D, 0x2D, 0x2D)  // "-"

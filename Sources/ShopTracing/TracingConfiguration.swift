@@ -1,8 +1,8 @@
 import Foundation
 
 /// A setting that cannot be used, named with its value and what it should be: one line for the operator.
-public struct TracingConfigurationError: Error, CustomStringConvertible, Equatable {
-    public let description: String
+package struct TracingConfigurationError: Error, CustomStringConvertible, Equatable {
+    package let description: String
 
     static func invalid(_ variable: String, _ value: String, _ expected: String) -> Self {
         Self(description: "\(variable)=\(value) is not valid: expected \(expected)")
@@ -14,34 +14,34 @@ public struct TracingConfigurationError: Error, CustomStringConvertible, Equatab
 /// when an OTLP endpoint is set; otherwise the tracer propagates and correlates logs and records nothing.
 /// Invalid values are refused with the variable named rather than silently replaced by defaults, so a
 /// typo in a batch size is found at start, not after an incident.
-public struct TracingConfiguration: Sendable, Equatable {
-    public var sampler = Sampler.default
+package struct TracingConfiguration: Sendable, Equatable {
+    package var sampler = Sampler.default
     /// `service.name` first, then `OTEL_RESOURCE_ATTRIBUTES` in order.
-    public var resource: [Attribute] = []
+    package var resource: [Attribute] = []
     /// The full URL spans are posted to; nil: record nothing.
-    public var endpoint: URL?
-    public var headers: [Attribute] = []
-    public var exportTimeout: Duration = .seconds(10)
-    public var scheduleDelay: Duration = .seconds(5)
-    public var maxQueueSize = 2048
-    public var maxExportBatchSize = 512
+    package var endpoint: URL?
+    package var headers: [Attribute] = []
+    package var exportTimeout: Duration = .seconds(10)
+    package var scheduleDelay: Duration = .seconds(5)
+    package var maxQueueSize = 2048
+    package var maxExportBatchSize = 512
     /// How long one batch may take to leave, retries included.
-    public var batchTimeout: Duration = .seconds(30)
+    package var batchTimeout: Duration = .seconds(30)
     /// Settings that are valid but that this exporter does not act on, one line each, to log at start.
-    public var warnings: [String] = []
+    package var warnings: [String] = []
 
-    public struct Attribute: Sendable, Equatable {
-        public let key: String
-        public let value: String
+    package struct Attribute: Sendable, Equatable {
+        package let key: String
+        package let value: String
     }
 
-    public init(serviceName: String) {
+    package init(serviceName: String) {
         resource = [Attribute(key: "service.name", value: serviceName)]
     }
 
-    public var serviceName: String { resource.first { $0.key == "service.name" }?.value ?? "" }
+    package var serviceName: String { resource.first { $0.key == "service.name" }?.value ?? "" }
 
-    public init(serviceName: String, environment: [String: String]) throws(TracingConfigurationError) {
+    package init(serviceName: String, environment: [String: String]) throws(TracingConfigurationError) {
         self.init(serviceName: serviceName)
         let env = environment.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
         if env["OTEL_SDK_DISABLED"]?.lowercased() == "true" { return }

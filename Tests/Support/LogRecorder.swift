@@ -2,20 +2,20 @@ import Logging
 import Synchronization
 
 /// A logger whose lines a test can read back: level, message and metadata.
-public final class LogRecorder: Sendable {
-    public struct Line: Sendable {
-        public let level: Logger.Level
-        public let message: String
-        public let metadata: [String: String]
+package final class LogRecorder: Sendable {
+    package struct Line: Sendable {
+        package let level: Logger.Level
+        package let message: String
+        package let metadata: [String: String]
     }
 
     private let recorded = Mutex<[Line]>([])
 
-    public init() {}
+    package init() {}
 
-    public var lines: [Line] { recorded.withLock { $0 } }
+    package var lines: [Line] { recorded.withLock { $0 } }
 
-    public func logger(level: Logger.Level = .info) -> Logger {
+    package func logger(level: Logger.Level = .info) -> Logger {
         var logger = Logger(label: "test") { _ in Handler(recorder: self) }
         logger.logLevel = level
         return logger

@@ -3,16 +3,16 @@ import ShopSupport
 import Synchronization
 
 /// A clock tests move by hand.
-public final class ManualClock: ShopClock {
+package final class ManualClock: ShopClock {
     private let current: Mutex<Timestamp>
 
-    public init(_ start: Timestamp = Timestamp(millisecondsSinceEpoch: 1_795_000_000_000)) {
+    package init(_ start: Timestamp = Timestamp(millisecondsSinceEpoch: 1_795_000_000_000)) {
         current = Mutex(start)
     }
 
-    public func now() -> Timestamp { current.withLock { $0 } }
+    package func now() -> Timestamp { current.withLock { $0 } }
 
-    public func advance(milliseconds: Int64) {
+    package func advance(milliseconds: Int64) {
         current.withLock { $0 = $0.adding(milliseconds: milliseconds) }
     }
 }

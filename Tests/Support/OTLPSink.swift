@@ -6,9 +6,9 @@ import NIOHTTP1
 
 /// `benchmarks/otlp-sink.py` on a free port: an OTLP/HTTP receiver whose spans are decoded by the
 /// reference schema (opentelemetry-proto from PyPI), read back as JSON. It exits with the test process.
-public final class OTLPSink: Sendable {
-    public let port: Int
-    public var endpoint: String { "http://127.0.0.1:\(port)" }
+package final class OTLPSink: Sendable {
+    package let port: Int
+    package var endpoint: String { "http://127.0.0.1:\(port)" }
     private let process: ProcessExit
     private let pid: Int32
     // Held open for the sink's lifetime: it exits when this pipe closes.
@@ -18,7 +18,7 @@ public final class OTLPSink: Sendable {
         (self.port, self.process, self.pid, self.lifeline) = (port, process, pid, lifeline)
     }
 
-    public static func start() async throws -> OTLPSink {
+    package static func start() async throws -> OTLPSink {
         let port = try TestTools.freePort()
         let sink = Process()
         sink.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -36,34 +36,34 @@ public final class OTLPSink: Sendable {
         throw TestSupportError("the OTLP sink did not start (is opentelemetry-proto installed? scripts/test installs it)")
     }
 
-    public func stop() {
+    package func stop() {
         if !process.hasExited { kill(pid, SIGKILL) }
     }
 
-    public func spans() async throws -> [ExportedSpan] {
+    package func spans() async throws -> [ExportedSpan] {
         try JSONDecoder().decode([ExportedSpan].self, from: try await get("/spans.json"))
     }
 
     /// Spans and export requests received (failed ones included).
-    public func counts() async throws -> (spans: Int, requests: Int) {
+    package func counts() async throws -> (spans: Int, requests: Int) {
         let words = String(decoding: try await get("/spans"), as: UTF8.self).split(separator: " ")
         return (Int(words.first ?? "") ?? 0, Int(words.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0)
     }
 
     /// The last export's request headers, names in lower case.
-    public func lastHeaders() async throws -> [String: String] {
+    package func lastHeaders() async throws -> [String: String] {
         try JSONDecoder().decode([String: String].self, from: try await get("/headers.json"))
     }
 
     /// Answers the next `count` exports with `status`, and `Retry-After` when given.
-    public func failNext(_ count: Int, status: Int, retryAfter: Int? = nil) async throws {
+    package func failNext(_ count: Int, status: Int, retryAfter: Int? = nil) async throws {
         var request = HTTPClientRequest(url: endpoint + "/fail?count=\(count)&status=\(status)" + (retryAfter.map { "&retry_after=\($0)" } ?? ""))
         request.method = .POST
         _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     }
 
     /// Polls until `done` holds for the spans received, or `seconds` pass; the spans last read.
-    public func spans(within seconds: Int = 15, until done: ([ExportedSpan]) -> Bool) async throws -> [ExportedSpan] {
+    package func spans(within seconds: Int = 15, until done: ([ExportedSpan]) -> Bool) async throws -> [ExportedSpan] {
         let deadline = ContinuousClock.now + .seconds(seconds)
         var spans = try await self.spans()
         while !done(spans), ContinuousClock.now < deadline {
@@ -80,36 +80,36 @@ public final class OTLPSink: Sendable {
 }
 
 /// One span as the reference decoder read it.
-public struct ExportedSpan: Decodable, Sendable {
-    public let name: String
-    public let kind: Int
-    public let trace_id, span_id, parent_span_id, trace_state: String
-    public let status: Int
-    public let status_message: String
-    public let flags: Int
-    public let start_ns, end_ns: UInt64
-    public let attributes: [String: Value]
-    public let resource: [String: Value]
-    public let scope: String
-    public let dropped_attributes, dropped_events: Int
-    public let events: [Event]
-    public let links: [Link]
+package struct ExportedSpan: Decodable, Sendable {
+    package let name: String
+    package let kind: Int
+    package let trace_id, span_id, parent_span_id, trace_state: String
+    package let status: Int
+    package let status_message: String
+    package let flags: Int
+    package let start_ns, end_ns: UInt64
+    package let attributes: [String: Value]
+    package let resource: [String: Value]
+    package let scope: String
+    package let dropped_attributes, dropped_events: Int
+    package let events: [Event]
+    package let links: [Link]
 
-    public struct Event: Decodable, Sendable {
-        public let name: String
-        public let time_ns: UInt64
-        public let attributes: [String: Value]
+    package struct Event: Decodable, Sendable {
+        package let name: String
+        package let time_ns: UInt64
+        package let attributes: [String: Value]
     }
 
-    public struct Link: Decodable, Sendable {
-        public let trace_id, span_id, trace_state: String
-        public let attributes: [String: Value]
+    package struct Link: Decodable, Sendable {
+        package let trace_id, span_id, trace_state: String
+        package let attributes: [String: Value]
     }
 
-    public enum Value: Decodable, Equatable, Sendable {
+    package enum Value: Decodable, Equatable, Sendable {
         case string(String), int(Int), double(Double), bool(Bool), array([Value]), null
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let value = try decoder.singleValueContainer()
             if value.decodeNil() {
                 self = .null

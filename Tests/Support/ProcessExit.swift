@@ -4,11 +4,11 @@ import Synchronization
 /// The exit of a child process, awaited without holding a thread. Tests run on Swift's cooperative pool,
 /// one thread per core (two here): a blocking `waitUntilExit` there stalls every other test's tasks,
 /// their timers included, for as long as the child takes (a draining `shop-api` takes seconds).
-public final class ProcessExit: Sendable {
+package final class ProcessExit: Sendable {
     private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
 
     /// Starts `process`, watching for its exit from before it can happen.
-    public static func launch(_ process: Process) throws -> ProcessExit {
+    package static func launch(_ process: Process) throws -> ProcessExit {
         let exit = ProcessExit()
         process.terminationHandler = { exit.finish($0.terminationStatus) }
         try process.run()
@@ -27,10 +27,10 @@ public final class ProcessExit: Sendable {
     }
 
     /// Whether the process has ended.
-    public var hasExited: Bool { state.withLock { $0.status != nil } }
+    package var hasExited: Bool { state.withLock { $0.status != nil } }
 
     /// The exit status, once the process has ended.
-    public func status() async -> Int32 {
+    package func status() async -> Int32 {
         await withCheckedContinuation { waiter in
             let status = state.withLock { state -> Int32? in
                 if state.status == nil { state.waiters.append(waiter) }
@@ -43,7 +43,7 @@ public final class ProcessExit: Sendable {
 
 extension TestTools {
     /// Runs `body` while `process` runs, then stops it (SIGTERM) and waits for it to end, whatever `body` did.
-    public static func whileRunning<Result>(_ process: Process, _ body: () async throws -> Result) async throws -> Result {
+    package static func whileRunning<Result>(_ process: Process, _ body: () async throws -> Result) async throws -> Result {
         let exit = try ProcessExit.launch(process)
         let result: Swift.Result<Result, any Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }

@@ -4,25 +4,25 @@ import PostgresNIO
 import ShopStore
 
 /// The stores the suites run against.
-public enum StoreKind: String, CaseIterable, Sendable {
+package enum StoreKind: String, CaseIterable, Sendable {
     case sqlite
     case postgres
 
     /// SQLite always; PostgreSQL when a server is configured (and always in CI, where its absence fails).
-    public static var tested: [StoreKind] { TestPostgres.enabled ? [.sqlite, .postgres] : [.sqlite] }
+    package static var tested: [StoreKind] { TestPostgres.enabled ? [.sqlite, .postgres] : [.sqlite] }
 }
 
 /// PostgreSQL for tests: `SHOP_TEST_POSTGRES_URL` names a server and a role allowed to create databases
 /// (`.ci/run` starts one). Each test gets a database of its own, dropped afterwards.
-public enum TestPostgres {
-    public static var adminURL: String? { ProcessInfo.processInfo.environment["SHOP_TEST_POSTGRES_URL"] }
-    public static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+package enum TestPostgres {
+    package static var adminURL: String? { ProcessInfo.processInfo.environment["SHOP_TEST_POSTGRES_URL"] }
+    package static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
     /// In CI the PostgreSQL tests always run, so a missing server fails them instead of skipping them.
-    public static var enabled: Bool { adminURL != nil || inCI }
-    public static let skipMessage = "set SHOP_TEST_POSTGRES_URL=postgres://user@127.0.0.1:5432/postgres to run the PostgreSQL tests"
+    package static var enabled: Bool { adminURL != nil || inCI }
+    package static let skipMessage = "set SHOP_TEST_POSTGRES_URL=postgres://user@127.0.0.1:5432/postgres to run the PostgreSQL tests"
 
     /// Creates a fresh database, passes its URL to `body`, then drops it.
-    public static func withFreshDatabase<Result: Sendable>(_ body: (String) async throws -> Result) async throws -> Result {
+    package static func withFreshDatabase<Result: Sendable>(_ body: (String) async throws -> Result) async throws -> Result {
         guard let adminURL else { throw MissingServer() }
         let name = "shop_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         try await withClient(url: adminURL) { client in
@@ -52,19 +52,20 @@ public enum TestPostgres {
         return try await whileRunning({ await client.run() }) { try await body(client) }
     }
 
-    public struct MissingServer: Error, CustomStringConvertible {
-        public var description: String { "no PostgreSQL server for the tests: " + TestPostgres.skipMessage }
+    package struct MissingServer: Error, CustomStringConvertible {
+        package var description: String { "no PostgreSQL server for the tests: " + TestPostgres.skipMessage }
     }
 }
 
-public let quietLogger: Logger = {
+package let quietLogger: Logger = {
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     return logger
 }()
 
 /// Runs `body` with a fresh, empty database of `kind`.
-public func withTestDatabase<Result: Sendable>(_ kind: StoreKind, _ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result {
+package func withTestDatabase<Result: Sendable>(_ kind: StoreKind, _ body: @Sendable (any SQLDatabase) async throws -> Result) async throws -> Result
+{
     switch kind {
     case .sqlite:
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shop-test-\(UUID().uuidString)")
@@ -85,7 +86,7 @@ public func withTestDatabase<Result: Sendable>(_ kind: StoreKind, _ body: @Senda
 }
 
 /// The PostgreSQL database at `url`, its pool running for the duration of `body`.
-public func withPostgresDatabase<Result: Sendable>(
+package func withPostgresDatabase<Result: Sendable>(
     _ url: String, maximumConnections: Int = 20, _ body: @Sendable (ShopStore.PostgresDatabase) async throws -> Result
 ) async throws -> Result {
     let database = ShopStore.PostgresDatabase(
@@ -94,7 +95,7 @@ public func withPostgresDatabase<Result: Sendable>(
 }
 
 /// A temporary directory for `body`, removed afterwards.
-public func withTemporaryDirectory<Result: Sendable>(_ body: (String) async throws -> Result) async throws -> Result {
+package func withTemporaryDirectory<Result: Sendable>(_ body: (String) async throws -> Result) async throws -> Result {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shop-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -102,7 +103,7 @@ public func withTemporaryDirectory<Result: Sendable>(_ body: (String) async thro
 }
 
 /// Runs `body` while `service` (a connection pool's run loop) runs beside it, then cancels the service.
-public func whileRunning<Result: Sendable>(_ service: @escaping @Sendable () async -> Void, _ body: () async throws -> Result) async throws -> Result
+package func whileRunning<Result: Sendable>(_ service: @escaping @Sendable () async -> Void, _ body: () async throws -> Result) async throws -> Result
 {
     try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask {

@@ -7,26 +7,26 @@ import Glibc
 
 /// A real `redis-server` (Debian's `redis-server` package) on a free loopback port, for as long as a test
 /// needs it, with nothing saved to disk. Tests can kill it and start it again on the same port.
-public final class TestRedisServer: Sendable {
-    public let port: Int
+package final class TestRedisServer: Sendable {
+    package let port: Int
     private let process = Mutex<(Process, ProcessExit)?>(nil)
     /// The exit of the last server killed, awaited before another takes its port.
     private let killed = Mutex<ProcessExit?>(nil)
 
-    public var url: String { "redis://127.0.0.1:\(port)" }
+    package var url: String { "redis://127.0.0.1:\(port)" }
 
     private init(port: Int) {
         self.port = port
     }
 
-    public static func start() async throws -> TestRedisServer {
+    package static func start() async throws -> TestRedisServer {
         let server = TestRedisServer(port: try TestTools.freePort())
         try await server.start()
         return server
     }
 
     /// Starts the server (again) and waits until it answers PING.
-    public func start() async throws {
+    package func start() async throws {
         guard let executable = TestTools.find("redis-server"), let cli = TestTools.find("redis-cli") else {
             throw TestSupportError("redis-server is not installed (apt-get install redis-server)")
         }
@@ -50,16 +50,16 @@ public final class TestRedisServer: Sendable {
     }
 
     /// SIGSTOP: the server keeps its data and its sockets but answers nothing, like a network partition.
-    public func pause() { signal(SIGSTOP) }
+    package func pause() { signal(SIGSTOP) }
     /// SIGCONT after `pause()`.
-    public func resume() { signal(SIGCONT) }
+    package func resume() { signal(SIGCONT) }
 
     private func signal(_ signal: Int32) {
         if let (process, _) = process.withLock({ $0 }) { Glibc.kill(process.processIdentifier, signal) }
     }
 
     /// `kill -9`: no shutdown, no goodbye to clients. Returns at once; `start()` and `stop()` wait for the end.
-    public func kill() {
+    package func kill() {
         guard
             let (process, exit) = process.withLock({ process in
                 defer { process = nil }; return process
@@ -71,14 +71,14 @@ public final class TestRedisServer: Sendable {
     }
 
     /// Kills the server and waits until it is gone.
-    public func stop() async {
+    package func stop() async {
         kill()
         if let exit = killed.withLock({ $0 }) { _ = await exit.status() }
     }
 }
 
 /// Runs `body` with a fresh Redis server, killed afterwards whatever happens.
-public func withRedisServer<Result>(_ body: (TestRedisServer) async throws -> Result) async throws -> Result {
+package func withRedisServer<Result>(_ body: (TestRedisServer) async throws -> Result) async throws -> Result {
     let server = try await TestRedisServer.start()
     do {
         let result = try await body(server)
@@ -90,7 +90,7 @@ public func withRedisServer<Result>(_ body: (TestRedisServer) async throws -> Re
     }
 }
 
-public struct TestSupportError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TestSupportError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -5,21 +5,21 @@ import Glibc
 #endif
 
 /// External programs some tests drive: found on PATH, run with input, output collected.
-public enum TestTools {
-    public static var promtool: String? { find("promtool") }
-    public static var prometheus: String? { find("prometheus") }
+package enum TestTools {
+    package static var promtool: String? { find("promtool") }
+    package static var prometheus: String? { find("prometheus") }
 
     /// The package's root folder (where `slos/`, `alerts/` and `loadtests/` are), from this file's place.
-    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    package static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    public static func find(_ name: String) -> String? {
+    package static func find(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel's pick for port 0).
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         defer { close(fd) }
@@ -39,7 +39,7 @@ public enum TestTools {
     /// everything it wrote (standard output and error together). The output goes through a file, not a
     /// pipe: a daemon the program starts (pg_ctl's server) may inherit the descriptor and would keep a
     /// pipe open long after the program exits.
-    public static func run(
+    package static func run(
         _ executable: String, _ arguments: [String], input: String = "", environment: [String: String] = [:]
     ) async throws -> (Int32, String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("shop-tool-\(UUID().uuidString).out").path

@@ -11,18 +11,18 @@ import Tracing
 /// Settles payments in the background so that placing an order never waits on the gateway: wakes when an
 /// order is placed and on a timer, leases due payments, charges or refunds them, and records the outcome.
 /// Retryable failures are tried again on the retry policy's schedule, then parked as `failed`.
-public final class PaymentProcessor: Service, Sendable {
-    public struct Settings: Sendable {
-        public var retryPolicy: RetryPolicy
-        public var pollInterval: Duration
+package final class PaymentProcessor: Service, Sendable {
+    package struct Settings: Sendable {
+        package var retryPolicy: RetryPolicy
+        package var pollInterval: Duration
         /// Payments claimed in one statement.
-        public var batchSize: Int
+        package var batchSize: Int
         /// Attempts in flight at once: claims stop while this many are out.
-        public var window: Int
+        package var window: Int
         /// How long one attempt may hold a payment before another worker may take it.
-        public var leaseMilliseconds: Int64
+        package var leaseMilliseconds: Int64
 
-        public init(
+        package init(
             retryPolicy: RetryPolicy = .sourceDesign, pollInterval: Duration = .seconds(1), batchSize: Int = 32, window: Int = 128,
             leaseMilliseconds: Int64 = 30_000
         ) {
@@ -46,7 +46,7 @@ public final class PaymentProcessor: Service, Sendable {
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    public init(
+    package init(
         repository: any ShopRepository, gateway: PaymentGatewayClient, clock: any ShopClock, settings: Settings,
         metrics: ShopMetrics, logger: Logger
     ) {
@@ -60,11 +60,11 @@ public final class PaymentProcessor: Service, Sendable {
     }
 
     /// Asks for a pass now, e.g. right after an order is placed.
-    public func notify() {
+    package func notify() {
         wake.yield()
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -89,7 +89,7 @@ public final class PaymentProcessor: Service, Sendable {
     /// Claims overlap too (room is reserved for each claim under way): one claim at a time waited about
     /// 50 ms per claim under an order flood, which capped settlement at 32 per wait, near 700 payments/s
     /// beside 1,300 orders/s (`benchmarks/settlement-drain`).
-    public func settleDuePayments() async {
+    package func settleDuePayments() async {
         if !storeReady.load(ordering: .acquiring) {
             guard await repository.isReady() else { return }
             storeReady.store(true, ordering: .releasing)

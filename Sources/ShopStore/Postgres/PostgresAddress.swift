@@ -11,7 +11,7 @@ import _ConnectionPoolModule
 /// The database URL, the pool's settings made from it, and asking one connection why it is refused.
 extension PostgresDatabase {
     /// Where the pool connects, for start-up lines: `PostgreSQL at host:port`.
-    public static func name(of configuration: Configuration) -> String {
+    package static func name(of configuration: Configuration) -> String {
         "PostgreSQL at \(configuration.host ?? "?"):\(configuration.port ?? 5432)"
     }
 
@@ -46,7 +46,7 @@ extension PostgresDatabase {
     }
 
     /// The pool's configuration for the database at `url`.
-    public static func configuration(url: String, maximumConnections: Int) throws -> PostgresClient.Configuration {
+    package static func configuration(url: String, maximumConnections: Int) throws -> PostgresClient.Configuration {
         let address = try Address(url: url)
         let tls: PostgresClient.Configuration.TLS
         switch address.sslMode {
@@ -65,7 +65,7 @@ extension PostgresDatabase {
     /// Why PostgreSQL refuses a connection to the database at `url`, in its own words (a database that does
     /// not exist, a password it does not accept), or nil when one connects or nothing answers at all. The
     /// pool only ever says that it got no connection.
-    public static func refusal(url: String, logger: Logger) async -> String? {
+    package static func refusal(url: String, logger: Logger) async -> String? {
         do {
             let address = try Address(url: url)
             let tls: PostgresConnection.Configuration.TLS
@@ -89,7 +89,7 @@ extension PostgresDatabase {
 }
 
 /// A configuration mistake found at start: one line for the operator.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

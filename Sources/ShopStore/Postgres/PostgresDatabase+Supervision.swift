@@ -11,7 +11,7 @@ import _ConnectionPoolModule
 /// Keeping the pool useful: running it, replacing one that stays failing, and telling a database that is
 /// down from a pool that is only busy.
 extension PostgresDatabase {
-    public func run() async {
+    package func run() async {
         pool.withLock { pool in
             let client = pool.client
             pool.runs.append(Task { await client.run() })

@@ -21,18 +21,18 @@ import _ConnectionPoolModule
 ///   a connection: the old pool backs off up to a minute between attempts, which would keep the service
 ///   down long after the database came back.
 /// - A statement unanswered for `statementTimeout` fails and closes its connection (see `answer(to:)`).
-public final class PostgresDatabase: SQLDatabase, Sendable {
+package final class PostgresDatabase: SQLDatabase, Sendable {
     /// The pool's settings, as `configuration(url:maximumConnections:)` makes them from a URL.
-    public typealias Configuration = PostgresClient.Configuration
+    package typealias Configuration = PostgresClient.Configuration
 
-    public let dialect = SQLDialect.postgres
-    public let leaseTimeout: Duration
+    package let dialect = SQLDialect.postgres
+    package let leaseTimeout: Duration
     /// How long a statement may go unanswered before it fails as unreachable: far above any statement this
     /// service runs, it only ends waits that would otherwise never end (see `answer(to:within:on:)`).
-    public let statementTimeout: TimeAmount
+    package let statementTimeout: TimeAmount
     /// The longest a lease waits for a connection, whatever the probes say: a database that accepts
     /// connections but never completes one (stopped, not dead) must still end in a 503.
-    public let maximumLeaseWait: Duration = .seconds(5)
+    package let maximumLeaseWait: Duration = .seconds(5)
     let configuration: PostgresClient.Configuration
     let logger: Logger
     let observer: DatabaseObserver?
@@ -52,7 +52,7 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         var stopped = false
     }
 
-    public init(
+    package init(
         configuration: PostgresClient.Configuration, logger: Logger, observer: DatabaseObserver? = nil, leaseTimeout: Duration = .milliseconds(800),
         statementTimeout: TimeAmount = .seconds(10)
     ) {
@@ -64,11 +64,11 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         pool = Mutex(Pool(client: PostgresClient(configuration: configuration, backgroundLogger: logger)))
     }
 
-    public func query(_ statement: SQL) async throws -> [SQLRow] {
+    package func query(_ statement: SQL) async throws -> [SQLRow] {
         try await withLease { try await $0.query(statement) }
     }
 
-    public func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
+    package func transaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
         try await withLease { executor in
             try await executor.query("BEGIN")
             do {
@@ -150,7 +150,7 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         }
     }
 
-    public func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
+    package func migrationTransaction<Result: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> Result) async throws -> Result {
         try await transaction { executor in
             // One arbitrary, fixed key for this schema's migrations; released at COMMIT or ROLLBACK.
             try await executor.query("SELECT pg_advisory_xact_lock(7297110)")
@@ -158,5 +158,5 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         }
     }
 
-    public func close() async {}
+    package func close() async {}
 }
