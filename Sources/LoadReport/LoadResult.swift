@@ -4,7 +4,7 @@ import LoadProfile
 import ShopDomain
 
 /// A replay's result: the JSON file `shop-load run --out` writes and `shop-slo eval --load` reads. Its
-/// schema is in the README ("Load results"). Counts are per profile-time window and per endpoint, with both
+/// schema is in docs/load-testing.md ("The result file"). Counts are per profile-time window and per endpoint, with both
 /// latency histograms, so shards merge exactly and any window can be evaluated on the profile's clock.
 package struct LoadResult: Codable, Sendable {
     package static let schemaVersion = "shop-load/1"

@@ -9,7 +9,7 @@ struct ShopLoadCommand: AsyncParsableCommand {
         subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self])
 }
 
-/// Exit statuses, as the README documents them.
+/// Exit statuses, as docs/load-testing.md documents them.
 enum ExitStatus {
     /// The run finished and every threshold held.
     static let passed: Int32 = 0
