@@ -38,7 +38,7 @@ let package = Package(
         // and every metric's name. Used by the server, the load generator and the SLO tooling. No I/O.
         .target(
             name: "ShopContract",
-            dependencies: ["ShopDomain", .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: ["ShopDomain", "ShopSupport", .product(name: "HTTPTypes", package: "swift-http-types")]
         ),
         // What a database client tells about its work (statements, leases), for metrics and spans: one
         // shape for SQL and Redis.
@@ -350,6 +350,24 @@ let package = Package(
             path: "Tests/APISupport"
         ),
         .testTarget(name: "ShopDomainTests", dependencies: ["ShopDomain", "ShopSupport"]),
+        .testTarget(name: "ShopSupportTests", dependencies: ["ShopSupport", "ShopTestSupport"]),
+        .testTarget(
+            name: "ShopContractTests",
+            dependencies: ["ShopContract", .product(name: "HTTPTypes", package: "swift-http-types")]
+        ),
+        .testTarget(
+            name: "JSONLoggingTests",
+            dependencies: ["JSONLogging", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "PaymentGatewayTests",
+            dependencies: [
+                "PaymentGateway", "ShopDomain", "ShopAPITestSupport", "ShopTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "ShopAuthTests", dependencies: ["ShopAuth"]),
         // The system's parts together: the real executables under faults and floods, the alerter against
         // real Prometheus and Alertmanager, the dashboards against a live exposition.

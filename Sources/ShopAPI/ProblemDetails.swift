@@ -4,30 +4,9 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import ShopContract
 import ShopDomain
 import ShopStore
-
-/// An RFC 9457 problem: what every error response of the API carries, as `application/problem+json`.
-package struct ProblemDetails: Codable, Sendable, Equatable {
-    package var type: String
-    package var title: String
-    package var status: Int
-    package var detail: String?
-    package var instance: String?
-    /// Per-field details of a 422.
-    package var errors: [FieldIssue]?
-    /// With an insufficient-stock 409: the SKU, units available and units asked for.
-    package var sku: String?
-    package var available: Int64?
-    package var requested: Int64?
-
-    init(type: String = "about:blank", status: HTTPResponse.Status, title: String? = nil, detail: String? = nil) {
-        self.type = type
-        self.title = title ?? status.reasonPhrase
-        self.status = status.code
-        self.detail = detail
-    }
-}
 
 /// Failures of the HTTP exchange itself, before the shop's rules are reached.
 package enum HTTPProblem: Error, Sendable {
@@ -99,25 +78,25 @@ enum ProblemMapping {
             switch error {
             case .validation(let issues):
                 problem = ProblemDetails(
-                    type: "urn:shop:problem:validation", status: .unprocessableContent, title: "The request is not valid",
+                    type: .validation, status: .unprocessableContent, title: "The request is not valid",
                     detail: issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
                 problem.errors = issues
             case .notFound(let resource, let id):
                 problem = ProblemDetails(status: .notFound, detail: "no \(resource) \(id)")
             case .insufficientStock(let sku, let available, let requested):
                 problem = ProblemDetails(
-                    type: "urn:shop:problem:insufficient-stock", status: .conflict, title: "Not enough stock",
+                    type: .insufficientStock, status: .conflict, title: "Not enough stock",
                     detail: "\(sku) has \(available) units, \(requested) asked for")
                 problem.sku = sku.code
                 problem.available = available
                 problem.requested = requested
             case .invalidState(let resource, let state, let action):
                 problem = ProblemDetails(
-                    type: "urn:shop:problem:invalid-state", status: .conflict, title: "Not possible in this state",
+                    type: .invalidState, status: .conflict, title: "Not possible in this state",
                     detail: "cannot \(action) a \(resource) that is \(state)")
             case .idempotencyKeyReused:
                 problem = ProblemDetails(
-                    type: "urn:shop:problem:idempotency-key-reused", status: .unprocessableContent,
+                    type: .idempotencyKeyReused, status: .unprocessableContent,
                     title: "Idempotency-Key already used", detail: "this Idempotency-Key was used with a different request body")
             case .unavailable(let dependency, let retryAfter):
                 problem = ProblemDetails(status: .serviceUnavailable, detail: "\(dependency) is unavailable; retry later")
@@ -131,7 +110,7 @@ enum ProblemMapping {
             case .forbidden(let reason):
                 problem = ProblemDetails(status: .forbidden, detail: reason)
             case .malformedJSON(let reason):
-                problem = ProblemDetails(type: "urn:shop:problem:malformed-json", status: .badRequest, title: "Malformed JSON", detail: reason)
+                problem = ProblemDetails(type: .malformedJSON, status: .badRequest, title: "Malformed JSON", detail: reason)
             case .unsupportedMediaType(let reason):
                 problem = ProblemDetails(status: .unsupportedMediaType, detail: reason)
             case .methodNotAllowed(let allowed):
@@ -141,24 +120,24 @@ enum ProblemMapping {
                 problem = ProblemDetails(status: .notFound, detail: "no such route")
             case .invalidHeader(let name, let reason):
                 problem = ProblemDetails(
-                    type: "urn:shop:problem:validation", status: .badRequest, title: "Invalid header", detail: "\(name) \(reason)")
+                    type: .validation, status: .badRequest, title: "Invalid header", detail: "\(name) \(reason)")
             case .injectedFault:
                 problem = ProblemDetails(
-                    type: "urn:shop:problem:injected-fault", status: .internalServerError, title: "Injected fault",
+                    type: .injectedFault, status: .internalServerError, title: "Injected fault",
                     detail: "the fault switchboard failed this request on purpose")
             case .malformedRequest(let reason):
-                problem = ProblemDetails(type: "urn:shop:problem:malformed-request", status: .badRequest, title: "Malformed request", detail: reason)
+                problem = ProblemDetails(type: .malformedRequest, status: .badRequest, title: "Malformed request", detail: reason)
             case .headersTooLarge:
                 problem = ProblemDetails(status: .requestHeaderFieldsTooLarge, detail: "the request's headers are over the server's limits")
             case .requestTimeout(let reason):
-                problem = ProblemDetails(type: "urn:shop:problem:request-timeout", status: .requestTimeout, title: "Request timeout", detail: reason)
+                problem = ProblemDetails(type: .requestTimeout, status: .requestTimeout, title: "Request timeout", detail: reason)
                 headers[.connection] = "close"
             case .clientClosedRequest:
                 problem = ProblemDetails(
                     status: HTTPProblem.clientClosedRequestStatus, detail: "the client closed the connection before its request was read")
             case .rateLimited(let scope, let retryAfter, let limitHeaders):
                 problem = ProblemDetails(
-                    type: "urn:shop:problem:rate-limited", status: .tooManyRequests, title: "Too many requests",
+                    type: .rateLimited, status: .tooManyRequests, title: "Too many requests",
                     detail: "the \(scope) rate limit is used up; retry after \(retryAfter) s")
                 headers = limitHeaders
                 headers[.retryAfter] = String(retryAfter)

@@ -193,7 +193,7 @@ package final class LoadRun: Sendable {
             request.method = .PUT
             request.headers.add(name: "Authorization", value: "Bearer " + token)
             request.headers.add(name: "Content-Type", value: "application/json")
-            let body = (try? JSONEncoder().encode(step.faults)) ?? Data("{}".utf8)
+            let body = (try? JSONEncoder().encode(FaultsBody(step.faults))) ?? Data("{}".utf8)
             request.body = .bytes(ByteBuffer(bytes: body))
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))

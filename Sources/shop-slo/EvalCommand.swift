@@ -50,23 +50,18 @@ struct EvalCommand: AsyncParsableCommand {
                 }
                 let source = PrometheusSource(api: PrometheusAPI(baseURL: url, timeout: .seconds(10)))
                 // A refused connection is retried until the request's deadline: ask a short question first.
-                do { _ = try await PrometheusAPI(baseURL: url, timeout: .seconds(2)).scalar("vector(1)") } catch { throw CommandFailure("\(error)") }
+                _ = try await PrometheusAPI(baseURL: url, timeout: .seconds(2)).scalar("vector(1)")
                 var made: [BudgetReport] = []
-                for slo in slos {
-                    do { made.append(try await source.report(slo)) } catch { throw CommandFailure("\(error)") }
-                }
+                for slo in slos { made.append(try await source.report(slo)) }
                 reports = made
             case (nil, let path?):
-                let result: LoadResult
-                do { result = try ResultFile.read(path) } catch { throw CommandFailure("\(error)") }
+                let result = try ResultFile.read(path)
                 reports = slos.map { LoadResultSource.report($0, result, source: "\(path), profile \(result.profile.name)") }
             default:
                 throw CommandFailure("give --prometheus URL or --load RESULT.json (one of them)")
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(reports), as: UTF8.self))
+                print(try prettyJSON(reports))
             } else {
                 print(BudgetReportText.render(reports))
             }

@@ -48,9 +48,7 @@ struct GameDayCommand: AsyncParsableCommand {
             let plan = try plan()
             let verdict = try await GameDayRun.play(plan) { say($0) }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                say(String(decoding: try encoder.encode(verdict), as: UTF8.self))
+                say(try prettyJSON(verdict))
             } else {
                 say(GameDayText.render(verdict))
             }

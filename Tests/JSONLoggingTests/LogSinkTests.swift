@@ -3,7 +3,6 @@ import Logging
 import Testing
 
 @testable import JSONLogging
-@testable import ShopAPI
 
 @Suite("Log sink")
 struct LogSinkTests {
