@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "ShopSupport"),
         // The shop's rules: money, stock, orders, payments' state. No I/O.
         .target(name: "ShopDomain", dependencies: ["ShopSupport"]),
-        // The API's contract with its clients: the route table (paths, methods, roles), the problem body
-        // and every metric's name. Used by the server, the load generator and the SLO tooling. No I/O.
+        // The API's contract with its clients: the route table (paths, methods, roles), the request and
+        // response bodies, the problem types and every metric's name. Used by the server, the load generator
+        // and the SLO tooling. No I/O.
         .target(
             name: "ShopContract",
             dependencies: ["ShopDomain", "ShopSupport", .product(name: "HTTPTypes", package: "swift-http-types")]
@@ -280,6 +281,9 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
+                // The alerter's own /metrics and /healthz.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // A game day's orchestration: the replay, the service's counters on the profile's clock, the verdict
@@ -306,12 +310,8 @@ let package = Package(
                 "LoadProfile",
                 .product(name: "NIOCore", package: "swift-nio"),
                 "JSONLogging",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Real databases for tests: a temporary SQLite file, or a fresh database on a PostgreSQL server.

@@ -1,15 +1,11 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import JSONLogging
 import Logging
-import Prometheus
 import SLOAdapters
 import SLOSpec
-import ServiceLifecycle
 import ShopCommandLine
 import ShopSupport
-import UnixSignals
 
 /// `shop-slo alert`: the burn-rate alerter daemon, with its own `/metrics` and JSON logs.
 struct AlertCommand: AsyncParsableCommand {
@@ -64,21 +60,8 @@ struct AlertCommand: AsyncParsableCommand {
         }
         level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, service: "shop-slo", level: level) }
-        let logger = Logger(label: "shop-slo")
-        let metrics = AlerterMetrics()
-        let alerter = BurnRateAlerter(
-            slos: slos, source: PrometheusSource(api: PrometheusAPI(baseURL: prometheus)), alertmanager: AlertmanagerAPI(baseURL: alertmanager),
-            settings: settings, logger: logger, metrics: metrics)
-        let router = Router()
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            metrics.registry.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
-        router.get("/healthz") { _, _ in "ok" }
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "shop-slo"), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app, alerter], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await AlerterDaemon.run(
+            slos: slos, prometheus: prometheus, alertmanager: alertmanager, settings: settings, host: host, port: port,
+            logger: Logger(label: "shop-slo"))
     }
 }

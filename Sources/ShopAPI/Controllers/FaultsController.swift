@@ -12,29 +12,37 @@ struct FaultsController {
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
-            .on(.getFaults) { _, _, _ in FaultsBody(switchboard.faults) }
-            .on(.setFaults) { request, context, principal in
-                let body = try await request.decodeJSON(FaultsBody.self, context: context)
-                let faults = try body.faults.validated(knownRoutes: APIRoute.faultableTemplates)
-                let previous = switchboard.faults
-                switchboard.faults = faults
-                metrics.faultsChanged(Self.settings(faults, clearing: previous))
-                context.logger.notice(
-                    "fault switchboard changed",
-                    metadata: [
-                        "by": "\(principal.subject)",
-                        "gateway_failure_ratio": .stringConvertible(faults.gatewayFailureRatio),
-                        "gateway_latency_ms": .stringConvertible(faults.gatewayLatencyMilliseconds),
-                        "database_latency_ms": .stringConvertible(faults.databaseLatencyMilliseconds),
-                        "routes": .dictionary(
-                            faults.routes.mapValues {
-                                .dictionary([
-                                    "error_ratio": .stringConvertible($0.errorRatio), "latency_ms": .stringConvertible($0.latencyMilliseconds),
-                                ])
-                            }),
-                    ])
-                return FaultsBody(faults)
-            }
+            .on(.getFaults, use: get)
+            .on(.setFaults, use: set)
+    }
+
+    /// `GET /v1/admin/faults`.
+    @Sendable func get(_: Request, _: ShopRequestContext, _: Principal) async throws -> FaultsBody {
+        return FaultsBody(switchboard.faults)
+    }
+
+    /// `PUT /v1/admin/faults`: replaces every fault, logged with who changed it.
+    @Sendable func set(_ request: Request, _ context: ShopRequestContext, _ principal: Principal) async throws -> FaultsBody {
+        let body = try await request.decodeJSON(FaultsBody.self, context: context)
+        let faults = try body.faults.validated(knownRoutes: APIRoute.faultableTemplates)
+        let previous = switchboard.faults
+        switchboard.faults = faults
+        metrics.faultsChanged(Self.settings(faults, clearing: previous))
+        context.logger.notice(
+            "fault switchboard changed",
+            metadata: [
+                "by": "\(principal.subject)",
+                "gateway_failure_ratio": .stringConvertible(faults.gatewayFailureRatio),
+                "gateway_latency_ms": .stringConvertible(faults.gatewayLatencyMilliseconds),
+                "database_latency_ms": .stringConvertible(faults.databaseLatencyMilliseconds),
+                "routes": .dictionary(
+                    faults.routes.mapValues {
+                        .dictionary([
+                            "error_ratio": .stringConvertible($0.errorRatio), "latency_ms": .stringConvertible($0.latencyMilliseconds),
+                        ])
+                    }),
+            ])
+        return FaultsBody(faults)
     }
 
     /// Every gauge value after the change, with the routes no longer faulted set back to 0.

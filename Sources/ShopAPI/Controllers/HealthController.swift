@@ -12,15 +12,26 @@ struct HealthController {
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
-            .on(.health) { _, _ in StatusBody(status: "ok") }
-            .on(.readiness) { _, _ in
-                guard !drain.isDraining else { throw ShopError.unavailable(dependency: "this instance (shutting down)", retryAfterSeconds: 1) }
-                guard await repository.isReady() else { throw ShopError.unavailable(dependency: "database", retryAfterSeconds: 1) }
-                return StatusBody(status: "ready")
-            }
-            .on(.openAPI) { _, _ in
-                Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: openAPIDocument))
-            }
+            .on(.health, use: health)
+            .on(.readiness, use: readiness)
+            .on(.openAPI, use: openAPI)
+    }
+
+    /// `GET /healthz`: the process is up.
+    @Sendable func health(_: Request, _: ShopRequestContext) async throws -> StatusBody {
+        return StatusBody(status: "ok")
+    }
+
+    /// `GET /readyz`: up, not draining, and the database answers.
+    @Sendable func readiness(_: Request, _: ShopRequestContext) async throws -> StatusBody {
+        guard !drain.isDraining else { throw ShopError.unavailable(dependency: "this instance (shutting down)", retryAfterSeconds: 1) }
+        guard await repository.isReady() else { throw ShopError.unavailable(dependency: "database", retryAfterSeconds: 1) }
+        return StatusBody(status: "ready")
+    }
+
+    /// `GET /openapi.yaml`.
+    @Sendable func openAPI(_: Request, _: ShopRequestContext) async throws -> Response {
+        return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: openAPIDocument))
     }
 
     /// The OpenAPI document shipped with the module.

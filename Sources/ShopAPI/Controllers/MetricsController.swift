@@ -11,11 +11,14 @@ struct MetricsController {
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
-            .on(.metrics) { request, _ in
-                process.update()
-                let (contentType, body) = MetricsExposition.render(
-                    registry, openMetrics: MetricsExposition.wantsOpenMetrics(accept: request.headers[.accept]), exemplars: exemplars)
-                return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: body))
-            }
+            .on(.metrics, use: metrics)
+    }
+
+    /// `GET /metrics`: Prometheus text, or OpenMetrics with exemplars when asked for.
+    @Sendable func metrics(_ request: Request, _: ShopRequestContext) async throws -> Response {
+        process.update()
+        let (contentType, body) = MetricsExposition.render(
+            registry, openMetrics: MetricsExposition.wantsOpenMetrics(accept: request.headers[.accept]), exemplars: exemplars)
+        return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: body))
     }
 }

@@ -17,50 +17,69 @@ struct OrdersController {
 
     var routes: RouteCollection<ShopRequestContext> {
         RouteCollection(context: ShopRequestContext.self)
-            .on(.placeOrder) { request, context, principal in
-                let placed: PlacedOrder
-                do {
-                    let key = try idempotencyKey(request)
-                    let body = try await request.decodeJSON(PlaceOrderBody.self, context: context)
-                    let orderRequest = try OrderRequest(validating: body.requestedItems)
-                    placed = try await repository.placeOrder(orderRequest, customerID: principal.subject, idempotencyKey: key, at: clock.now())
-                } catch {
-                    if case ShopError.insufficientStock = error {
-                        metrics.orderPlaced(.insufficientStock)
-                    } else if error is ShopError || error is HTTPProblem {
-                        metrics.orderPlaced(.rejected)
-                    }
-                    throw error
-                }
-                metrics.orderPlaced(placed.replayed ? .replayed : .created, valueMinorUnits: placed.replayed ? nil : placed.order.total.minorUnits)
-                if !placed.replayed { payments.notify() }
-                var headers: HTTPFields = [.location: APIRoute.getOrder.template.replacingOccurrences(of: "{id}", with: placed.order.id)]
-                if placed.replayed { headers[.idempotentReplayed] = "true" }
-                return EditedResponse(status: .created, headers: headers, response: OrderBody(placed.order))
+            .on(.placeOrder, use: place)
+            .on(.listOrders, use: list)
+            .on(.getOrder, use: get)
+            .on(.cancelOrder, use: cancel)
+            .on(.refundOrder, use: refund)
+            .on(.getPayment, use: payment)
+    }
+
+    /// `POST /v1/orders`: reserves the stock, records the order and its payment, answers 201 (or, for a
+    /// replayed Idempotency-Key, the first answer again).
+    @Sendable func place(_ request: Request, _ context: ShopRequestContext, _ principal: Principal) async throws -> EditedResponse<OrderBody> {
+        let placed: PlacedOrder
+        do {
+            let key = try idempotencyKey(request)
+            let body = try await request.decodeJSON(PlaceOrderBody.self, context: context)
+            let orderRequest = try OrderRequest(validating: body.requestedItems)
+            placed = try await repository.placeOrder(orderRequest, customerID: principal.subject, idempotencyKey: key, at: clock.now())
+        } catch {
+            if case ShopError.insufficientStock = error {
+                metrics.orderPlaced(.insufficientStock)
+            } else if error is ShopError || error is HTTPProblem {
+                metrics.orderPlaced(.rejected)
             }
-            .on(.listOrders) { request, _, principal in
-                let page = try await repository.orders(customerID: principal.subject, try request.pageRequest())
-                return PageBody(items: page.items.map(OrderBody.init), nextCursor: page.nextCursor)
-            }
-            .on(.getOrder) { _, context, principal in
-                OrderBody(try await visibleOrder(context, principal))
-            }
-            .on(.cancelOrder) { _, context, principal in
-                let order = try await visibleOrder(context, principal)
-                let cancelled = try await close(order, as: .cancelled, by: principal)
-                payments.notify()  // a paid order is refunded in the background
-                return OrderBody(cancelled)
-            }
-            .on(.refundOrder) { _, context, principal in
-                let order = try await visibleOrder(context, principal)
-                let refunded = try await close(order, as: .refunded, by: principal)
-                payments.notify()
-                return OrderBody(refunded)
-            }
-            .on(.getPayment) { _, context, principal in
-                let order = try await visibleOrder(context, principal)
-                return PaymentBody(try await repository.payment(orderID: order.id))
-            }
+            throw error
+        }
+        metrics.orderPlaced(placed.replayed ? .replayed : .created, valueMinorUnits: placed.replayed ? nil : placed.order.total.minorUnits)
+        if !placed.replayed { payments.notify() }
+        var headers: HTTPFields = [.location: APIRoute.getOrder.path(placed.order.id)]
+        if placed.replayed { headers[.idempotentReplayed] = "true" }
+        return EditedResponse(status: .created, headers: headers, response: OrderBody(placed.order))
+    }
+
+    /// `GET /v1/orders`: the caller's orders, newest first, a page at a time.
+    @Sendable func list(_ request: Request, _: ShopRequestContext, _ principal: Principal) async throws -> PageBody<OrderBody> {
+        let page = try await repository.orders(customerID: principal.subject, try request.pageRequest())
+        return PageBody(items: page.items.map(OrderBody.init), nextCursor: page.nextCursor)
+    }
+
+    /// `GET /v1/orders/{id}`.
+    @Sendable func get(_: Request, _ context: ShopRequestContext, _ principal: Principal) async throws -> OrderBody {
+        return OrderBody(try await visibleOrder(context, principal))
+    }
+
+    /// `POST /v1/orders/{id}/cancel`: releases the stock; a paid order is refunded in the background.
+    @Sendable func cancel(_: Request, _ context: ShopRequestContext, _ principal: Principal) async throws -> OrderBody {
+        let order = try await visibleOrder(context, principal)
+        let cancelled = try await close(order, as: .cancelled, by: principal)
+        payments.notify()  // a paid order is refunded in the background
+        return OrderBody(cancelled)
+    }
+
+    /// `POST /v1/orders/{id}/refund` (admins).
+    @Sendable func refund(_: Request, _ context: ShopRequestContext, _ principal: Principal) async throws -> OrderBody {
+        let order = try await visibleOrder(context, principal)
+        let refunded = try await close(order, as: .refunded, by: principal)
+        payments.notify()
+        return OrderBody(refunded)
+    }
+
+    /// `GET /v1/orders/{id}/payment`.
+    @Sendable func payment(_: Request, _ context: ShopRequestContext, _ principal: Principal) async throws -> PaymentBody {
+        let order = try await visibleOrder(context, principal)
+        return PaymentBody(try await repository.payment(orderID: order.id))
     }
 
     private func close(_ order: Order, as target: OrderStatus, by principal: Principal) async throws -> Order {
