@@ -369,6 +369,18 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ShopAuthTests", dependencies: ["ShopAuth"]),
+        .testTarget(
+            name: "ShopCommandLineTests",
+            dependencies: ["ShopCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "DatabaseObservationTests", dependencies: ["DatabaseObservation"]),
+        .testTarget(
+            name: "LoadReportTests",
+            dependencies: [
+                "LoadReport", "LoadProfile",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         // The system's parts together: the real executables under faults and floods, the alerter against
         // real Prometheus and Alertmanager, the dashboards against a live exposition.
         .testTarget(

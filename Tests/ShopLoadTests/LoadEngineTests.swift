@@ -111,28 +111,6 @@ struct LoadEngineTests {
         }
     }
 
-    @Test func aSparseHistogramIsTheSameHistogram() throws {
-        var histogram = LatencyHistogram.make()
-        var random = SplitMix64(seed: 5)
-        for _ in 0..<10_000 { LatencyHistogram.record(Int64(random.nextExponential() * 3e6), in: &histogram) }
-        LatencyHistogram.record(3_600_000_000_000, in: &histogram)
-        let sparse = SparseHistogram(histogram)
-        #expect(sparse.histogram == histogram)
-        #expect(sparse.counts.map { $0[1] }.reduce(0, +) == 10_001 && sparse.counts.allSatisfy { $0[1] > 0 }, "only the buckets that counted")
-        #expect(histogram.valuesAreEquivalent(histogram.max, LatencyHistogram.highest), "an hour-long wait reads as the ceiling, a minute")
-        let decoded = try? JSONDecoder().decode(SparseHistogram.self, from: JSONEncoder().encode(sparse))
-        #expect(decoded == sparse)
-        // The documented form: {"counts": [[value in µs, count], …]}.
-        let small = SparseHistogram(counts: [[120, 3], [4_500, 1]])
-        #expect(try String(decoding: JSONEncoder().encode(small), as: UTF8.self) == #"{"counts":[[120,3],[4500,1]]}"#)
-        var added = LatencyHistogram.make()
-        small.add(to: &added)
-        sparse.add(to: &added)
-        var sum = sparse.histogram
-        sum.add(small.histogram)
-        #expect(added == sum, "adding the pairs is adding the histograms")
-    }
-
     /// The catalogue comes in pages: every SKU of both is read, so every one is asked for during the run.
     @Test func theCatalogueIsReadPageByPage() async throws {
         let profile = try Self.profile(
