@@ -25,7 +25,8 @@ package enum JWTSecret {
     package static func resolve(
         flag: String?, dataDirectory: String?, environment: [String: String], fallback: Fallback
     ) throws(JWTSecretError) -> Resolved? {
-        if let flag, !flag.isEmpty { return Resolved(secret: flag, created: false) }
+        // A flag is used as given, even empty: the keys then refuse it as too short, never fall back to another secret.
+        if let flag { return Resolved(secret: flag, created: false) }
         if let variable = environment["SHOP_JWT_SECRET"], !variable.isEmpty { return Resolved(secret: variable, created: false) }
         let directory = dataDirectory ?? environment["SHOP_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
         let path = AccessTokenKeys.secretFile(inDataDirectory: directory)

@@ -39,6 +39,13 @@ import Testing
         }
     }
 
+    @Test func anEmptyFlagIsTheSecretGivenNotAReasonToLookElsewhere() throws {
+        try withDataDirectory { data in
+            _ = try JWTSecret.resolve(flag: nil, dataDirectory: data, environment: [:], fallback: .createInDataDirectory)
+            #expect(try JWTSecret.resolve(flag: "", dataDirectory: data, environment: [:], fallback: .createInDataDirectory)?.secret == "")
+        }
+    }
+
     @Test func aClientNeverCreatesTheFileAndAServerOnPostgreSQLNeverReadsIt() throws {
         try withDataDirectory { data in
             #expect(try JWTSecret.resolve(flag: nil, dataDirectory: data, environment: [:], fallback: .readFromDataDirectory) == nil)
