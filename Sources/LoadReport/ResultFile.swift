@@ -20,7 +20,12 @@ package enum ResultFile {
     }
 
     package static func reportPath(for resultPath: String) -> String {
-        (resultPath.hasSuffix(".json") ? String(resultPath.dropLast(5)) : resultPath) + ".html"
+        stem(of: resultPath) + ".html"
+    }
+
+    /// A result's path without `.json`: what the files written beside it are named after.
+    package static func stem(of resultPath: String) -> String {
+        resultPath.hasSuffix(".json") ? String(resultPath.dropLast(5)) : resultPath
     }
 
     package static func write(_ result: LoadResult, to path: String, report: String?) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import LoadProfile
+import LoadReport
 import SLOSpec
 import ShopSupport
 
@@ -41,10 +42,8 @@ package struct GameDayPlan: Sendable {
     /// Profile seconds per wall second.
     package var speed: Double { profile.duration / wallSeconds }
 
-    /// `out` without `.json`, the stem of the files beside it.
-    var stem: String { out.hasSuffix(".json") ? String(out.dropLast(5)) : out }
-    package var verdictFile: String { stem + "-verdict.json" }
-    package var promtoolDirectory: String { stem + "-promtool" }
+    package var verdictFile: String { ResultFile.stem(of: out) + "-verdict.json" }
+    package var promtoolDirectory: String { ResultFile.stem(of: out) + "-promtool" }
 
     /// `name` as an executable: a path as given, or found on `PATH`; nil when there is none.
     package static func executable(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {

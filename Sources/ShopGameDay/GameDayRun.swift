@@ -106,8 +106,6 @@ package enum GameDayRun {
             html.insert(contentsOf: GameDayText.html(verdict), at: end.lowerBound)
             try html.write(toFile: report, atomically: true, encoding: .utf8)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(verdict).write(to: URL(fileURLWithPath: plan.verdictFile))
+        try prettyJSON(verdict).write(toFile: plan.verdictFile, atomically: true, encoding: .utf8)
     }
 }

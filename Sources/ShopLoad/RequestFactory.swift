@@ -59,7 +59,7 @@ final class RequestFactory {
         let user = Int(random.next() % UInt64(tokens.count))
         switch endpoint {
         case .product: return PreparedRequest(method: "GET", bytes: read(&productReads, .getProduct, sku: skuIndex(profileTime, &random)))
-        case .catalog: return get(APIRoute.listProducts.path() + "?limit=20")
+        case .catalog: return get(Self.cataloguePage)
         case .stock: return PreparedRequest(method: "GET", bytes: read(&stockReads, .getStock, sku: skuIndex(profileTime, &random)))
         case .order:
             let lines = 1 + Int(random.next() % 3)
@@ -81,6 +81,9 @@ final class RequestFactory {
             return send("POST", APIRoute.cancelOrder.path(id), user: user, json: nil)
         }
     }
+
+    /// A catalogue page a customer browses: the same URI for every request, made once.
+    private static let cataloguePage = APIRoute.listProducts.path() + "?limit=20"
 
     /// An order as its 201 describes it, as much of it as a customer needs again.
     private struct Placed: Decodable { let id: String }

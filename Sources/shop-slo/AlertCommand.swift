@@ -42,10 +42,8 @@ struct AlertCommand: AsyncParsableCommand {
         let level: Logger.Level
         try await OneLineFailures.run("shop-slo") {
             slos = try specs.load()
-            for (flag, url) in [("--prometheus", prometheus), ("--alertmanager", alertmanager)]
-            where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                throw CommandFailure("\(flag) must be an http:// URL")
-            }
+            _ = try serverURL(prometheus, flag: "--prometheus", example: "http://127.0.0.1:9090")
+            _ = try serverURL(alertmanager, flag: "--alertmanager", example: "http://127.0.0.1:9093")
             guard let every = DurationText.seconds(interval), every >= 1 else {
                 throw CommandFailure("--interval \(interval) is not a duration of a second or more")
             }

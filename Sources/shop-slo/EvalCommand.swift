@@ -6,6 +6,7 @@ import SLOAdapters
 import SLOSpec
 import ShopCommandLine
 import ShopLoad
+import ShopSupport
 
 /// `shop-slo eval`: an error-budget report per SLO, from Prometheus or from a shop-load result.
 struct EvalCommand: AsyncParsableCommand {
@@ -45,9 +46,7 @@ struct EvalCommand: AsyncParsableCommand {
             let reports: [BudgetReport]
             switch (prometheus, load) {
             case (let url?, nil):
-                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                    throw CommandFailure("--prometheus must be an http:// URL, such as http://127.0.0.1:9090")
-                }
+                _ = try serverURL(url, flag: "--prometheus", example: "http://127.0.0.1:9090")
                 let source = PrometheusSource(api: PrometheusAPI(baseURL: url, timeout: .seconds(10)))
                 // A refused connection is retried until the request's deadline: ask a short question first.
                 _ = try await PrometheusAPI(baseURL: url, timeout: .seconds(2)).scalar("vector(1)")
