@@ -242,6 +242,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 // For the fault schedule's few calls to the switchboard.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // `--metrics-port`: the live series and the server for them.
+                "ShopMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
@@ -254,6 +259,9 @@ let package = Package(
                 "ShopSupport",
                 "LoadProfile",
                 "ShopAuth",
+                "SLOSpec",
+                "SLOAdapters",
+                "SLOMath",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -387,7 +395,7 @@ let package = Package(
             name: "SystemTests",
             dependencies: [
                 "ShopAPI", "ShopAPITestSupport", "ShopTestSupport", "ShopContract", "ShopStore", "ShopMetrics", "JSONLogging",
-                "SLOSpec", "SLOAdapters", "ShopDashboards",
+                "SLOSpec", "SLOAdapters", "ShopDashboards", "LoadReport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -77,7 +77,8 @@ package struct HTMLReport {
             </style></head><body>
             <h1>shop-load — \(escape(result.profile.name))</h1>
             <p>\(escape(result.profile.description))</p>
-            <p>Target \(escape(result.target)) · profile time \(DurationText.text(result.clocks.profileEndSeconds - result.clocks.profileStartSeconds)) replayed in \(String(format: "%.1f", result.clocks.wallSeconds)) s of wall time (speed \(SummaryTable.short(result.clocks.speed))×) · started \(escape(result.clocks.startedAt)) · seed \(result.profile.seed) · shards \(result.shards.map(\.description).joined(separator: ", "))\(result.interrupted ? " · <b>interrupted</b>" : "")</p>
+            <p>Target \(escape(result.target)) · profile time \(DurationText.text(result.clocks.profileEndSeconds - result.clocks.profileStartSeconds)) replayed in \(String(format: "%.1f", result.clocks.wallSeconds)) s of wall time (speed \(SummaryTable.short(result.clocks.speed))×) · started \(escape(result.clocks.startedAt)) · seed \(result.profile.seed) · shards \(result.shards.map(\.description).joined(separator: ", "))\(result.interrupted && result.stop == nil ? " · <b>interrupted</b>" : "")</p>
+            \(result.stop.map { "<p class=\"fail\">\(escape(SummaryTable.stopped($0)))</p>" } ?? "")
             <p>Time axes are profile time; wall time is profile time ÷ \(SummaryTable.short(result.clocks.speed)). Shaded: <span class="swatch" style="background:#f5b5bb"></span>faults set · <span class="swatch" style="background:#bfdbfe"></span>traffic spikes (both: purple).</p>
 
             """
@@ -103,7 +104,12 @@ package struct HTMLReport {
                 Series(name: "4xx", color: "#8250df", points: rows.map { ($0.time, $0.clientErrors) }),
             ],
             end: end, unit: "requests", faults: faults, spikes: spikes)
-        html += "<h2>Status mix by endpoint</h2>\n" + statusMix()
+        let codes = codeSeries()
+        if !codes.isEmpty {
+            html += "<h2>Answers other than 2xx per window, by status code</h2>\n"
+            html += chart(codes, end: end, unit: "requests", faults: faults, spikes: spikes)
+        }
+        html += "<h2>Status mix by endpoint</h2>\n" + statusMix() + codeTable()
         html += "<h2>Summary</h2>\n" + summaryTable()
         if !result.thresholds.isEmpty {
             html += "<h2>Thresholds</h2>\n<table><tr><th>threshold</th><th>observed</th><th>verdict</th></tr>\n"
@@ -198,6 +204,31 @@ package struct HTMLReport {
             + StatusClass.allCases.map { "<span><span class=\"swatch\" style=\"background:\(colors[$0]!)\"></span>\($0.rawValue)</span>" }.joined()
             + "</div>\n"
         return svg
+    }
+
+    /// Per window, one series per status code outside 2xx that was answered at all.
+    func codeSeries() -> [Series] {
+        let colors = ["#8250df", "#cf222e", "#bf8700", "#0969da", "#1a7f37", "#6e7781", "#e16f24", "#000000"]
+        let codes = Set(result.windows.flatMap { $0.endpoints.values.flatMap(\.codes.keys) }).filter { !$0.hasPrefix("2") }.sorted()
+        return codes.enumerated().map { index, code in
+            Series(
+                name: code, color: colors[index % colors.count],
+                points: result.windows.map { window in
+                    (window.profileStartSeconds, Double(window.endpoints.values.reduce(0) { $0 + ($1.codes[code] ?? 0) }))
+                })
+        }
+    }
+
+    /// Requests by endpoint and status code answered (`shop-load/1` results have none).
+    func codeTable() -> String {
+        let codes = Set(result.summary.flatMap(\.codes.keys)).sorted()
+        guard !codes.isEmpty else { return "" }
+        var html = "<table><tr><th>endpoint</th>" + codes.map { "<th>\($0)</th>" }.joined() + "<th>no answer</th></tr>\n"
+        for row in result.summary {
+            let cells = codes.map { "\(row.codes[$0] ?? 0)" } + ["\(row.status[StatusClass.error.rawValue] ?? 0)"]
+            html += "<tr><td>\(escape(row.endpoint))</td>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
+        }
+        return html + "</table>\n"
     }
 
     func summaryTable() -> String {

@@ -25,7 +25,7 @@ extension LoadResult {
             let completed = total.completed
             return EndpointSummary(
                 endpoint: key, scheduled: total.scheduled, sent: total.sent, completed: completed, late: total.late, dropped: total.dropped,
-                errors: total.errors, status: total.status, rate: wallSeconds > 0 ? Double(completed) / wallSeconds : 0,
+                errors: total.errors, status: total.status, codes: total.codes, rate: wallSeconds > 0 ? Double(completed) / wallSeconds : 0,
                 errorRate: completed > 0 ? Double(total.errors) / Double(completed) : 0,
                 corrected: Percentiles(pair.corrected), uncorrected: Percentiles(pair.uncorrected))
         }
@@ -59,6 +59,7 @@ extension LoadResult {
     /// computed again. The shards must come from one profile, seed and speed.
     package static func merge(_ results: [LoadResult]) throws(MergeError) -> LoadResult {
         guard var merged = results.first else { throw MergeError("nothing to merge") }
+        merged.stop = merged.stop.map { stopped($0, merged) }
         for other in results.dropFirst() {
             guard other.schema == merged.schema else { throw MergeError("\(other.schema) is not \(merged.schema)") }
             guard other.profile.name == merged.profile.name, other.profile.seed == merged.profile.seed, other.clocks.speed == merged.clocks.speed,
@@ -68,6 +69,10 @@ extension LoadResult {
             guard overlap.isEmpty else { throw MergeError("shard \(overlap.first!) appears twice") }
             merged.shards += other.shards
             merged.interrupted = merged.interrupted || other.interrupted
+            // The earliest stop on the profile's clock, with the shard it stopped (each shard checks its own counts).
+            if let stop = other.stop.map({ stopped($0, other) }), merged.stop.map({ stop.profileSeconds < $0.profileSeconds }) ?? true {
+                merged.stop = stop
+            }
             merged.clocks.wallSeconds = max(merged.clocks.wallSeconds, other.clocks.wallSeconds)
             merged.clocks.startedAt = min(merged.clocks.startedAt, other.clocks.startedAt)
             merged.clocks.profileEndSeconds = max(merged.clocks.profileEndSeconds, other.clocks.profileEndSeconds)
@@ -92,6 +97,13 @@ extension LoadResult {
         let thresholds = merged.profile.thresholds.compactMap { try? Threshold(parsing: $0) }
         merged.thresholds = evaluate(thresholds, windows: merged.windows, summary: merged.summary)
         return merged
+    }
+
+    /// `stop` naming the shard it happened in, when its result held one shard.
+    private static func stopped(_ stop: Stop, _ result: LoadResult) -> Stop {
+        var stop = stop
+        if stop.shard == nil, result.shards.count == 1, let shard = result.shards.first, shard != .whole { stop.shard = shard }
+        return stop
     }
 
     package struct MergeError: Error, CustomStringConvertible {

@@ -7,7 +7,10 @@ import ShopDomain
 /// schema is in docs/load-testing.md ("The result file"). Counts are per profile-time window and per endpoint, with both
 /// latency histograms, so shards merge exactly and any window can be evaluated on the profile's clock.
 package struct LoadResult: Codable, Sendable {
-    package static let schemaVersion = "shop-load/1"
+    /// What this version writes. `/2` added status codes (`codes`) and the run's early stop (`stop`) to `/1`,
+    /// and changed nothing else: a `/1` file reads as a `/2` one without them.
+    package static let schemaVersion = "shop-load/2"
+    package static let readableSchemas: Set<String> = ["shop-load/1", schemaVersion]
 
     package var schema = LoadResult.schemaVersion
     package var profile: ProfileInfo
@@ -15,8 +18,11 @@ package struct LoadResult: Codable, Sendable {
     /// The shards this result holds (one for a single generator, all n after `shop-load merge`).
     package var shards: [Shard]
     package var clocks: Clocks
-    /// Stopped early (Ctrl-C): the windows cover what ran.
+    /// Stopped early (Ctrl-C, or `stop` says why): the windows cover what ran.
     package var interrupted: Bool
+    /// Why and when the run stopped itself before its end (`--abort-on-fail`, `--abort-on`); nil when it ran to its end
+    /// or was interrupted by hand.
+    package var stop: Stop?
     package var windows: [Window]
     package var summary: [EndpointSummary]
     package var thresholds: [ThresholdOutcome]
@@ -139,7 +145,10 @@ package struct LoadResult: Codable, Sendable {
         /// Sent later than the tolerance after their intended start.
         package var late: Int = 0
         package var dropped: Int = 0
+        /// By class (`2xx` … `5xx`, and `error` for no answer).
         package var status: [String: Int] = [:]
+        /// By the status code answered (`"200"`, `"409"`): the classes' answered part, code by code.
+        package var codes: [String: Int] = [:]
         /// From the intended start (coordinated omission corrected).
         package var corrected = SparseHistogram()
         /// From the actual send.
@@ -163,6 +172,7 @@ package struct LoadResult: Codable, Sendable {
             late += other.late
             dropped += other.dropped
             status.merge(other.status, uniquingKeysWith: +)
+            codes.merge(other.codes, uniquingKeysWith: +)
         }
 
         /// Two histograms added bucket by bucket (adding to an empty one changes nothing, so it is skipped).
@@ -185,6 +195,7 @@ package struct LoadResult: Codable, Sendable {
         package var dropped: Int
         package var errors: Int
         package var status: [String: Int]
+        package var codes: [String: Int]
         /// Completed requests per wall second.
         package var rate: Double
         package var errorRate: Double
@@ -192,8 +203,8 @@ package struct LoadResult: Codable, Sendable {
         package var uncorrected: Percentiles
 
         package init(
-            endpoint: String, scheduled: Int, sent: Int, completed: Int, late: Int, dropped: Int, errors: Int, status: [String: Int], rate: Double,
-            errorRate: Double, corrected: Percentiles, uncorrected: Percentiles
+            endpoint: String, scheduled: Int, sent: Int, completed: Int, late: Int, dropped: Int, errors: Int, status: [String: Int],
+            codes: [String: Int], rate: Double, errorRate: Double, corrected: Percentiles, uncorrected: Percentiles
         ) {
             self.endpoint = endpoint
             self.scheduled = scheduled
@@ -203,6 +214,7 @@ package struct LoadResult: Codable, Sendable {
             self.dropped = dropped
             self.errors = errors
             self.status = status
+            self.codes = codes
             self.rate = rate
             self.errorRate = errorRate
             self.corrected = corrected
@@ -233,9 +245,52 @@ package struct LoadResult: Codable, Sendable {
         package var expression: String
         package var observed: Double
         package var passed: Bool
+
+        package init(expression: String, observed: Double, passed: Bool) {
+            self.expression = expression
+            self.observed = observed
+            self.passed = passed
+        }
     }
 
-    package var passed: Bool { thresholds.allSatisfy(\.passed) }
+    /// A run that stopped itself: which check, what it saw, and when on both clocks.
+    package struct Stop: Codable, Sendable, Equatable {
+        /// `threshold` (`--abort-on-fail`) or `slo` (`--abort-on page|ticket`).
+        package var reason: String
+        /// What was reached, in a line: the threshold and its observed value, or the SLO, severity and burn condition.
+        package var detail: String
+        package var profileSeconds: Double
+        package var wallSeconds: Double
+        /// The shard that stopped, when a merged result holds several.
+        package var shard: Shard?
+
+        package init(reason: String, detail: String, profileSeconds: Double, wallSeconds: Double, shard: Shard? = nil) {
+            self.reason = reason
+            self.detail = detail
+            self.profileSeconds = profileSeconds
+            self.wallSeconds = wallSeconds
+            self.shard = shard
+        }
+    }
+
+    package var passed: Bool { thresholds.allSatisfy(\.passed) && stop == nil }
+}
+
+extension LoadResult.EndpointCounts {
+    private enum CodingKeys: String, CodingKey { case scheduled, sent, late, dropped, status, codes, corrected, uncorrected }
+
+    // Written out for `codes`, which a `shop-load/1` file does not have (the synthesised form requires every key).
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        scheduled = try container.decode(Int.self, forKey: .scheduled)
+        sent = try container.decode(Int.self, forKey: .sent)
+        late = try container.decode(Int.self, forKey: .late)
+        dropped = try container.decode(Int.self, forKey: .dropped)
+        status = try container.decode([String: Int].self, forKey: .status)
+        codes = try container.decodeIfPresent([String: Int].self, forKey: .codes) ?? [:]
+        corrected = try container.decode(SparseHistogram.self, forKey: .corrected)
+        uncorrected = try container.decode(SparseHistogram.self, forKey: .uncorrected)
+    }
 }
 
 extension LoadResult {

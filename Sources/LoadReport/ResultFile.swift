@@ -7,10 +7,13 @@ package enum ResultFile {
     package static func read(_ path: String) throws(Failure) -> LoadResult {
         guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "\(path): cannot read the file") }
         do {
-            let result = try LoadResult.decoder.decode(LoadResult.self, from: data)
-            guard result.schema == LoadResult.schemaVersion else {
-                throw Failure(description: "\(path): schema \(result.schema), expected \(LoadResult.schemaVersion)")
+            var result = try LoadResult.decoder.decode(LoadResult.self, from: data)
+            guard LoadResult.readableSchemas.contains(result.schema) else {
+                throw Failure(
+                    description: "\(path): schema \(result.schema), expected one of \(LoadResult.readableSchemas.sorted().joined(separator: ", "))")
             }
+            // Read, an older result is this version's without what it lacks; written again, it says so.
+            result.schema = LoadResult.schemaVersion
             return result
         } catch let error as Failure {
             throw error

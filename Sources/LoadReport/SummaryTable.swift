@@ -14,8 +14,9 @@ package struct SummaryTable {
         var lines: [String] = []
         lines.append(
             "\(result.profile.name): \(DurationText.text(clocks.profileEndSeconds - clocks.profileStartSeconds)) of profile time in "
-                + "\(String(format: "%.1f", clocks.wallSeconds)) s of wall time (speed \(Self.short(clocks.speed))×)\(result.interrupted ? ", interrupted" : "")"
+                + "\(String(format: "%.1f", clocks.wallSeconds)) s of wall time (speed \(Self.short(clocks.speed))×)\(result.interrupted && result.stop == nil ? ", interrupted" : "")"
         )
+        if let stop = result.stop { lines.append(Self.stopped(stop)) }
         let header = ["endpoint", "count", "rate/s", "errors", "p50", "p90", "p99", "p99.9", "max", "late", "dropped"]
         var rows: [[String]] = [header]
         for row in result.summary {
@@ -38,10 +39,25 @@ package struct SummaryTable {
                         : String(repeating: " ", count: widths[column] - cell.count) + cell
                 }.joined(separator: "  "))
         }
+        if let codes = Self.codes(result.summary) { lines.append(codes) }
         for threshold in result.thresholds {
             lines.append("\(threshold.passed ? "PASS" : "FAIL")  \(threshold.expression)  (observed \(Self.observed(threshold)))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The run's early stop in a line.
+    package static func stopped(_ stop: LoadResult.Stop) -> String {
+        "STOPPED at \(DurationText.text(stop.profileSeconds)) of profile time (\(String(format: "%.1f", stop.wallSeconds)) s wall)"
+            + "\(stop.shard.map { " in shard \($0)" } ?? ""), \(stop.reason == "threshold" ? "--abort-on-fail" : "--abort-on"): \(stop.detail)"
+    }
+
+    /// Status codes per endpoint, one line: `codes: product 200×811 · order 201×169 409×3`.
+    static func codes(_ summary: [LoadResult.EndpointSummary]) -> String? {
+        let parts = summary.filter { $0.endpoint != "all" && !$0.codes.isEmpty }.map { row in
+            row.endpoint + " " + row.codes.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+        }
+        return parts.isEmpty ? nil : "codes: " + parts.joined(separator: " · ")
     }
 
     static func milliseconds(_ seconds: Double) -> String {

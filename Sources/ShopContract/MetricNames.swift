@@ -68,6 +68,25 @@ package enum MetricNames {
         "shop_slo_error_budget_remaining_ratio", "Share of the period's error budget left at the last evaluation")
     package static let sloAlertActive = MetricName("shop_slo_alert_active", "1 while an SLO's alert of this severity is firing")
 
+    // `shop-load run --metrics-port`'s exposition: the client's side of a rehearsal, beside the service's.
+    package static let loadRequests = MetricName(
+        "shop_load_requests_total", "Requests the load generator got an answer to, by endpoint and status code (error: no answer)")
+    package static let loadDuration = MetricName(
+        "shop_load_request_duration_seconds", "Latency from each request's intended start (coordinated omission corrected), by endpoint")
+    package static let loadUncorrectedDuration = MetricName(
+        "shop_load_request_uncorrected_duration_seconds", "Latency from each request's actual send, by endpoint")
+    package static let loadLate = MetricName(
+        "shop_load_late_requests_total", "Requests sent later than the late tolerance after their intended start")
+    package static let loadDropped = MetricName("shop_load_dropped_requests_total", "Arrivals never sent: over the in-flight cap, or the run stopped")
+    package static let loadTargetRate = MetricName(
+        "shop_load_target_requests_per_second", "Requests per second the profile asks of this generator now")
+    package static let loadAchievedRate = MetricName(
+        "shop_load_achieved_requests_per_second", "Requests per second answered over the last second")
+    package static let loadInFlight = MetricName("shop_load_in_flight_requests", "Requests admitted and not yet answered")
+    package static let loadProfileTime = MetricName("shop_load_profile_time_seconds", "Where the replay is on the profile's clock")
+    package static let loadProfileEnd = MetricName("shop_load_profile_end_seconds", "Profile time at which the replay ends")
+    package static let loadRunInfo = MetricName("shop_load_run_info", "Always 1; the labels say which replay this generator runs")
+
     /// Bucket bounds (seconds) of request and gateway histograms: every latency an SLO may name is a boundary.
     package static let requestDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1, 2.5, 5, 10]
     /// Bucket bounds (seconds) for database statements and connection waits: finer at the low end.

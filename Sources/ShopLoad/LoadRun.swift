@@ -27,6 +27,12 @@ package struct LoadRunConfiguration: Sendable {
     package var customerTokens: [String]
     /// For the fault schedule's `PUT /v1/admin/faults`.
     package var adminToken: String?
+    /// Conditions checked on the run's own counts as it goes (`--abort-on-fail`, `--abort-on`): the first reached stops it.
+    package var checks: [any LiveCheck] = []
+    /// Where `--metrics-port` serves the live metrics, if it does.
+    package var metricsAddress: (host: String, port: Int)?
+    /// Wall seconds the metrics are still served after the replay, so the last scrape sees its final counts.
+    package var metricsLinger = 0.0
 
     package init(
         target: URL, profile: Profile, profileFile: String, speed: Double, end: Double, seed: UInt64, customerTokens: [String], adminToken: String?
@@ -62,7 +68,10 @@ package struct LoadRunError: Error, CustomStringConvertible, Sendable {
 package final class LoadRun: Sendable {
     package let configuration: LoadRunConfiguration
     package let progress = ProgressBoard()
+    /// The live metrics, when `metricsAddress` is set.
+    package let metrics: LiveMetrics?
     private let workers = Mutex<[LoadWorker]>([])
+    private let stopReason = Mutex<LoadResult.Stop?>(nil)
     private let stopped = Mutex(false)
     private let start = Mutex<NIODeadline?>(nil)
     /// The target's address and the SKUs it sells, once read.
@@ -70,6 +79,7 @@ package final class LoadRun: Sendable {
 
     package init(_ configuration: LoadRunConfiguration) {
         self.configuration = configuration
+        metrics = configuration.metricsAddress == nil ? nil : LiveMetrics(configuration)
     }
 
     /// When the run started, once it has.
@@ -105,20 +115,22 @@ package final class LoadRun: Sendable {
     private func replay(log: @escaping @Sendable (String) -> Void) async throws -> LoadResult {
         let configuration = configuration
         let (address, skus) = try await prepared()
-        let windowSeconds = configuration.profile.window
-        let count = configuration.workers
+        var endpoint: MetricsEndpoint?
+        if let metrics, let at = configuration.metricsAddress { endpoint = try await MetricsEndpoint.start(metrics, host: at.host, port: at.port) }
+        let board = WindowBoard(workers: configuration.workers)
         var made: [LoadWorker] = []
-        for index in 0..<count {
+        for index in 0..<configuration.workers {
             // Worker j of shard i/n takes the arrivals k with k mod (n·count) = i + n·j: together, shard i's.
-            let shard = Shard(index: configuration.shard.index + configuration.shard.count * index, count: configuration.shard.count * count)
+            let shard = Shard(
+                index: configuration.shard.index + configuration.shard.count * index, count: configuration.shard.count * configuration.workers)
             let schedule = ArrivalSchedule(
                 profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
             let factory = RequestFactory(
                 host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile)
+            let recorder = WindowRecorder(windowSeconds: configuration.profile.window, board: board, worker: index, metrics: metrics)
             made.append(
                 try LoadWorker(
-                    address: address, limits: configuration.limits, schedule: schedule, factory: factory,
-                    recorder: WindowRecorder(windowSeconds: windowSeconds), progress: progress))
+                    address: address, limits: configuration.limits, schedule: schedule, factory: factory, recorder: recorder, progress: progress))
         }
         workers.withLock { $0 = made }
         let startedAt = Date()
@@ -126,32 +138,37 @@ package final class LoadRun: Sendable {
         self.start.withLock { $0 = start }
         if stopped.withLock({ $0 }) { for worker in made { worker.stop(grace: .zero) } }
         let faults = Task { await self.applyFaults(from: start, log: log) }
+        let watch = Task { await self.watch(board, from: start, startedAt: startedAt, log: log) }
         await withTaskGroup(of: Void.self) { tasks in
             for worker in made { tasks.addTask { await worker.run(from: start) } }
         }
         faults.cancel()
+        watch.cancel()
         let wallSeconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
-
-        // Each worker's windows, merged by index: the same bucket-by-bucket addition `merge` uses for shards.
-        var windows: [Int: LoadResult.Window] = [:]
-        let interrupted = stopped.withLock { $0 }
-        for worker in made {
-            // The worker's thread has ended: its recorder is no longer touched there.
-            let closed = worker.recorder.closed
-            for (index, endpoints) in closed {
-                var window = windows[index] ?? self.window(index, windowSeconds: windowSeconds)
-                for (endpoint, counts) in endpoints {
-                    var combined = window.endpoints[endpoint] ?? LoadResult.EndpointCounts()
-                    combined.add(counts)
-                    window.endpoints[endpoint] = combined
-                }
-                windows[index] = window
-            }
+        // The workers' threads have ended: every window is on the board.
+        let result = result(board.all(), startedAt: startedAt, wallSeconds: wallSeconds, interrupted: stopped.withLock { $0 })
+        if let endpoint {
+            sample(wallSeconds: wallSeconds, final: true)
+            if configuration.metricsLinger > 0 { try? await Task.sleep(for: .seconds(configuration.metricsLinger)) }
+            await endpoint.stop()
         }
-        let sorted = windows.values.sorted { $0.index < $1.index }
+        return result
+    }
+
+    /// A result of `windows`: the whole run's at its end, or the complete windows so far for a live check.
+    private func result(
+        _ windows: [Int: [String: LoadResult.EndpointCounts]], startedAt: Date, wallSeconds: Double, interrupted: Bool, profileEnd: Double? = nil
+    ) -> LoadResult {
+        let configuration = configuration
+        let windowSeconds = configuration.profile.window
+        let sorted = windows.map { index, endpoints in
+            var window = self.window(index, windowSeconds: windowSeconds)
+            window.endpoints = endpoints
+            return window
+        }.sorted { $0.index < $1.index }
         let profile = configuration.profile
         let summary = LoadResult.summarise(sorted, wallSeconds: wallSeconds)
-        return LoadResult(
+        var result = LoadResult(
             profile: LoadResult.ProfileInfo(
                 name: profile.name, file: configuration.profileFile, description: profile.description, durationSeconds: profile.duration,
                 baseRate: profile.baseRate, peakRate: profile.peakRate, arrivals: profile.arrivals.rawValue, seed: configuration.seed,
@@ -163,10 +180,45 @@ package final class LoadRun: Sendable {
             target: configuration.target.absoluteString, shards: [configuration.shard],
             clocks: .init(
                 startedAt: startedAt.formatted(.iso8601), wallSeconds: wallSeconds, speed: configuration.speed, windowSeconds: windowSeconds,
-                profileStartSeconds: 0, profileEndSeconds: interrupted ? min(configuration.end, wallSeconds * configuration.speed) : configuration.end
-            ),
+                profileStartSeconds: 0,
+                profileEndSeconds: profileEnd ?? (interrupted ? min(configuration.end, wallSeconds * configuration.speed) : configuration.end)),
             interrupted: interrupted, windows: sorted, summary: summary,
             thresholds: LoadResult.evaluate(profile.thresholds, windows: sorted, summary: summary))
+        result.stop = stopReason.withLock { $0 }
+        return result
+    }
+
+    /// Until cancelled: the live gauges, and the checks on each new complete window.
+    private func watch(_ board: WindowBoard, from start: NIODeadline, startedAt: Date, log: @Sendable (String) -> Void) async {
+        let checks = configuration.checks
+        var checkedBefore = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let wallSeconds = max(Double((NIODeadline.now() - start).nanoseconds) / 1e9, 0)
+            sample(wallSeconds: wallSeconds)
+            guard !checks.isEmpty, !stopped.withLock({ $0 }) else { continue }
+            let complete = board.complete()
+            guard let last = complete.keys.max(), last + 1 > checkedBefore else { continue }
+            checkedBefore = last + 1
+            let profileSeconds = min(Double(last + 1) * configuration.profile.window, configuration.end)
+            let partial = result(complete, startedAt: startedAt, wallSeconds: wallSeconds, interrupted: false, profileEnd: profileSeconds)
+            for check in checks {
+                guard let detail = check.reached(in: partial, at: profileSeconds) else { continue }
+                let stop = LoadResult.Stop(reason: check.reason, detail: detail, profileSeconds: profileSeconds, wallSeconds: wallSeconds)
+                stopReason.withLock { $0 = stop }
+                log("stopping at \(DurationText.text(profileSeconds)) of profile time: \(detail)")
+                self.stop()
+                return
+            }
+        }
+    }
+
+    private func sample(wallSeconds: Double, final: Bool = false) {
+        guard let metrics else { return }
+        let configuration = configuration
+        let profileTime = min(wallSeconds * configuration.speed, configuration.end)
+        let target = final ? 0 : configuration.profile.rate(at: profileTime) / Double(configuration.shard.count)
+        metrics.sample(wallSeconds: wallSeconds, profileTime: profileTime, targetRate: target, totals: progress.totals(), final: final)
     }
 
     private func window(_ index: Int, windowSeconds: Double) -> LoadResult.Window {

@@ -171,7 +171,7 @@ final class LoadWorker: @unchecked Sendable {
         let late = sent - job.intended > limits.lateTolerance
         let start = min(job.intended, sent)
         let status = answer.status.map(StatusClass.init(status:)) ?? .error
-        recorder.completed(job.slot, status: status, late: late, corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
+        recorder.completed(job.slot, code: answer.status, late: late, corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
         progress.completed(status: status, corrected: (done - start).nanoseconds)
         factory.observe(job.request, answer)
         inFlight -= 1
@@ -218,7 +218,7 @@ final class LoadWorker: @unchecked Sendable {
                     // No connection: the job that waited longest fails as an error, as a client would see it.
                     let now = NIODeadline.now()
                     self.recorder.completed(
-                        job.slot, status: .error, late: now - job.intended > self.limits.lateTolerance,
+                        job.slot, code: nil, late: now - job.intended > self.limits.lateTolerance,
                         corrected: (now - job.intended).nanoseconds, uncorrected: 0, sent: false)
                     self.progress.completed(status: .error, corrected: (now - job.intended).nanoseconds)
                     self.inFlight -= 1

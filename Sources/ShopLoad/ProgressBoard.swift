@@ -46,6 +46,9 @@ package final class ProgressBoard: Sendable {
         }
     }
 
+    /// The totals so far, leaving the latest window as it is.
+    package func totals() -> Snapshot { state.withLock { $0.snapshot } }
+
     /// The totals, and the latest window's p99, starting a new window.
     package func take() -> Snapshot {
         state.withLock { state in

@@ -1,3 +1,5 @@
+// For timespec's initialiser: with Hummingbird linked here, MemberImportVisibility finds it in CDispatch's copy of the header.
+import CDispatch
 import CSocketLoop
 import Foundation
 import Glibc

@@ -3,20 +3,26 @@ import LoadProfile
 import LoadReport
 
 /// Counts and latencies per profile-time window and endpoint, as a worker records them. A window stays open
-/// while requests due in it are unanswered, then is written out sparse and its histograms freed: a
-/// day replayed in minutes holds a handful of live windows, not a day's worth. Confined to its worker's
-/// event loop.
+/// while requests due in it are unanswered, then is written out sparse to the run's `WindowBoard` and its
+/// histograms freed: a day replayed in minutes holds a handful of live windows, not a day's worth. Confined
+/// to its worker's event loop.
 final class WindowRecorder {
     /// One endpoint's figures in one window, and the window (so a request holds one reference, not two).
     final class Live {
         let window: Window
+        let endpoint: Endpoint
         var counts = LoadResult.EndpointCounts()
         /// By `StatusClass.allCases` order; into `counts.status` when the window closes.
         var statuses = [Int](repeating: 0, count: StatusClass.allCases.count)
+        /// Status codes answered and their counts: a handful per endpoint, so a list searched in order.
+        var codes: [(code: Int, count: Int)] = []
         var corrected = LatencyHistogram.make()
         var uncorrected = LatencyHistogram.make()
 
-        init(window: Window) { self.window = window }
+        init(window: Window, endpoint: Endpoint) {
+            self.window = window
+            self.endpoint = endpoint
+        }
     }
 
     /// A window's live figures: one `Live` per endpoint, and how many of its requests are unanswered.
@@ -27,7 +33,7 @@ final class WindowRecorder {
         func stats(_ endpoint: Endpoint) -> Live {
             let index = endpoint.ordinal
             if let stats = endpoints[index] { return stats }
-            let stats = Live(window: self)
+            let stats = Live(window: self, endpoint: endpoint)
             endpoints[index] = stats
             return stats
         }
@@ -37,10 +43,19 @@ final class WindowRecorder {
     private var live: [Int: Window] = [:]
     /// The window arrivals were last scheduled in: almost every arrival falls in it.
     private var latest: (index: Int, window: Window)?
-    private(set) var closed: [Int: [String: LoadResult.EndpointCounts]] = [:]
+    /// Where closed windows go, and this worker's place on it.
+    private let board: WindowBoard
+    private let worker: Int
+    /// `--metrics-port`'s handles, when the run serves them.
+    private let metrics: LiveMetrics.Recorder?
+    /// What the board last heard from this worker: every window below it closed.
+    private var reported = 0
 
-    init(windowSeconds: Double) {
+    init(windowSeconds: Double, board: WindowBoard, worker: Int, metrics: LiveMetrics?) {
         self.windowSeconds = windowSeconds
+        self.board = board
+        self.worker = worker
+        self.metrics = metrics.map(LiveMetrics.Recorder.init)
     }
 
     private func window(_ index: Int) -> Window {
@@ -62,26 +77,38 @@ final class WindowRecorder {
 
     func dropped(_ stats: Live) {
         stats.counts.dropped += 1
+        metrics?.dropped(stats.endpoint)
         stats.window.outstanding -= 1
     }
 
-    func completed(_ stats: Live, status: StatusClass, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true) {
+    /// `code` is the status code answered, nil when no answer came.
+    func completed(_ stats: Live, code: Int?, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true) {
         if sent { stats.counts.sent += 1 }
         if late { stats.counts.late += 1 }
-        stats.statuses[status.ordinal] += 1
+        stats.statuses[(code.map(StatusClass.init(status:)) ?? .error).ordinal] += 1
+        if let code {
+            if let place = stats.codes.firstIndex(where: { $0.code == code }) {
+                stats.codes[place].count += 1
+            } else {
+                stats.codes.append((code, 1))
+            }
+        }
         LatencyHistogram.record(corrected, in: &stats.corrected)
         if sent { LatencyHistogram.record(uncorrected, in: &stats.uncorrected) }
         stats.window.outstanding -= 1
+        metrics?.completed(stats.endpoint, code: code, late: late, corrected: corrected, uncorrected: sent ? uncorrected : nil)
     }
 
-    /// Writes out every window before `window` with nothing left unanswered.
+    /// Writes out every window before `index` with nothing left unanswered.
     func closeWindows(before index: Int) {
+        var closed: [Int: [String: LoadResult.EndpointCounts]] = [:]
         for (key, window) in live where key < index && window.outstanding == 0 {
             var endpoints: [String: LoadResult.EndpointCounts] = [:]
             for (ordinal, stats) in window.endpoints.enumerated() {
                 guard let stats else { continue }
                 var counts = stats.counts
                 for (status, count) in zip(StatusClass.allCases, stats.statuses) where count > 0 { counts.status[status.rawValue] = count }
+                for (code, count) in stats.codes { counts.codes[String(code)] = count }
                 counts.corrected = SparseHistogram(stats.corrected)
                 counts.uncorrected = SparseHistogram(stats.uncorrected)
                 endpoints[Endpoint.allCases[ordinal].rawValue] = counts
@@ -91,6 +118,12 @@ final class WindowRecorder {
             window.endpoints.removeAll()
             live[key] = nil
             if latest?.index == key { latest = nil }
+        }
+        // Every window below this one is closed here: none opens again, as arrivals come in profile-time order.
+        let open = min(live.keys.min() ?? index, index)
+        if !closed.isEmpty || open > reported {
+            board.add(closed, worker: worker, closedBefore: open)
+            reported = open
         }
     }
 }

@@ -3,6 +3,9 @@ import Foundation
 import LoadProfile
 import LoadReport
 import NIOCore
+import SLOAdapters
+import SLOMath
+import SLOSpec
 import ShopAuth
 import ShopCommandLine
 import ShopLoad
@@ -80,6 +83,33 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Progress output: auto (a live line on a terminal, periodic lines otherwise), line, plain or off.")
     var progress = "auto"
 
+    @Option(name: .customLong("metrics-port"), help: "Serve the run's live metrics for Prometheus at http://HOST:PORT/metrics while it runs.")
+    var metricsPort: Int?
+
+    @Option(name: .customLong("metrics-host"), help: "The address --metrics-port listens on (0.0.0.0 for every interface).")
+    var metricsHost = "127.0.0.1"
+
+    @Option(
+        name: .customLong("metrics-linger"),
+        help: "Keep serving the metrics this long after the run (e.g. 30s), so the last scrape sees the final counts.")
+    var metricsLinger = "0s"
+
+    @Flag(name: .customLong("abort-on-fail"), help: "Stop the run as soon as a threshold fails on the counts so far (exit status 3).")
+    var abortOnFail = false
+
+    @Option(
+        name: .customLong("abort-delay"),
+        help: "Profile time before --abort-on-fail first judges the thresholds (default: one window of the profile).")
+    var abortDelay: String?
+
+    @Option(name: .customLong("slo"), help: "SLO spec files or folders (repeatable) for --abort-on: checked on the run's own counts.")
+    var slos: [String] = []
+
+    @Option(
+        name: .customLong("abort-on"),
+        help: "page or ticket: stop the run once the --slo SLOs' burn-rate alert of that severity would fire (exit status 4).")
+    var abortOn: String?
+
     func run() async throws {
         var status = ExitStatus.passed
         try await OneLineFailures.run("shop-load") { status = try await replay() }
@@ -127,6 +157,16 @@ struct RunCommand: AsyncParsableCommand {
         let ahead = try Self.engineDelay(sendAhead, flag: "--send-ahead")
         let collect = try Self.engineDelay(collectInterval, flag: "--collect-interval")
 
+        let checks = try checks(profile)
+        var linger = 0.0
+        if let metricsPort {
+            guard (1...65_535).contains(metricsPort) else { throw LoadRunError("--metrics-port must be a port number, 1 to 65535") }
+            guard let seconds = DurationText.seconds(metricsLinger), seconds >= 0 else {
+                throw LoadRunError("--metrics-linger \(metricsLinger) is not a duration (30s, 1m)")
+            }
+            linger = seconds
+        }
+
         let lifetime = end / speed + 3_600
         let (customers, admin) = try await tokens(users: profile.users, lifetime: lifetime, environment: environment)
         let seed = seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
@@ -139,6 +179,11 @@ struct RunCommand: AsyncParsableCommand {
         configuration.limits.lateTolerance = .nanoseconds(Int64(tolerance * 1e9))
         configuration.limits.sendAhead = .nanoseconds(Int64(ahead * 1e9))
         configuration.limits.collectInterval = .nanoseconds(Int64(collect * 1e9))
+        configuration.checks = checks
+        if let metricsPort {
+            configuration.metricsAddress = (metricsHost, metricsPort)
+            configuration.metricsLinger = linger
+        }
 
         let run = LoadRun(configuration)
         try await run.prepare()
@@ -149,6 +194,7 @@ struct RunCommand: AsyncParsableCommand {
         let interrupt = Interrupt { run.stop() }
         defer { interrupt.cancel() }
         let reporter = Task { await output.report() }
+        if let at = configuration.metricsAddress { output.line("shop-load: live metrics at http://\(at.host):\(at.port)/metrics") }
         let result: LoadResult
         do {
             result = try await run.run { output.line($0) }
@@ -161,8 +207,41 @@ struct RunCommand: AsyncParsableCommand {
 
         print(SummaryTable(result).render())
         try ResultFile.write(result, to: out, report: report)
+        if let stop = result.stop { return stop.reason == ThresholdCheck(delay: 0).reason ? ExitStatus.abortedOnThreshold : ExitStatus.abortedOnSLO }
         if result.interrupted { return ExitStatus.interrupted }
         return result.passed ? ExitStatus.passed : ExitStatus.thresholdFailed
+    }
+
+    /// What `--abort-on-fail` and `--slo … --abort-on` ask the run to check as it goes.
+    private func checks(_ profile: Profile) throws -> [any LiveCheck] {
+        var checks: [any LiveCheck] = []
+        if abortOnFail {
+            var delay = profile.window
+            if let abortDelay {
+                guard let seconds = DurationText.seconds(abortDelay), seconds >= 0 else {
+                    throw LoadRunError("--abort-delay \(abortDelay) is not a duration (5m, 1h)")
+                }
+                delay = seconds
+            }
+            if profile.thresholds.isEmpty { note("shop-load", "--abort-on-fail: the profile has no thresholds to judge") }
+            checks.append(ThresholdCheck(delay: delay))
+        } else if abortDelay != nil {
+            throw LoadRunError("--abort-delay goes with --abort-on-fail")
+        }
+        switch (abortOn, slos.isEmpty) {
+        case (nil, true): break
+        case (nil, false): throw LoadRunError("--slo goes with --abort-on page|ticket")
+        case (.some, true): throw LoadRunError("--abort-on needs the SLOs to check: give --slo FILE|FOLDER")
+        case (.some(let text), false):
+            guard let severity = BurnRateAlert.Severity(rawValue: text) else { throw LoadRunError("--abort-on \(text) must be page or ticket") }
+            let reading = try SpecFolders.load(slos)
+            for text in reading.notes { note("shop-load", text) }
+            for name in BurnRateCheck.unmeasured(reading.objectives) {
+                note("shop-load", "--abort-on: SLO \(name) is a PromQL ratio, which the run's own counts do not measure; not checked")
+            }
+            checks.append(BurnRateCheck(slos: reading.objectives, abortOn: severity))
+        }
+        return checks
     }
 
     /// An engine delay flag's value in seconds: a duration of at most 100 ms.

@@ -17,6 +17,10 @@ enum ExitStatus {
     static let runError: Int32 = 1
     /// The run finished and a threshold failed.
     static let thresholdFailed: Int32 = 2
+    /// Stopped early by `--abort-on-fail`: a threshold failed while it ran.
+    static let abortedOnThreshold: Int32 = 3
+    /// Stopped early by `--abort-on`: an SLO's burn-rate condition was reached.
+    static let abortedOnSLO: Int32 = 4
     /// Stopped by Ctrl-C; the result was still written.
     static let interrupted: Int32 = 130
 }

@@ -54,3 +54,57 @@ import Testing
         #expect(abs(outcomes[2].observed - 1.0 / 101) < 1e-9)
     }
 }
+
+/// The result file across versions, and what `merge` does with the fields `shop-load/2` added.
+@Suite struct LoadResultSchemaTests {
+    static func result(shard: Shard, codes: [String: Int], stopAt: Double?) -> LoadResult {
+        var window = LoadResultTests.window(.order, latencies: Array(repeating: 0.01, count: codes.values.reduce(0, +)))
+        window.endpoints["order"]?.codes = codes
+        var result = LoadResult(
+            profile: .init(
+                name: "p", file: "p.yaml", description: "", durationSeconds: 60, baseRate: 1, peakRate: 1, arrivals: "uniform", seed: 3, users: 1,
+                mix: ["order": 1], spikes: [], faults: [], thresholds: []),
+            target: "http://127.0.0.1:8080", shards: [shard],
+            clocks: .init(
+                startedAt: "2026-12-04T00:00:00Z", wallSeconds: 60, speed: 1, windowSeconds: 60, profileStartSeconds: 0, profileEndSeconds: 60),
+            interrupted: stopAt != nil, windows: [window], summary: [], thresholds: [])
+        result.stop = stopAt.map { .init(reason: "slo", detail: "orders: its page condition holds", profileSeconds: $0, wallSeconds: $0) }
+        return result
+    }
+
+    /// A `shop-load/1` file (no codes, no stop) reads as this version's, with neither; a third version does not read.
+    @Test func aVersionOneFileReadsAndAnUnknownVersionIsRefused() throws {
+        let encoded = try LoadResult.encoder.encode(Self.result(shard: .whole, codes: ["201": 2], stopAt: nil))
+        var json = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        json["schema"] = "shop-load/1"
+        var windows = try #require(json["windows"] as? [[String: Any]])
+        var endpoints = try #require(windows[0]["endpoints"] as? [String: [String: Any]])
+        endpoints["order"]?["codes"] = nil
+        windows[0]["endpoints"] = endpoints
+        json["windows"] = windows
+        json["stop"] = nil
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("v1-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        let read = try ResultFile.read(path)
+        #expect(read.schema == "shop-load/2" && read.stop == nil && read.windows[0].endpoints["order"]?.codes == [:])
+        #expect(read.windows[0].endpoints["order"]?.status == ["2xx": 2])
+        json["schema"] = "shop-load/3"
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ResultFile.Failure.self) { try ResultFile.read(path) }
+    }
+
+    /// Codes add up code by code; the merged result keeps the earliest stop, naming the shard that stopped.
+    @Test func mergeAddsCodesAndKeepsTheEarliestStopWithItsShard() throws {
+        let merged = try LoadResult.merge([
+            Self.result(shard: Shard(index: 0, count: 3), codes: ["201": 5, "409": 1], stopAt: 900),
+            Self.result(shard: Shard(index: 1, count: 3), codes: ["201": 4, "500": 2], stopAt: 600),
+            Self.result(shard: Shard(index: 2, count: 3), codes: ["201": 6], stopAt: nil),
+        ])
+        #expect(merged.windows[0].endpoints["order"]?.codes == ["201": 15, "409": 1, "500": 2])
+        #expect(merged.summary.first { $0.endpoint == "all" }?.codes == ["201": 15, "409": 1, "500": 2])
+        #expect(merged.stop?.profileSeconds == 600 && merged.stop?.shard == Shard(index: 1, count: 3))
+        #expect(!merged.passed, "a stopped run does not pass")
+        #expect(SummaryTable(merged).render().contains("STOPPED at 10m of profile time (600.0 s wall) in shard 1/3, --abort-on: orders"))
+    }
+}

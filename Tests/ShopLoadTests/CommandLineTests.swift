@@ -38,6 +38,14 @@ struct CommandLineTests {
         (["run", "smoke", "--target", "http://127.0.0.1:9", "--jwt-secret", String(repeating: "s", count: 32)], "cannot read the catalogue"),
         (["run", "smoke", "--jwt-secret", "short"], "at least 32 bytes"),
         (["report", "/nonexistent.json"], "cannot read the file"),
+        (["run", "smoke", "--abort-on", "soon", "--slo", "slos"], "--abort-on soon must be page or ticket"),
+        (["run", "smoke", "--slo", "slos"], "--slo goes with --abort-on page|ticket"),
+        (["run", "smoke", "--abort-on", "page"], "--abort-on needs the SLOs to check: give --slo FILE|FOLDER"),
+        (["run", "smoke", "--abort-on", "page", "--slo", "/nonexistent"], "/nonexistent: no such file or folder"),
+        (["run", "smoke", "--abort-delay", "5m"], "--abort-delay goes with --abort-on-fail"),
+        (["run", "smoke", "--abort-on-fail", "--abort-delay", "soon"], "--abort-delay soon is not a duration"),
+        (["run", "smoke", "--metrics-port", "0"], "--metrics-port must be a port number, 1 to 65535"),
+        (["run", "smoke", "--metrics-port", "9464", "--metrics-linger", "later"], "--metrics-linger later is not a duration"),
     ])
     func badFlagsAreOneLine(arguments: [String], expected: String) async throws {
         let (status, output) = try await run(arguments)

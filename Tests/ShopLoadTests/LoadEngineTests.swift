@@ -107,6 +107,10 @@ struct LoadEngineTests {
                 }
             }
             #expect(merged.summary.first { $0.endpoint == "all" }?.completed == whole.summary.first { $0.endpoint == "all" }?.completed)
+            // Status codes per window add up across shards; the stub's SKU-5 answers 404.
+            let codes = { (result: LoadResult) in result.windows.map { $0.endpoints.mapValues(\.codes) } }
+            #expect(codes(merged).map { $0.mapValues { $0.values.reduce(0, +) } } == scheduled(merged), "every request answered, by code")
+            #expect(merged.summary.first { $0.endpoint == "product" }?.codes.keys.sorted() == ["200", "404"])
             #expect(throws: LoadResult.MergeError.self) { try LoadResult.merge([shards[0], shards[0]]) }
         }
     }
@@ -180,6 +184,24 @@ struct LoadEngineTests {
         let result = try await run.run { _ in }
         let all = try Self.all(result)
         #expect(all.completed == 100 && all.errors == 100, "\(all.completed) answered, \(all.errors) errors")
+    }
+
+    /// `--abort-on-fail` on a server that stalls a second in every two: the p99 threshold is judged from the
+    /// third second on, fails, and the run stops there instead of running its twenty.
+    @Test func aFailedThresholdStopsTheRunAfterTheDelay() async throws {
+        let profile = try Self.profile(
+            "name: abort\nduration: 20s\nrate: {base: 50}\narrivals: uniform\nmix: {product: 1}\nwindow: 1s\nthresholds: [\"p99<100ms\"]\n")
+        try await StubShop(period: .seconds(2), stall: .seconds(1)).application().test(.live) { client in
+            var configuration = Self.configuration(profile, port: try #require(client.port))
+            configuration.checks = [ThresholdCheck(delay: 3)]
+            let result = try await LoadRun(configuration).run { _ in }
+            let stop = try #require(result.stop)
+            #expect(stop.reason == "threshold" && stop.detail.hasPrefix("p99<100ms failed"), "\(stop.detail)")
+            #expect((3...6).contains(stop.profileSeconds), "judged from 3 s on, stopped at \(stop.profileSeconds) s")
+            #expect(result.interrupted && result.clocks.wallSeconds < 15, "\(result.clocks.wallSeconds) s")
+            let all = try Self.all(result)
+            #expect(all.dropped + all.completed == all.scheduled, "every arrival accounted for")
+        }
     }
 
     @Test func arrivalsBeyondTheInFlightCapAreDroppedAndCounted() async throws {

@@ -4,7 +4,8 @@ import NIOCore
 import Synchronization
 
 /// A stand-in for the API that answers at once, except that every `period` it stops answering for `stall`
-/// (wrk2's demonstration of coordinated omission): requests arriving then wait until it ends.
+/// (wrk2's demonstration of coordinated omission): requests arriving then wait until it ends. Its last
+/// product, SKU-5, is not found (404), so a run has more than one status code.
 final class StubShop: Sendable {
     let period: Duration
     let stall: Duration
@@ -36,7 +37,9 @@ final class StubShop: Sendable {
             let elapsed = ContinuousClock.now - start
             let phase = elapsed - period * Int(elapsed / period)
             if phase >= period - stall { try await Task.sleep(for: period - phase) }
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+            return Response(
+                status: context.parameters.get("sku") == "SKU-5" ? .notFound : .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
         return Application(
             router: router, server: .http1(configuration: .init(idleTimeout: idleTimeout)),

@@ -1,0 +1,128 @@
+import Foundation
+import LoadReport
+import ShopAPITestSupport
+import ShopTestSupport
+import Testing
+
+/// The real `shop-load` against the real `shop-api` on PostgreSQL, with its run in the loop: its live
+/// metrics scraped by a real Prometheus, and runs that stop themselves on a threshold or an SLO's burn.
+@Suite("Load tests in the loop", .enabled(if: TestPostgres.enabled, Comment(rawValue: TestPostgres.skipMessage)))
+struct LoadInTheLoopTests {
+    static let executable = ".build/debug/shop-load"
+
+    /// Runs `shop-load run` with `arguments` against `api`: its exit status, its output and the result it wrote.
+    static func run(_ api: ShopAPIProcess, profile: String, in directory: String, _ arguments: [String]) async throws -> (Int32, String, LoadResult) {
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "run swift build first (scripts/test does)")
+        let file = directory + "/profile.yaml", out = directory + "/result.json"
+        try profile.write(toFile: file, atomically: true, encoding: .utf8)
+        let (status, output) = try await TestTools.run(
+            executable,
+            ["run", file, "--target", api.baseURL, "--jwt-secret", ShopAPIProcess.secret, "--out", out, "--progress", "off"] + arguments)
+        return (status, output, try ResultFile.read(out))
+    }
+
+    /// A shop-api on the database at `url` and a folder, for the length of `body`.
+    static func withAPI(_ url: String, _ body: (ShopAPIProcess, String) async throws -> Void) async throws {
+        let api = try await ShopAPIProcess(["--database-url", url, "--demo-catalog", "20", "--rate-limits", "off"])
+        let outcome: Result<Void, any Error>
+        do {
+            try await withTemporaryDirectory { directory in try await body(api, directory) }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await api.stop()
+        try outcome.get()
+    }
+
+    /// Eight seconds of product reads at exactly 20 a second: 160 requests, each answered 200. Prometheus,
+    /// scraping the generator every second, reads the same 160 and the 20/s the profile asked for.
+    @Test(.enabled(if: TestTools.prometheus != nil || TestPostgres.inCI, "Prometheus (Debian prometheus) is not installed"))
+    func aRealPrometheusScrapesTheRunWhileItGoes() async throws {
+        let prometheus = try #require(TestTools.prometheus, "Prometheus is required in CI")
+        try await TestPostgres.withFreshDatabase { url in
+            try await Self.withAPI(url) { api, directory in
+                let metricsPort = try TestTools.freePort()
+                try await TestPrometheus.run(prometheus, scraping: metricsPort, in: directory) { prometheusPort in
+                    let profile = "name: live\nduration: 8s\nrate: {base: 20}\narrivals: uniform\nmix: {product: 1}\nwindow: 1s\nusers: 5\nspeed: 1\n"
+                    let (status, output, result) = try await Self.run(
+                        api, profile: profile, in: directory, ["--seed", "7", "--metrics-port", "\(metricsPort)", "--metrics-linger", "3s"])
+                    #expect(status == 0, "\(output)")
+                    let all = try #require(result.summary.first { $0.endpoint == "all" })
+                    #expect(all.completed == 160 && all.codes == ["200": 160], "\(all.codes)")
+                    // The generator has gone: its series are stale now, so each is read over the last minute.
+                    let read = { (query: String) in try await TestPrometheus.query(query, port: prometheusPort) }
+                    #expect(try await read(#"max_over_time(shop_load_requests_total{endpoint="product",code="200"}[1m])"#) == "160")
+                    #expect(try await read("max_over_time(shop_load_target_requests_per_second[1m])") == "20")
+                    #expect(try await read(#"max_over_time(shop_load_run_info{profile="live",seed="7",shard="0/1"}[1m])"#) == "1")
+                    #expect(try await read(#"max_over_time(shop_load_request_duration_seconds_count{endpoint="product"}[1m])"#) == "160")
+                    #expect(try await read("max_over_time(shop_load_profile_time_seconds[1m])") == "8")
+                }
+            }
+        }
+    }
+
+    /// An hour in 30 seconds, half of it orders; from 10 minutes on every order fails.
+    static let failingOrders = """
+        name: failing-orders
+        duration: 1h
+        rate: {base: 40}
+        arrivals: uniform
+        mix: {product: 1, order: 1}
+        window: 1m
+        users: 20
+        speed: 120
+        faults:
+          - {at: 10m, set: {routes: {/v1/orders: {error_ratio: 1}}}}
+        thresholds: ["error_rate<1%"]
+        """
+
+    /// Someone else's spec, not this repository's: orders only, so a debug build's latency cannot stop the run.
+    static let orderSLO = """
+        service: checkout
+        slos:
+          - name: orders-available
+            objective: 99.9%
+            period: 30d
+            indicator: {availability: {method: POST, routes: [/v1/orders]}}
+        """
+
+    /// `--abort-on page`: the 1-hour and 5-minute page condition (14.4× a 0.1% budget) is reached in the first
+    /// minutes of the outage, on the profile's clock, and the run stops there with exit status 4.
+    @Test func aRunStopsWhenItsOwnCountsWouldPage() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            try await Self.withAPI(url) { api, directory in
+                try Self.orderSLO.write(toFile: directory + "/orders.yaml", atomically: true, encoding: .utf8)
+                let (status, output, result) = try await Self.run(
+                    api, profile: Self.failingOrders, in: directory, ["--slo", directory + "/orders.yaml", "--abort-on", "page"])
+                #expect(status == 4, "\(output)")
+                let stop = try #require(result.stop, "\(output)")
+                #expect(stop.reason == "slo")
+                #expect(stop.detail.hasPrefix("orders-available: its page condition holds"), "\(stop.detail)")
+                #expect((600...900).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
+                #expect(result.interrupted && result.clocks.profileEndSeconds < 1_200, "\(result.clocks)")
+                #expect(output.contains("STOPPED at"), "\(output)")
+                let report = try String(contentsOfFile: directory + "/result.html", encoding: .utf8)
+                #expect(report.contains("STOPPED at") && report.contains("orders-available"))
+                #expect(result.summary.first { $0.endpoint == "order" }?.codes["500"] ?? 0 > 0, "the injected errors, by code")
+            }
+        }
+    }
+
+    /// `--abort-on-fail`: the error-rate threshold, judged on the counts so far from five minutes on, fails
+    /// soon after the outage starts; the run stops with exit status 3.
+    @Test func aRunStopsOnAFailedThresholdAfterItsDelay() async throws {
+        try await TestPostgres.withFreshDatabase { url in
+            try await Self.withAPI(url) { api, directory in
+                let (status, output, result) = try await Self.run(
+                    api, profile: Self.failingOrders, in: directory, ["--abort-on-fail", "--abort-delay", "5m"])
+                #expect(status == 3, "\(output)")
+                let stop = try #require(result.stop, "\(output)")
+                #expect(stop.reason == "threshold" && stop.detail.hasPrefix("error_rate<1% failed"), "\(stop.detail)")
+                #expect((600...900).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
+                let all = try #require(result.summary.first { $0.endpoint == "all" })
+                #expect(all.dropped + all.completed == all.scheduled, "every arrival accounted for: \(all)")
+            }
+        }
+    }
+}
