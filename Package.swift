@@ -395,7 +395,7 @@ let package = Package(
             name: "SystemTests",
             dependencies: [
                 "ShopAPI", "ShopAPITestSupport", "ShopTestSupport", "ShopContract", "ShopStore", "ShopMetrics", "JSONLogging",
-                "SLOSpec", "SLOAdapters", "ShopDashboards", "LoadReport",
+                "SLOSpec", "SLOAdapters", "ShopDashboards", "LoadReport", "ShopLoad", "LoadProfile",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -164,7 +164,8 @@ package enum ShopDashboards {
     static func loadTests() -> GrafanaDashboard {
         var board = GrafanaDashboard(
             uid: "shop-api-load-tests", title: "shop-api: load tests",
-            description: "The service's side of a shop-load replay: what it served, how fast, what was injected, what ran out.",
+            description:
+                "A shop-load replay from both sides: what the service served, how fast, what was injected, what ran out; and, with --metrics-port, what the generator asked, sent and saw (the gap between its corrected p99 and the server's is queueing and the network).",
             tags: ["shop-api", "load-test"])
         board.row("What the service served")
         board.panel(
@@ -183,6 +184,39 @@ package enum ShopDashboards {
         board.panel(
             "Orders per second by outcome", unit: "reqps",
             [Query("sum by (outcome) (rate(\(MetricNames.ordersPlaced.name)[\(rate)]))", legend: "{{outcome}}")])
+        board.row("What the generator sent (shop-load run --metrics-port)")
+        board.panel(
+            "Target, achieved and served", unit: "reqps",
+            [
+                Query("sum(\(MetricNames.loadTargetRate.name))", legend: "target (profile)"),
+                Query("sum(rate(\(MetricNames.loadRequests.name)[\(rate)]))", legend: "achieved (client)"),
+                Query("sum(rate(\(requests)_count[\(rate)]))", legend: "served (server)"),
+            ])
+        board.panel(
+            "p99: client from intended start, client from send, server", unit: "s",
+            [
+                Query("histogram_quantile(0.99, sum by (le) (rate(\(MetricNames.loadDuration.name)_bucket[\(rate)])))", legend: "client, corrected"),
+                Query(
+                    "histogram_quantile(0.99, sum by (le) (rate(\(MetricNames.loadUncorrectedDuration.name)_bucket[\(rate)])))",
+                    legend: "client, from send"),
+                Query("histogram_quantile(0.99, sum by (le) (rate(\(requests)_bucket[\(rate)])))", legend: "server"),
+            ])
+        board.panel(
+            "Answers by status code (client)", unit: "reqps",
+            [Query("sum by (code) (rate(\(MetricNames.loadRequests.name)[\(rate)]))", legend: "{{code}}")])
+        board.panel(
+            "Late, dropped and in flight (client)", unit: "short",
+            [
+                Query("sum(rate(\(MetricNames.loadLate.name)[\(rate)]))", legend: "late per second"),
+                Query("sum(rate(\(MetricNames.loadDropped.name)[\(rate)]))", legend: "dropped per second"),
+                Query("sum(\(MetricNames.loadInFlight.name))", legend: "in flight"),
+            ])
+        board.panel(
+            "Profile clock", unit: "s",
+            [
+                Query("max(\(MetricNames.loadProfileTime.name))", legend: "profile time"),
+                Query("max(\(MetricNames.loadProfileEnd.name))", legend: "end"),
+            ])
         board.row("Injected faults and limits")
         board.panel("Fault switchboard", unit: "short", [Query("\(MetricNames.faultSetting.name) > 0", legend: "{{fault}} {{http_route}}")])
         board.panel(

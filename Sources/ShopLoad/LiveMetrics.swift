@@ -16,7 +16,7 @@ package final class LiveMetrics: Sendable {
     let profileTime: Gauge
     private let lastSample = Mutex<(wallSeconds: Double, completed: Int)>((0, 0))
 
-    init(_ configuration: LoadRunConfiguration) {
+    package init(_ configuration: LoadRunConfiguration) {
         targetRate = registry.makeGauge(descriptor: MetricNames.loadTargetRate.descriptor)
         achievedRate = registry.makeGauge(descriptor: MetricNames.loadAchievedRate.descriptor)
         inFlight = registry.makeGauge(descriptor: MetricNames.loadInFlight.descriptor)
@@ -69,7 +69,7 @@ package final class LiveMetrics: Sendable {
 
     /// One worker's handles, made once and kept (the registry looks a series up under a lock and a label key).
     /// Confined to the worker's loop.
-    final class Recorder {
+    package final class Recorder {
         private struct Series {
             var corrected: ValueHistogram
             var uncorrected: ValueHistogram
@@ -82,7 +82,7 @@ package final class LiveMetrics: Sendable {
         private let metrics: LiveMetrics
         private var series: [Series?] = Array(repeating: nil, count: Endpoint.allCases.count)
 
-        init(_ metrics: LiveMetrics) { self.metrics = metrics }
+        package init(_ metrics: LiveMetrics) { self.metrics = metrics }
 
         private func handles(_ endpoint: Endpoint) -> Series {
             if let known = series[endpoint.ordinal] { return known }
@@ -95,7 +95,7 @@ package final class LiveMetrics: Sendable {
         }
 
         /// An answer (`code`), or no answer (nil); `uncorrected` is nil for a request never sent.
-        func completed(_ endpoint: Endpoint, code: Int?, late: Bool, corrected: Int64, uncorrected: Int64?) {
+        package func completed(_ endpoint: Endpoint, code: Int?, late: Bool, corrected: Int64, uncorrected: Int64?) {
             var handles = handles(endpoint)
             let key = code ?? 0
             let counter: Counter
@@ -112,6 +112,6 @@ package final class LiveMetrics: Sendable {
             if let uncorrected { handles.uncorrected.record(Double(uncorrected) / 1e9) }
         }
 
-        func dropped(_ endpoint: Endpoint) { handles(endpoint).dropped.increment() }
+        package func dropped(_ endpoint: Endpoint) { handles(endpoint).dropped.increment() }
     }
 }

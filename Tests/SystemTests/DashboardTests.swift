@@ -1,12 +1,14 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import LoadProfile
 import NIOCore
 import SLOSpec
 import ShopAPI
 import ShopAPITestSupport
 import ShopDashboards
 import ShopDomain
+import ShopLoad
 import ShopTestSupport
 import Testing
 
@@ -94,7 +96,7 @@ struct DashboardTests {
     /// Every family the dashboards query is in a real exposition: shop-api on PostgreSQL (SQLite where no
     /// server is configured) and Redis, after orders, a payment, a refund, picks and a fault setting.
     @Test func everyQueriedSeriesExists() async throws {
-        let exposed = try await Self.realExposition()
+        let exposed = try await Self.realExposition().union(try Self.loadExposition())
         let slos = try Self.slos()
         let recorded = Set(
             slos.flatMap { slo in
@@ -118,6 +120,26 @@ struct DashboardTests {
         #expect(queried > 50)
     }
 
+    /// Sample names of shop-load's live metrics after an answer, a late one and a drop.
+    static func loadExposition() throws -> Set<String> {
+        let profile = try Profile(yaml: "name: d\nduration: 1m\nrate: {base: 1}\nmix: {product: 1}\n", file: "d.yaml")
+        let metrics = LiveMetrics(
+            LoadRunConfiguration(
+                target: URL(string: "http://127.0.0.1:8080")!, profile: profile, profileFile: "d.yaml", speed: 1, end: 60, seed: 1,
+                customerTokens: [], adminToken: nil))
+        let recorder = LiveMetrics.Recorder(metrics)
+        recorder.completed(.product, code: 200, late: true, corrected: 2_000_000, uncorrected: 1_000_000)
+        recorder.dropped(.product)
+        return sampleNames(String(decoding: metrics.render(), as: UTF8.self))
+    }
+
+    static func sampleNames(_ text: String) -> Set<String> {
+        Set(
+            text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
+                line.split(separator: "{", maxSplits: 1).first.map { String($0.split(separator: " ").first ?? $0) }
+            })
+    }
+
     /// Sample names (histogram and summary suffixes included) of a live scrape after exercising the service.
     static func realExposition() async throws -> Set<String> {
         let alice = try await TestApp.token("alice", .customer)
@@ -139,10 +161,7 @@ struct DashboardTests {
                 _ = try await client.send(.get, "/v1/inventory/SKU-00003")
                 _ = try await client.send(.put, "/v1/admin/faults", token: admin, json: #"{"routes":{"/v1/products/{sku}":{"latency_ms":1}}}"#)
                 let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-                names.value = Set(
-                    text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
-                        line.split(separator: "{", maxSplits: 1).first.map { String($0.split(separator: " ").first ?? $0) }
-                    })
+                names.value = sampleNames(text)
             }
         }
         return names.value
