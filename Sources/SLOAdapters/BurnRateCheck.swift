@@ -26,24 +26,38 @@ package struct BurnRateCheck: LiveCheck {
         return false
     }
 
+    /// The first window at whose end a condition held, anywhere in `partial`: a live check that looks less often
+    /// than windows close still stops on one that held in between, and a finished run is judged whole.
     package func reached(in partial: LoadResult, at profileSeconds: Double) -> String? {
+        let windows = partial.windows.sorted { $0.index < $1.index }
+        var first: (end: Double, text: String)?
         for slo in slos {
             guard let timeline = LoadResultSource.timeline(slo, partial), timeline.count > 0 else { continue }
-            let last = timeline.count - 1, budget = slo.errorBudget.budget
+            let budget = slo.errorBudget.budget
             let conditions = slo.alertConditions.filter { severities.contains($0.severity) && $0.canFire(budget: budget) }
-            for alert in conditions where timeline.holds(alert, budget: budget, minimumRequests: slo.minimumRequests, at: last) {
-                let long = timeline.sums(window: alert.longWindow, endingAt: last)
-                let short = timeline.errorRatio(window: alert.shortWindow, endingAt: last) ?? 0
-                // A run shorter than a window fills only part of it: say what the burn was measured over.
-                let over = { (window: Double) in
-                    profileSeconds < window
-                        ? "the \(DurationText.text(profileSeconds)) so far (window \(DurationText.text(window)))" : DurationText.text(window)
+            search: for index in 0..<timeline.count {
+                let end = windows[index].profileStartSeconds + partial.clocks.windowSeconds
+                if let first, first.end <= end { break }
+                for alert in conditions where timeline.holds(alert, budget: budget, minimumRequests: slo.minimumRequests, at: index) {
+                    first = (end, Self.describe(slo.name, alert, timeline, index: index, end: end, budget: budget))
+                    break search
                 }
-                return "\(slo.name): its \(alert.severity.rawValue) condition holds, burn \(Self.rate(long.bad / long.total / budget)) over "
-                    + "\(over(alert.longWindow)) and \(Self.rate(short / budget)) over \(over(alert.shortWindow)), at least \(Self.rate(alert.factor)) on both"
             }
         }
-        return nil
+        return first?.text
+    }
+
+    /// `orders: its page condition held at 31m, burn 32.26× over the 31m so far (window 1h) and 200× over 5m, at least 14.4× on both`.
+    static func describe(_ name: String, _ alert: BurnRateAlert, _ timeline: SLITimeline, index: Int, end: Double, budget: Double) -> String {
+        let long = timeline.sums(window: alert.longWindow, endingAt: index)
+        let short = timeline.errorRatio(window: alert.shortWindow, endingAt: index) ?? 0
+        // A run shorter than a window fills only part of it: say what the burn was measured over.
+        let over = { (window: Double) in
+            end < window ? "the \(DurationText.text(end)) so far (window \(DurationText.text(window)))" : DurationText.text(window)
+        }
+        return
+            "\(name): its \(alert.severity.rawValue) condition held at \(DurationText.text(end)), burn \(rate(long.bad / long.total / budget)) over "
+            + "\(over(alert.longWindow)) and \(rate(short / budget)) over \(over(alert.shortWindow)), at least \(rate(alert.factor)) on both"
     }
 
     static func rate(_ value: Double) -> String { PrometheusRules.number((value * 100).rounded() / 100) + "×" }

@@ -144,6 +144,8 @@ package final class LoadRun: Sendable {
         }
         faults.cancel()
         watch.cancel()
+        await faults.value
+        if stopped.withLock({ $0 }) { await clearFaultsLeftSet(log: log) }
         let wallSeconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
         // The workers' threads have ended: every window is on the board.
         let result = result(board.all(), startedAt: startedAt, wallSeconds: wallSeconds, interrupted: stopped.withLock { $0 })
@@ -237,23 +239,38 @@ package final class LoadRun: Sendable {
             let wait = due - NIODeadline.now()
             if wait > .zero { try? await Task.sleep(for: .nanoseconds(wait.nanoseconds)) }
             if Task.isCancelled || stopped.withLock({ $0 }) { return }
-            guard let token = configuration.adminToken else {
+            guard configuration.adminToken != nil else {
                 log("fault schedule skipped at \(DurationText.text(step.at)): no admin token (give --jwt-secret)")
                 continue
             }
-            var request = HTTPClientRequest(url: configuration.baseURL + APIRoute.setFaults.path())
-            request.method = .PUT
-            request.headers.add(name: "Authorization", value: "Bearer " + token)
-            request.headers.add(name: "Content-Type", value: "application/json")
-            let body = (try? JSONEncoder().encode(FaultsBody(step.faults))) ?? Data("{}".utf8)
-            request.body = .bytes(ByteBuffer(bytes: body))
-            do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-                log("faults at \(DurationText.text(step.at)) (profile time): HTTP \(response.status.code) \(String(decoding: body, as: UTF8.self))")
-            } catch {
-                log("faults at \(DurationText.text(step.at)) (profile time) not applied: \(error)")
-            }
+            await setFaults(step.faults, log: { log("faults at \(DurationText.text(step.at)) (profile time)\($0)") })
         }
+    }
+
+    /// Whether the switchboard was last set to inject something: cleared if the run stops before its schedule does.
+    private let faultsSet = Mutex(false)
+
+    private func setFaults(_ faults: Faults, log: @Sendable (String) -> Void) async {
+        guard let token = configuration.adminToken else { return }
+        var request = HTTPClientRequest(url: configuration.baseURL + APIRoute.setFaults.path())
+        request.method = .PUT
+        request.headers.add(name: "Authorization", value: "Bearer " + token)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let body = (try? JSONEncoder().encode(FaultsBody(faults))) ?? Data("{}".utf8)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            faultsSet.withLock { $0 = faults != Faults() }
+            log(": HTTP \(response.status.code) \(String(decoding: body, as: UTF8.self))")
+        } catch {
+            log(" not applied: \(error)")
+        }
+    }
+
+    /// A run stopped early (Ctrl-C or a check) with faults still injected leaves the service as it found it.
+    private func clearFaultsLeftSet(log: @Sendable (String) -> Void) async {
+        guard faultsSet.withLock({ $0 }) else { return }
+        await setFaults(Faults(), log: { log("faults cleared, the run having stopped with some set\($0)") })
     }
 }
 

@@ -98,13 +98,17 @@ struct LoadInTheLoopTests {
                 #expect(status == 4, "\(output)")
                 let stop = try #require(result.stop, "\(output)")
                 #expect(stop.reason == "slo")
-                #expect(stop.detail.hasPrefix("orders-available: its page condition holds"), "\(stop.detail)")
+                #expect(stop.detail.hasPrefix("orders-available: its page condition held at"), "\(stop.detail)")
                 #expect((600...900).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
                 #expect(result.interrupted && result.clocks.profileEndSeconds < 1_200, "\(result.clocks)")
                 #expect(output.contains("STOPPED at"), "\(output)")
                 let report = try String(contentsOfFile: directory + "/result.html", encoding: .utf8)
                 #expect(report.contains("STOPPED at") && report.contains("orders-available"))
                 #expect(result.summary.first { $0.endpoint == "order" }?.codes["500"] ?? 0 > 0, "the injected errors, by code")
+                // Stopped mid-outage, the run takes its faults back: orders work again.
+                #expect(output.contains("faults cleared, the run having stopped with some set: HTTP 200"), "\(output)")
+                let faults = try await TestTools.run("/usr/bin/curl", ["-s", api.baseURL + "/metrics"]).1
+                #expect(faults.contains(#"shop_fault_setting{fault="route_error_ratio",http_route="/v1/orders"} 0.0"#), "\(faults)")
             }
         }
     }
