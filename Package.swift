@@ -262,6 +262,7 @@ let package = Package(
                 "SLOSpec",
                 "SLOAdapters",
                 "SLOMath",
+                "ShopGameDay",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -412,7 +413,7 @@ let package = Package(
         .testTarget(
             name: "ShopGameDayTests",
             dependencies: [
-                "ShopGameDay", "ShopAPI", "SLOSpec", "LoadProfile", "ShopTestSupport",
+                "ShopGameDay", "ShopAPI", "SLOSpec", "LoadProfile", "ShopTestSupport", "LoadReport", "ShopAuth", "ShopLoad",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -67,14 +67,7 @@ package struct HTMLReport {
         var html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>shop-load: \(escape(result.profile.name))</title>
-            <style>
-            body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
-            h1{font-size:20px}h2{font-size:16px;margin-top:28px}
-            table{border-collapse:collapse;font-variant-numeric:tabular-nums}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
-            td:first-child,th:first-child{text-align:left}.pass{color:#1a7f37}.fail{color:#cf222e;font-weight:bold}
-            .legend span{display:inline-block;margin-right:14px}.swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
-            svg{background:#fff;border:1px solid #ddd}
-            </style></head><body>
+            <style>\(HTMLText.style)</style></head><body>
             <h1>shop-load — \(escape(result.profile.name))</h1>
             <p>\(escape(result.profile.description))</p>
             <p>Target \(escape(result.target)) · profile time \(DurationText.text(result.clocks.profileEndSeconds - result.clocks.profileStartSeconds)) replayed in \(String(format: "%.1f", result.clocks.wallSeconds)) s of wall time (speed \(SummaryTable.short(result.clocks.speed))×) · started \(escape(result.clocks.startedAt)) · seed \(result.profile.seed) · shards \(result.shards.map(\.description).joined(separator: ", "))\(result.interrupted && result.stop == nil ? " · <b>interrupted</b>" : "")</p>
@@ -248,18 +241,9 @@ package struct HTMLReport {
         return html + "</table>\n"
     }
 
-    func label(_ value: Double) -> String {
-        if value >= 1_000 {
-            let thousands = value / 1_000
-            return thousands == thousands.rounded() ? String(format: "%.0fk", thousands) : String(format: "%.1fk", thousands)
-        }
-        return value >= 10 ? String(format: "%.0f", value) : String(format: "%.1f", value)
-    }
+    func label(_ value: Double) -> String { HTMLText.label(value) }
 
-    func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    func f(_ value: Double) -> String { HTMLText.number(value) }
 
-    func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    func escape(_ text: String) -> String { HTMLText.escape(text) }
 }

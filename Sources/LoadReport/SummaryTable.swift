@@ -60,7 +60,7 @@ package struct SummaryTable {
         return parts.isEmpty ? nil : "codes: " + parts.joined(separator: " · ")
     }
 
-    static func milliseconds(_ seconds: Double) -> String {
+    package static func milliseconds(_ seconds: Double) -> String {
         seconds >= 1 ? String(format: "%.2fs", seconds) : String(format: "%.1fms", seconds * 1000)
     }
 
@@ -69,7 +69,7 @@ package struct SummaryTable {
         value >= 100 || value == value.rounded() ? String(Int(value.rounded())) : String(format: "%.2f", value)
     }
 
-    static func observed(_ outcome: LoadResult.ThresholdOutcome) -> String {
+    package static func observed(_ outcome: LoadResult.ThresholdOutcome) -> String {
         guard let threshold = try? Threshold(parsing: outcome.expression) else { return "\(outcome.observed)" }
         if case .percentile = threshold.metric { return milliseconds(outcome.observed) }
         return String(format: "%.3f%%", outcome.observed * 100)

@@ -2,11 +2,8 @@ import ArgumentParser
 import Foundation
 import LoadProfile
 import LoadReport
-import NIOCore
 import SLOAdapters
 import SLOMath
-import SLOSpec
-import ShopAuth
 import ShopCommandLine
 import ShopLoad
 import ShopSupport
@@ -16,10 +13,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Replay PROFILE against --target and write a JSON result and an HTML report.")
 
-    @Argument(help: "A profile file, or the name of one in loadtests/ (smoke, daily, flash-sale…).")
-    var profile: String
-
-    @OptionGroup var target: TargetOption
+    @OptionGroup var replay: ReplayOptions
 
     @Option(help: "Time compression: profile seconds per wall second (default: the profile's own).")
     var speed: Double?
@@ -27,52 +21,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Wall time the replay should take (e.g. 10m): sets the speed. Not with --speed.")
     var duration: String?
 
-    @Option(help: "Replay only up to this profile time (e.g. 2h): a part of a long profile.")
-    var until: String?
-
     @Option(name: .customLong("peak-rps"), help: "Scale the profile so its peak is this many requests per second.")
     var peakRPS: Double?
 
     @Option(name: .customLong("base-rps"), help: "Set the profile's base rate (multiplier 1) in requests per second.")
     var baseRPS: Double?
 
-    @Option(help: "Seed of the schedule and the choices (default: random, printed).")
-    var seed: UInt64?
-
     @Option(help: "This generator's part of a run split over several: i/n.")
     var shard: String?
-
-    @Option(help: "Threads sending requests, each with its own socket loop and connections.")
-    var workers = 1
-
-    @Option(help: "Keep-alive connections per worker.")
-    var connections = 64
-
-    @Option(name: .customLong("max-in-flight"), help: "Requests admitted per worker before arrivals are dropped.")
-    var maxInFlight = 10_000
-
-    @Option(name: .customLong("late-tolerance"), help: "A request sent later than this after its intended start counts as late.")
-    var lateTolerance = "10ms"
-
-    @Option(
-        name: .customLong("send-ahead"),
-        help:
-            "Arrivals due within this much of a timer's wake-up are sent with it, early by at most this much (measured from their actual send); more saves CPU at high rates."
-    )
-    var sendAhead = "2ms"
-
-    @Option(
-        name: .customLong("collect-interval"),
-        help:
-            "While no request waits for a connection, answers are read at most this often, several per wake-up (latency is still from the kernel's receive time); 0 reads each as it comes."
-    )
-    var collectInterval = "5ms"
-
-    /// To mint customer and admin tokens.
-    @OptionGroup var secret: SecretOptions
-
-    @Option(name: .customLong("token-file"), help: "Customer tokens, one per line (from shop-api token), instead of minting them.")
-    var tokenFile: String?
 
     @Option(help: "The JSON result.")
     var out = "shop-load-result.json"
@@ -112,14 +68,12 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         var status = ExitStatus.passed
-        try await OneLineFailures.run("shop-load") { status = try await replay() }
+        try await OneLineFailures.run("shop-load") { status = try await runReplay() }
         if status != ExitStatus.passed { throw ExitCode(status) }
     }
 
-    private func replay() async throws -> Int32 {
-        let environment = ProcessInfo.processInfo.environment
-        let (file, text) = try ProfileFiles.read(profile)
-        var profile = try Profile(yaml: text, file: file)
+    private func runReplay() async throws -> Int32 {
+        var (file, profile, end) = try replay.readProfile()
         if let baseRPS {
             guard baseRPS > 0 else { throw LoadRunError("--base-rps must be positive") }
             profile.baseRate = baseRPS
@@ -127,11 +81,6 @@ struct RunCommand: AsyncParsableCommand {
         if let peakRPS {
             guard peakRPS > 0 else { throw LoadRunError("--peak-rps must be positive") }
             profile = profile.withPeakRate(peakRPS)
-        }
-        var end = profile.duration
-        if let until {
-            guard let seconds = DurationText.seconds(until), seconds > 0 else { throw LoadRunError("--until \(until) is not a duration (2h, 30m)") }
-            end = min(seconds, profile.duration)
         }
         var speed = profile.speed
         switch (self.speed, duration) {
@@ -144,19 +93,12 @@ struct RunCommand: AsyncParsableCommand {
             speed = end / wall
         case (nil, nil): break
         }
-        let url = try target.url()
+        try replay.check()
         var parsedShard = Shard.whole
         if let shard {
             guard let parsed = Shard(parsing: shard) else { throw LoadRunError("--shard must be i/n with 0 ≤ i < n, such as 0/2") }
             parsedShard = parsed
         }
-        guard workers >= 1, connections >= 1, maxInFlight >= 1 else {
-            throw LoadRunError("--workers, --connections and --max-in-flight must be at least 1")
-        }
-        guard let tolerance = DurationText.seconds(lateTolerance) else { throw LoadRunError("--late-tolerance \(lateTolerance) is not a duration") }
-        let ahead = try Self.engineDelay(sendAhead, flag: "--send-ahead")
-        let collect = try Self.engineDelay(collectInterval, flag: "--collect-interval")
-
         let checks = try checks(profile)
         var linger = 0.0
         if let metricsPort {
@@ -167,18 +109,8 @@ struct RunCommand: AsyncParsableCommand {
             linger = seconds
         }
 
-        let lifetime = end / speed + 3_600
-        let (customers, admin) = try await tokens(users: profile.users, lifetime: lifetime, environment: environment)
-        let seed = seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        var configuration = LoadRunConfiguration(
-            target: url, profile: profile, profileFile: file, speed: speed, end: end, seed: seed, customerTokens: customers, adminToken: admin)
+        var configuration = try await replay.configuration(profile, file: file, end: end, speed: speed, wallSeconds: end / speed)
         configuration.shard = parsedShard
-        configuration.workers = workers
-        configuration.limits.connections = connections
-        configuration.limits.maxInFlight = maxInFlight
-        configuration.limits.lateTolerance = .nanoseconds(Int64(tolerance * 1e9))
-        configuration.limits.sendAhead = .nanoseconds(Int64(ahead * 1e9))
-        configuration.limits.collectInterval = .nanoseconds(Int64(collect * 1e9))
         configuration.checks = checks
         if let metricsPort {
             configuration.metricsAddress = (metricsHost, metricsPort)
@@ -189,7 +121,7 @@ struct RunCommand: AsyncParsableCommand {
         try await run.prepare()
         let output = ProgressOutput(mode: progress, run: run)
         output.line(
-            "shop-load: \(profile.name) against \(url.absoluteString): \(DurationText.text(end)) of profile time in \(DurationText.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")"
+            "shop-load: \(profile.name) against \(configuration.target.absoluteString): \(DurationText.text(end)) of profile time in \(DurationText.text(end / speed)) of wall time (speed \(SummaryTable.short(speed))×), peak \(SummaryTable.short(profile.peakRate)) req/s, seed \(configuration.seed)\(parsedShard == .whole ? "" : ", shard \(parsedShard)")"
         )
         let interrupt = Interrupt { run.stop() }
         defer { interrupt.cancel() }
@@ -234,43 +166,8 @@ struct RunCommand: AsyncParsableCommand {
         case (.some, true): throw LoadRunError("--abort-on needs the SLOs to check: give --slo FILE|FOLDER")
         case (.some(let text), false):
             guard let severity = BurnRateAlert.Severity(rawValue: text) else { throw LoadRunError("--abort-on \(text) must be page or ticket") }
-            let reading = try SpecFolders.load(slos)
-            for text in reading.notes { note("shop-load", text) }
-            for name in BurnRateCheck.unmeasured(reading.objectives) {
-                note("shop-load", "--abort-on: SLO \(name) is a PromQL ratio, which the run's own counts do not measure; not checked")
-            }
-            checks.append(BurnRateCheck(slos: reading.objectives, abortOn: severity))
+            checks.append(BurnRateCheck(slos: try ReplayOptions.slos(slos, for: "--abort-on"), abortOn: severity))
         }
         return checks
-    }
-
-    /// An engine delay flag's value in seconds: a duration of at most 100 ms.
-    private static func engineDelay(_ text: String, flag: String) throws(LoadRunError) -> Double {
-        guard let seconds = DurationText.seconds(text), (0...0.1).contains(seconds) else {
-            throw LoadRunError("\(flag) \(text) must be a duration of at most 100ms")
-        }
-        return seconds
-    }
-
-    /// Tokens for the simulated customers, and an admin one for the fault schedule.
-    private func tokens(users: Int, lifetime: Double, environment: [String: String]) async throws -> (customers: [String], admin: String?) {
-        if let tokenFile {
-            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
-                throw LoadRunError("cannot read --token-file \(tokenFile)")
-            }
-            let tokens = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            guard !tokens.isEmpty else { throw LoadRunError("--token-file \(tokenFile) holds no token") }
-            return (tokens, nil)
-        }
-        guard let secret = try self.secret.resolve(environment: environment, fallback: .readFromDataDirectory) else {
-            throw LoadRunError("no way to sign in: give --jwt-secret (or SHOP_JWT_SECRET), --data-dir of the embedded API, or --token-file")
-        }
-        let keys: AccessTokenKeys
-        do {
-            keys = try await AccessTokenKeys(secret: secret)
-        } catch {
-            throw LoadRunError(error.description)
-        }
-        return try await keys.loadTestTokens(users: users, lifetime: lifetime)
     }
 }

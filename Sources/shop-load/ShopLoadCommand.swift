@@ -6,7 +6,7 @@ struct ShopLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shop-load",
         abstract: "Replay daily, weekly, seasonal and flash-sale traffic against shop-api, open-loop.",
-        subcommands: [RunCommand.self, MergeCommand.self, ReportCommand.self])
+        subcommands: [RunCommand.self, CapacityCommand.self, MergeCommand.self, ReportCommand.self])
 }
 
 /// Exit statuses, as docs/load-testing.md documents them.

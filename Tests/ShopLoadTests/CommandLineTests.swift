@@ -46,11 +46,28 @@ struct CommandLineTests {
         (["run", "smoke", "--abort-on-fail", "--abort-delay", "soon"], "--abort-delay soon is not a duration"),
         (["run", "smoke", "--metrics-port", "0"], "--metrics-port must be a port number, 1 to 65535"),
         (["run", "smoke", "--metrics-port", "9464", "--metrics-linger", "later"], "--metrics-linger later is not a duration"),
+        (["capacity", "smoke", "--step-duration", "soon"], "--step-duration soon is not a duration"),
+        (["capacity", "smoke", "--cooldown", "soon"], "--cooldown soon is not a duration"),
+        (["capacity", "smoke", "--precision", "150%"], "--precision 150% must be a share between 0 and 1"),
+        (["capacity", "smoke", "--max-steps", "0"], "--max-steps must be at least 1"),
+        (["capacity", "smoke", "--from", "0"], "--from must be a positive number of requests per second"),
+        (["capacity", "smoke", "--from", "10", "--max-rate", "5"], "--min-rate ≤ --from ≤ --max-rate does not hold"),
+        (["capacity", "smoke", "--slo", "/nonexistent"], "/nonexistent: no such file or folder"),
     ])
     func badFlagsAreOneLine(arguments: [String], expected: String) async throws {
         let (status, output) = try await run(arguments)
         #expect(status == 1, "\(output)")
         #expect(output.split(separator: "\n").count == 1 && output.contains(expected), "\(output)")
+    }
+
+    /// A capacity search needs something to hold: a profile without thresholds and no SLOs is refused before any step.
+    @Test func aCapacitySearchWithNothingToHoldIsRefused() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("free-\(UUID().uuidString).yaml").path
+        try "name: free\nduration: 1m\nrate: {base: 5}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let (status, output) = try await run(["capacity", file])
+        #expect(status == 1)
+        #expect(output == "shop-load: nothing to hold: \(file) has no thresholds and no --slo was given\n", "\(output)")
     }
 
     /// A flag that does not parse (unknown, missing its value, or not of its type) is the argument parser's
