@@ -244,6 +244,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // `--metrics-port`: the live series and the server for them.
                 "ShopMetrics",
+                // A request's `traceparent`.
+                "ShopTracing",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -445,6 +447,7 @@ let package = Package(
                 "LoadReport",
                 "LoadProfile",
                 "ShopTestSupport",
+                "ShopTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

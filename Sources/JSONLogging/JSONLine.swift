@@ -7,12 +7,14 @@ package enum LineField: Sendable, Equatable {
     case string(String)
     case int(Int)
     case number(Double)
+    case bool(Bool)
 
     var metadataValue: Logger.Metadata.Value {
         switch self {
         case .string(let string): .string(string)
         case .int(let int): .stringConvertible(int)
         case .number(let number): .stringConvertible(number)
+        case .bool(let flag): .stringConvertible(flag)
         }
     }
 }
@@ -87,6 +89,7 @@ struct JSONLine {
             case .string(let string): line.string(string)
             case .int(let int): line.int(int)
             case .number(let number): line.number(number)
+            case .bool(let flag): line.raw(flag ? "true" : "false")
             }
         }
     }

@@ -89,7 +89,7 @@ package struct HTMLReport {
                 Series(name: "p90", color: "#bf8700", points: rows.map { ($0.time, $0.p90) }),
                 Series(name: "p99", color: "#cf222e", points: rows.map { ($0.time, $0.p99) }),
             ],
-            end: end, unit: "ms", faults: faults, spikes: spikes)
+            end: end, unit: "ms", faults: faults, spikes: spikes, marks: slowestMarks(rows))
         html += "<h2>Errors per window (5xx and no answer) and client errors (4xx)</h2>\n"
         html += chart(
             [
@@ -103,6 +103,7 @@ package struct HTMLReport {
             html += chart(codes, end: end, unit: "requests", faults: faults, spikes: spikes)
         }
         html += "<h2>Status mix by endpoint</h2>\n" + statusMix() + codeTable()
+        html += slowestTable()
         html += "<h2>Summary</h2>\n" + summaryTable()
         if !result.thresholds.isEmpty {
             html += "<h2>Thresholds</h2>\n<table><tr><th>threshold</th><th>observed</th><th>verdict</th></tr>\n"
@@ -129,7 +130,7 @@ package struct HTMLReport {
     /// A line chart over profile time, with shaded spans.
     func chart(
         _ series: [Series], end: Double, unit: String, faults: [(from: Double, to: Double, label: String)],
-        spikes: [(from: Double, to: Double, label: String)]
+        spikes: [(from: Double, to: Double, label: String)], marks: [Mark] = []
     ) -> String {
         let (width, height, left, bottom, top, right) = (1000.0, 260.0, 70.0, 36.0, 12.0, 16.0)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -162,6 +163,10 @@ package struct HTMLReport {
             let path = line.points.map { "\(f(x($0.x))),\(f(y($0.y)))" }.joined(separator: " ")
             svg +=
                 "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(path)\"><title>\(escape(line.name))</title></polyline>\n"
+        }
+        for mark in marks {
+            let dot = "<circle cx=\"\(f(x(mark.x)))\" cy=\"\(f(y(mark.y)))\" r=\"4\" fill=\"#cf222e\"><title>\(escape(mark.title))</title></circle>"
+            svg += (mark.link.map { "<a href=\"\(escape($0))\">\(dot)</a>" } ?? dot) + "\n"
         }
         svg +=
             "</svg>\n<div class=\"legend\">"

@@ -7,8 +7,8 @@ import ShopDomain
 /// schema is in docs/load-testing.md ("The result file"). Counts are per profile-time window and per endpoint, with both
 /// latency histograms, so shards merge exactly and any window can be evaluated on the profile's clock.
 package struct LoadResult: Codable, Sendable {
-    /// What this version writes. `/2` added status codes (`codes`) and the run's early stop (`stop`) to `/1`,
-    /// and changed nothing else: a `/1` file reads as a `/2` one without them.
+    /// What this version writes. `/2` added status codes (`codes`), the slowest requests' traces (`slowest`) and
+    /// the run's early stop (`stop`) to `/1`, and changed nothing else: a `/1` file reads as a `/2` one without them.
     package static let schemaVersion = "shop-load/2"
     package static let readableSchemas: Set<String> = ["shop-load/1", schemaVersion]
 
@@ -20,6 +20,8 @@ package struct LoadResult: Codable, Sendable {
     package var clocks: Clocks
     /// Stopped early (Ctrl-C, or `stop` says why): the windows cover what ran.
     package var interrupted: Bool
+    /// Where a trace is shown, `{trace_id}` standing for its id (`--trace-url`): the report links the slowest requests there.
+    package var traceURL: String?
     /// Why and when the run stopped itself before its end (`--abort-on-fail`, `--abort-on`); nil when it ran to its end
     /// or was interrupted by hand.
     package var stop: Stop?
@@ -149,6 +151,8 @@ package struct LoadResult: Codable, Sendable {
         package var status: [String: Int] = [:]
         /// By the status code answered (`"200"`, `"409"`): the classes' answered part, code by code.
         package var codes: [String: Int] = [:]
+        /// The slowest requests (corrected latency), slowest first, with the traces they started.
+        package var slowest: [SlowRequest] = []
         /// From the intended start (coordinated omission corrected).
         package var corrected = SparseHistogram()
         /// From the actual send.
@@ -173,6 +177,7 @@ package struct LoadResult: Codable, Sendable {
             dropped += other.dropped
             status.merge(other.status, uniquingKeysWith: +)
             codes.merge(other.codes, uniquingKeysWith: +)
+            slowest = SlowRequest.slowest(slowest + other.slowest)
         }
 
         /// Two histograms added bucket by bucket (adding to an empty one changes nothing, so it is skipped).
@@ -253,6 +258,32 @@ package struct LoadResult: Codable, Sendable {
         }
     }
 
+    /// One of the slowest requests of a window and endpoint, and the trace it started, so a slow point of the
+    /// report leads to its spans (when `sampled`) or to the service's access line (always: it logs the trace id).
+    package struct SlowRequest: Codable, Sendable, Equatable {
+        /// Corrected latency, µs.
+        package var microseconds: UInt64
+        package var traceId: String
+        package var sampled: Bool
+        /// The status code answered; nil when no answer came.
+        package var code: Int?
+
+        package init(microseconds: UInt64, traceId: String, sampled: Bool, code: Int?) {
+            self.microseconds = microseconds
+            self.traceId = traceId
+            self.sampled = sampled
+            self.code = code
+        }
+
+        /// How many a window keeps per endpoint.
+        package static let kept = 3
+
+        /// The `kept` slowest of `requests`, slowest first (ties by trace id, so shards merge to one answer).
+        package static func slowest(_ requests: [SlowRequest]) -> [SlowRequest] {
+            Array(requests.sorted { ($0.microseconds, $1.traceId) > ($1.microseconds, $0.traceId) }.prefix(kept))
+        }
+    }
+
     /// A run that stopped itself: which check, what it saw, and when on both clocks.
     package struct Stop: Codable, Sendable, Equatable {
         /// `threshold` (`--abort-on-fail`) or `slo` (`--abort-on page|ticket`).
@@ -277,9 +308,9 @@ package struct LoadResult: Codable, Sendable {
 }
 
 extension LoadResult.EndpointCounts {
-    private enum CodingKeys: String, CodingKey { case scheduled, sent, late, dropped, status, codes, corrected, uncorrected }
+    private enum CodingKeys: String, CodingKey { case scheduled, sent, late, dropped, status, codes, slowest, corrected, uncorrected }
 
-    // Written out for `codes`, which a `shop-load/1` file does not have (the synthesised form requires every key).
+    // Written out for `codes` and `slowest`, which a `shop-load/1` file does not have (the synthesised form requires every key).
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         scheduled = try container.decode(Int.self, forKey: .scheduled)
@@ -288,6 +319,7 @@ extension LoadResult.EndpointCounts {
         dropped = try container.decode(Int.self, forKey: .dropped)
         status = try container.decode([String: Int].self, forKey: .status)
         codes = try container.decodeIfPresent([String: Int].self, forKey: .codes) ?? [:]
+        slowest = try container.decodeIfPresent([LoadResult.SlowRequest].self, forKey: .slowest) ?? []
         corrected = try container.decode(SparseHistogram.self, forKey: .corrected)
         uncorrected = try container.decode(SparseHistogram.self, forKey: .uncorrected)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SLOMath
 import SLOSpec
 import ShopSupport
 
@@ -20,14 +21,30 @@ package struct PrometheusSource: Sendable {
         return (min(max(bad, 0), total), total)
     }
 
-    /// The report as of `now`: every window's counts evaluated at that one instant.
-    package func report(_ slo: ServiceLevelObjective, now: Date = Date()) async throws(PrometheusAPI.Failure) -> BudgetReport {
+    /// The report as of `now`: every window's counts evaluated at that one instant. With `synthetic`, also what
+    /// rehearsals' requests did over the period (two more queries, which the alerter does without).
+    package func report(
+        _ slo: ServiceLevelObjective, now: Date = Date(), synthetic: Bool = false
+    ) async throws(PrometheusAPI.Failure)
+        -> BudgetReport
+    {
         var counts: [Double: (bad: Double, total: Double)] = [:]
         let windows = slo.recordedWindows.filter { $0 < slo.period.seconds }
         for window in windows { counts[window] = try await sums(slo, seconds: window, at: now) }
-        let period = slo.period.calendarMonth ? Self.secondsIntoMonth(now) : slo.period.seconds
-        let whole = try await sums(slo, seconds: max(period, 60), at: now)
-        return BudgetReport.make(slo, source: api.baseURL, periodSums: whole) { counts[$0] ?? (0, 0) }
+        let period = max(slo.period.calendarMonth ? Self.secondsIntoMonth(now) : slo.period.seconds, 60)
+        let whole = try await sums(slo, seconds: period, at: now)
+        var report = BudgetReport.make(slo, source: api.baseURL, periodSums: whole) { counts[$0] ?? (0, 0) }
+        if synthetic, let only = slo.indicator.counting(.only) {
+            var rehearsals = slo
+            rehearsals.indicator = only
+            let spent = try await sums(rehearsals, seconds: period, at: now)
+            // Left out, they are not in `whole`: had they counted, the budget would have been for them too.
+            let counted = slo.indicator.synthetic != .excluded
+            let allowed = slo.errorBudget.budget * (whole.total + (counted ? 0 : spent.total))
+            report.synthetic = BudgetReport.Synthetic(
+                requests: spent.total, badRequests: spent.bad, counted: counted, budgetShare: allowed > 0 ? spent.bad / allowed : nil)
+        }
+        return report
     }
 
     /// Seconds since the first of `now`'s month, UTC.

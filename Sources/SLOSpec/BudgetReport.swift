@@ -32,6 +32,25 @@ package struct BudgetReport: Codable, Sendable {
     /// When each severity held during a replay, on the profile's clock.
     package var alertIntervals: [AlertInterval]?
     package var phases: [Phase]?
+    /// What rehearsals' requests (`synthetic="true"`) did over the period, when the SLI can tell them apart.
+    package var synthetic: Synthetic?
+
+    package struct Synthetic: Codable, Sendable, Equatable {
+        package var requests: Double
+        package var badRequests: Double
+        /// Whether they count in the SLI (false with `excludeSynthetic`).
+        package var counted: Bool
+        /// Their bad requests as a share of the period's budget: what they spent, or (left out) what they would
+        /// have spent had they counted; nil without traffic.
+        package var budgetShare: Double?
+
+        package init(requests: Double, badRequests: Double, counted: Bool, budgetShare: Double?) {
+            self.requests = requests
+            self.badRequests = badRequests
+            self.counted = counted
+            self.budgetShare = budgetShare
+        }
+    }
 
     package struct Budget: Codable, Sendable {
         /// Bad requests the objective allows for the traffic seen.

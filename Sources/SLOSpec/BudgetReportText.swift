@@ -17,12 +17,16 @@ package enum BudgetReportText {
         }
         guard let sli = report.sli, let budget = report.budget else {
             lines.append("  no requests: nothing to evaluate")
+            if let synthetic = report.synthetic { lines.append("  synthetic " + syntheticLine(synthetic)) }
             return lines.joined(separator: "\n")
         }
         lines.append("  requests \(count(report.requests))  bad \(count(report.badRequests))  SLI \(percent(sli, digits: 3))")
         lines.append(
             "  budget   spent \(percent(budget.spent, digits: 1))  left \(percent(budget.left, digits: 1)) = \(count(budget.leftRequests)) requests"
                 + " = \(String(format: "%.1f", budget.leftOutageMinutes)) min of full outage")
+        if let synthetic = report.synthetic {
+            lines.append("  synthetic " + syntheticLine(synthetic))
+        }
         lines.append("  burn     " + report.windows.map { "\($0.window) \($0.burnRate.map { rate($0) } ?? "-")" }.joined(separator: "  "))
         if let burn = report.currentBurnRate {
             let exhaustion =
@@ -51,6 +55,14 @@ package enum BudgetReportText {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What rehearsals did: `1,204 requests, 12 bad: spent 3.1% of the budget`.
+    static func syntheticLine(_ synthetic: BudgetReport.Synthetic) -> String {
+        guard synthetic.requests > 0 else { return "none in the period" }
+        let share = synthetic.budgetShare.map { percent($0, digits: 1) } ?? "-"
+        return "\(count(synthetic.requests)) requests, \(count(synthetic.badRequests)) bad: "
+            + (synthetic.counted ? "spent \(share) of the budget" : "left out (excludeSynthetic); counted, they would have spent \(share)")
     }
 
     static func count(_ value: Double) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import ShopContract
 import ShopSupport
 
 /// The native format: a service and its SLOs, each with an availability, latency or ratio indicator.
@@ -21,6 +22,10 @@ enum NativeSpec {
         var minimumRequests: Double?
         var labels: [String: String]?
         var indicator: RawIndicator?
+        /// Leave rehearsals' requests (`baggage: synthetic=true`) out of the SLI, so they spend no budget.
+        var excludeSynthetic: Bool?
+        /// Read only to say how the format spells it: a key nobody reads would be ignored without a word.
+        var exclude_synthetic: Bool?
     }
 
     struct RawIndicator: Decodable {
@@ -56,7 +61,17 @@ enum NativeSpec {
             let period = try SLOSpecs.duration(slo.period ?? "30d", file: path, field: field + ".period")
             let minimum = slo.minimumRequests ?? defaultMinimumRequests
             guard minimum >= 0, minimum.isFinite else { throw fail(field + ".minimumRequests", "must be 0 or more") }
-            let indicator = try indicator(slo.indicator, file: path, field: field + ".indicator")
+            guard slo.exclude_synthetic == nil else { throw fail(field + ".exclude_synthetic", "is spelled excludeSynthetic in this format") }
+            var indicator = try indicator(slo.indicator, file: path, field: field + ".indicator")
+            if slo.excludeSynthetic == true {
+                guard let excluding = indicator.counting(.excluded) else {
+                    throw fail(
+                        field + ".excludeSynthetic",
+                        "the ratio reads no \(MetricNames.requestDuration.name) series, the only one with a synthetic label: leave synthetic requests out in its selectors"
+                    )
+                }
+                indicator = excluding
+            }
             var made = ServiceLevelObjective(
                 name: name, displayName: slo.displayName ?? name, description: slo.description ?? "", service: service,
                 objective: objective, period: .rolling(period), indicator: indicator, minimumRequests: minimum, runbookURL: "", file: path)

@@ -66,7 +66,9 @@ extension HTTPRoutes {
             templates.count == 1
             ? .init("http_route", .equal, templates[0])
             : .init("http_route", .matches, templates.map(Self.escapeRegex).joined(separator: "|"))
-        return PromSelector(metric: metric, matchers: [.init("http_request_method", .equal, method), route])
+        var matchers: [PromSelector.Matcher] = [.init("http_request_method", .equal, method), route]
+        if let matcher = synthetic.matcher { matchers.append(matcher) }
+        return PromSelector(metric: metric, matchers: matchers)
     }
 
     /// The `le` label the service writes for a bucket bound (Swift's shortest spelling: 0.3, 1.0).

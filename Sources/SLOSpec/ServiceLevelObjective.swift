@@ -1,4 +1,5 @@
 import SLOMath
+import ShopContract
 
 /// One service-level objective, from a native spec or an OpenSLO file: what is measured, the share that
 /// must be good, over which period, and what its alerts are called and link to.
@@ -100,6 +101,46 @@ package struct SLOPeriod: Sendable, Equatable {
 
 /// What an SLO counts, good or bad.
 package enum Indicator: Sendable, Equatable {
+    /// How it counts rehearsals' requests: a ratio leaves them out when one of its selectors does.
+    package var synthetic: SyntheticFilter {
+        switch self {
+        case .availability(let routes), .latency(let routes, _): routes.synthetic
+        case .ratio(let query):
+            query.selectors.contains { $0.matchers.contains(SyntheticFilter.excluded.matcher!) } ? .excluded : .counted
+        }
+    }
+
+    /// This indicator counting rehearsals' requests (`synthetic="true"`) as `filter` says: each selector of
+    /// the request-duration histogram, the one series that carries the `synthetic` label, gets the matcher.
+    /// Nil for a ratio that reads none of its series: it has no synthetic requests to tell apart.
+    package func counting(_ filter: SyntheticFilter) -> Indicator? {
+        switch self {
+        case .availability(var routes):
+            routes.synthetic = filter
+            return .availability(routes)
+        case .latency(var routes, let threshold):
+            routes.synthetic = filter
+            return .latency(routes, threshold: threshold)
+        case .ratio(var query):
+            let marked = { (selector: inout PromSelector) -> Bool in
+                guard selector.metric.hasPrefix(MetricNames.requestDuration.name) else { return false }
+                selector.matchers.removeAll { $0.label == SyntheticTraffic.label }
+                if let matcher = filter.matcher { selector.matchers.append(matcher) }
+                return true
+            }
+            var any = marked(&query.total)
+            switch query.numerator {
+            case .good(var selector):
+                any = marked(&selector) || any
+                query.numerator = .good(selector)
+            case .bad(var selector):
+                any = marked(&selector) || any
+                query.numerator = .bad(selector)
+            }
+            return any ? .ratio(query) : nil
+        }
+    }
+
     /// Requests to these routes that got no server error (5xx).
     case availability(HTTPRoutes)
     /// Requests to these routes answered within `threshold` seconds (a bucket bound of the request
@@ -109,10 +150,31 @@ package enum Indicator: Sendable, Equatable {
     case ratio(RatioQuery)
 }
 
+/// Which of the requests marked synthetic (a rehearsal's, `baggage: synthetic=true`) an SLI counts.
+package enum SyntheticFilter: Sendable, Equatable {
+    /// With the others, as a customer's: the default.
+    case counted
+    /// Not at all: `excludeSynthetic: true`.
+    case excluded
+    /// Only those: what the budget report shows they spent.
+    case only
+
+    /// The matcher on the request histogram's `synthetic` label that says it; nil for all.
+    var matcher: PromSelector.Matcher? {
+        switch self {
+        case .counted: nil
+        case .excluded: .init(SyntheticTraffic.label, .notEqual, "true")
+        case .only: .init(SyntheticTraffic.label, .equal, "true")
+        }
+    }
+}
+
 /// Routes of the API, by method and route template (the `http_route` label).
 package struct HTTPRoutes: Sendable, Equatable {
     package var method: String
     package var templates: [String]
+    /// Whether rehearsals' requests (`synthetic="true"`) count: all by default, none with `excludeSynthetic`.
+    package var synthetic = SyntheticFilter.counted
 
     package init(method: String, templates: [String]) {
         self.method = method

@@ -29,6 +29,14 @@ package struct GameDayPlan: Sendable {
             throw GameDayError(
                 "\(profileFile): incident \(incident.name): no SLO named \(incident.slo) (there are \(slos.map(\.name).joined(separator: ", ")))")
         }
+        // A game day's requests are all the replay's, marked synthetic: an SLO that leaves them out would see none.
+        for incident in profile.incidents {
+            if let slo = slos.first(where: { $0.name == incident.slo }), slo.indicator.synthetic == .excluded {
+                throw GameDayError(
+                    "\(profileFile): incident \(incident.name): SLO \(slo.name) leaves synthetic requests out (excludeSynthetic), and a game day's are all synthetic: it would see none"
+                )
+            }
+        }
         guard wallSeconds > 0, wallSeconds.isFinite else { throw GameDayError("the replay's wall time must be positive") }
         self.profile = profile
         self.profileFile = profileFile

@@ -33,6 +33,11 @@ package struct LoadRunConfiguration: Sendable {
     package var metricsAddress: (host: String, port: Int)?
     /// Wall seconds the metrics are still served after the replay, so the last scrape sees its final counts.
     package var metricsLinger = 0.0
+    /// Share of requests whose `traceparent` asks for the trace to be sampled (recorded and exported); the rest
+    /// still carry a trace id, which the service's access lines show.
+    package var traceSample = 0.01
+    /// Where a trace is shown (`{trace_id}` for its id), for the report's links.
+    package var traceURL: String?
 
     package init(
         target: URL, profile: Profile, profileFile: String, speed: Double, end: Double, seed: UInt64, customerTokens: [String], adminToken: String?
@@ -126,7 +131,8 @@ package final class LoadRun: Sendable {
             let schedule = ArrivalSchedule(
                 profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
             let factory = RequestFactory(
-                host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile)
+                host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile,
+                traceSample: configuration.traceSample)
             let recorder = WindowRecorder(windowSeconds: configuration.profile.window, board: board, worker: index, metrics: metrics)
             made.append(
                 try LoadWorker(
@@ -187,6 +193,7 @@ package final class LoadRun: Sendable {
             interrupted: interrupted, windows: sorted, summary: summary,
             thresholds: LoadResult.evaluate(profile.thresholds, windows: sorted, summary: summary))
         result.stop = stopReason.withLock { $0 }
+        result.traceURL = configuration.traceURL
         return result
     }
 

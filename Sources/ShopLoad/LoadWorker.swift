@@ -171,7 +171,9 @@ final class LoadWorker: @unchecked Sendable {
         let late = sent - job.intended > limits.lateTolerance
         let start = min(job.intended, sent)
         let status = answer.status.map(StatusClass.init(status:)) ?? .error
-        recorder.completed(job.slot, code: answer.status, late: late, corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds)
+        recorder.completed(
+            job.slot, code: answer.status, late: late, corrected: (done - start).nanoseconds, uncorrected: (done - sent).nanoseconds,
+            trace: job.request.trace)
         progress.completed(status: status, corrected: (done - start).nanoseconds)
         factory.observe(job.request, answer)
         inFlight -= 1
@@ -219,7 +221,7 @@ final class LoadWorker: @unchecked Sendable {
                     let now = NIODeadline.now()
                     self.recorder.completed(
                         job.slot, code: nil, late: now - job.intended > self.limits.lateTolerance,
-                        corrected: (now - job.intended).nanoseconds, uncorrected: 0, sent: false)
+                        corrected: (now - job.intended).nanoseconds, uncorrected: 0, sent: false, trace: job.request.trace)
                     self.progress.completed(status: .error, corrected: (now - job.intended).nanoseconds)
                     self.inFlight -= 1
                     self.openIfNeeded()

@@ -2,6 +2,7 @@ import Foundation
 import LoadProfile
 import NIOCore
 import ShopContract
+import ShopTracing
 
 /// A request ready for the wire: its bytes, written in one piece, and what its answer means to the
 /// simulated customer.
@@ -18,6 +19,8 @@ struct PreparedRequest {
     /// Request line, headers and body, as sent.
     var bytes: ByteBuffer
     var follow: Follow = .none
+    /// The trace it starts, as its `traceparent` says.
+    var trace: TraceParent?
     var keepBody: Bool { if case .placed = follow { true } else { false } }
 
     /// GET and HEAD: sent again, once, when a closing keep-alive connection took it unread.
@@ -31,13 +34,18 @@ struct PreparedRequest {
 }
 
 /// Turns an endpoint and an arrival's random numbers into a request on real data: SKUs read from the API at
-/// start, customers with their own tokens and the orders they placed during the run. One per worker,
-/// confined to its event loop.
+/// start, customers with their own tokens and the orders they placed during the run. Every request is marked
+/// synthetic (`baggage: synthetic=true`) and starts a trace of its own (`traceparent`, sampled for a
+/// `traceSample` share). One per worker, confined to its event loop.
 final class RequestFactory {
     let host: String
     let skus: [String]
     let tokens: [String]
     let profile: Profile
+    let traceSample: Double
+    /// Trace and span ids, and the sampling draw: seeded afresh per run, so two runs with one seed (or two
+    /// shards) never share a trace id, while the schedule and choices stay the seed's.
+    private var ids = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
     /// Per customer, the ids of orders they placed and have not cancelled, the newest last (a few at most).
     private var orders: [[String]]
     private let allocator = ByteBufferAllocator()
@@ -45,22 +53,47 @@ final class RequestFactory {
     private var productReads: [ByteBuffer?]
     private var stockReads: [ByteBuffer?]
 
-    init(host: String, skus: [String], tokens: [String], profile: Profile) {
+    init(host: String, skus: [String], tokens: [String], profile: Profile, traceSample: Double) {
         self.host = host
         self.skus = skus
         self.tokens = tokens
         self.profile = profile
+        self.traceSample = traceSample
         orders = Array(repeating: [], count: tokens.count)
         productReads = Array(repeating: nil, count: skus.count)
         stockReads = Array(repeating: nil, count: skus.count)
     }
 
     func make(_ endpoint: Endpoint, profileTime: Double, random: inout SplitMix64) -> PreparedRequest {
+        let unsent = unsent(endpoint, profileTime: profileTime, random: &random)
+        let trace = TraceParent(traceHigh: ids.next(), traceLow: ids.next() | 1, span: ids.next() | 1, flags: ids.nextUnit() < traceSample ? 1 : 0)
+        // The shared head lines, then this request's trace, the blank line and the body.
+        var bytes = allocator.buffer(capacity: unsent.lines.readableBytes + 80 + (unsent.body?.utf8.count ?? 0))
+        bytes.writeImmutableBuffer(unsent.lines)
+        bytes.writeStaticString("traceparent: ")
+        bytes.writeString(trace.header)
+        bytes.writeStaticString("\r\n\r\n")
+        if let body = unsent.body { bytes.writeString(body) }
+        var request = PreparedRequest(method: unsent.method, bytes: bytes)
+        request.follow = unsent.follow
+        request.trace = trace
+        return request
+    }
+
+    /// A request before its trace: its head's lines (no blank line yet), shared for the reads, and its body.
+    private struct Unsent {
+        var method = "GET"
+        var lines: ByteBuffer
+        var body: String?
+        var follow = PreparedRequest.Follow.none
+    }
+
+    private func unsent(_ endpoint: Endpoint, profileTime: Double, random: inout SplitMix64) -> Unsent {
         let user = Int(random.next() % UInt64(tokens.count))
         switch endpoint {
-        case .product: return PreparedRequest(method: "GET", bytes: read(&productReads, .getProduct, sku: skuIndex(profileTime, &random)))
+        case .product: return Unsent(lines: read(&productReads, .getProduct, sku: skuIndex(profileTime, &random)))
         case .catalog: return get(Self.cataloguePage)
-        case .stock: return PreparedRequest(method: "GET", bytes: read(&stockReads, .getStock, sku: skuIndex(profileTime, &random)))
+        case .stock: return Unsent(lines: read(&stockReads, .getStock, sku: skuIndex(profileTime, &random)))
         case .order:
             let lines = 1 + Int(random.next() % 3)
             var chosen: [String] = []
@@ -113,7 +146,7 @@ final class RequestFactory {
     /// The read of `route` for a SKU, from `cache` or made and kept there.
     private func read(_ cache: inout [ByteBuffer?], _ route: APIRoute, sku index: Int) -> ByteBuffer {
         if let bytes = cache[index] { return bytes }
-        let bytes = get(route.path(skus[index])).bytes
+        let bytes = get(route.path(skus[index])).lines
         cache[index] = bytes
         return bytes
     }
@@ -121,11 +154,13 @@ final class RequestFactory {
     // Requests are written as bytes, not as an `HTTPRequestHead` through NIO's encoder: the generator's
     // headers are its own and few, and building and encoding a head per request was a sizeable share of its
     // CPU per request.
-    private func get(_ uri: String, user: Int? = nil) -> PreparedRequest {
-        PreparedRequest(method: "GET", bytes: Self.get(uri, host: host, token: user.map { tokens[$0] }, allocator: allocator))
+    private func get(_ uri: String, user: Int? = nil) -> Unsent {
+        var lines = allocator.buffer(capacity: 160 + (user.map { tokens[$0].utf8.count } ?? 0))
+        Self.startRequest("GET", uri, host: host, token: user.map { tokens[$0] }, into: &lines)
+        return Unsent(lines: lines)
     }
 
-    /// A GET's bytes: the request line, `Host` and, for a customer, `Authorization`.
+    /// A GET's bytes, whole, with no trace: the catalogue's read before the run.
     static func get(_ uri: String, host: String, token: String?, allocator: ByteBufferAllocator = .init()) -> ByteBuffer {
         var bytes = allocator.buffer(capacity: 128 + (token?.utf8.count ?? 0))
         startRequest("GET", uri, host: host, token: token, into: &bytes)
@@ -133,24 +168,25 @@ final class RequestFactory {
         return bytes
     }
 
-    private func send(_ method: String, _ uri: String, user: Int, json: String?, idempotencyKey: String? = nil) -> PreparedRequest {
-        let length = json?.utf8.count ?? 0
-        var bytes = allocator.buffer(capacity: 192 + tokens[user].utf8.count + length)
-        Self.startRequest(method, uri, host: host, token: tokens[user], into: &bytes)
-        if json != nil { bytes.writeStaticString("Content-Type: application/json\r\n") }
-        if let idempotencyKey { bytes.writeString("Idempotency-Key: \(idempotencyKey)\r\n") }
-        bytes.writeString("Content-Length: \(length)\r\n\r\n")
-        if let json { bytes.writeString(json) }
-        return PreparedRequest(method: method, bytes: bytes)
+    private func send(_ method: String, _ uri: String, user: Int, json: String?, idempotencyKey: String? = nil) -> Unsent {
+        var lines = allocator.buffer(capacity: 240 + tokens[user].utf8.count)
+        Self.startRequest(method, uri, host: host, token: tokens[user], into: &lines)
+        if json != nil { lines.writeStaticString("Content-Type: application/json\r\n") }
+        if let idempotencyKey { lines.writeString("Idempotency-Key: \(idempotencyKey)\r\n") }
+        lines.writeString("Content-Length: \(json?.utf8.count ?? 0)\r\n")
+        return Unsent(method: method, lines: lines, body: json)
     }
-
-    /// The request line, `Host` and, for a customer, `Authorization`.
+    /// The request line, `Host`, the synthetic mark and, for a customer, `Authorization`.
     private static func startRequest(_ method: String, _ uri: String, host: String, token: String?, into bytes: inout ByteBuffer) {
         bytes.writeString(method)
         bytes.writeStaticString(" ")
         bytes.writeString(uri)
         bytes.writeStaticString(" HTTP/1.1\r\nHost: ")
         bytes.writeString(host)
+        bytes.writeStaticString("\r\n")
+        bytes.writeString(SyntheticTraffic.baggageHeader)
+        bytes.writeStaticString(": ")
+        bytes.writeString(SyntheticTraffic.member)
         bytes.writeStaticString("\r\n")
         if let token {
             bytes.writeStaticString("Authorization: Bearer ")

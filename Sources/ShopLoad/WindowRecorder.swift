@@ -1,6 +1,7 @@
 import Histogram
 import LoadProfile
 import LoadReport
+import ShopTracing
 
 /// Counts and latencies per profile-time window and endpoint, as a worker records them. A window stays open
 /// while requests due in it are unanswered, then is written out sparse to the run's `WindowBoard` and its
@@ -16,6 +17,8 @@ final class WindowRecorder {
         var statuses = [Int](repeating: 0, count: StatusClass.allCases.count)
         /// Status codes answered and their counts: a handful per endpoint, so a list searched in order.
         var codes: [(code: Int, count: Int)] = []
+        /// The slowest requests so far, slowest first: `SlowRequest.kept` at most.
+        var slowest: [(corrected: Int64, trace: TraceParent?, code: Int?)] = []
         var corrected = LatencyHistogram.make()
         var uncorrected = LatencyHistogram.make()
 
@@ -82,7 +85,7 @@ final class WindowRecorder {
     }
 
     /// `code` is the status code answered, nil when no answer came.
-    func completed(_ stats: Live, code: Int?, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true) {
+    func completed(_ stats: Live, code: Int?, late: Bool, corrected: Int64, uncorrected: Int64, sent: Bool = true, trace: TraceParent? = nil) {
         if sent { stats.counts.sent += 1 }
         if late { stats.counts.late += 1 }
         stats.statuses[(code.map(StatusClass.init(status:)) ?? .error).ordinal] += 1
@@ -92,6 +95,11 @@ final class WindowRecorder {
             } else {
                 stats.codes.append((code, 1))
             }
+        }
+        if stats.slowest.count < LoadResult.SlowRequest.kept || corrected > stats.slowest[stats.slowest.count - 1].corrected {
+            let place = stats.slowest.firstIndex { corrected > $0.corrected } ?? stats.slowest.count
+            stats.slowest.insert((corrected, trace, code), at: place)
+            if stats.slowest.count > LoadResult.SlowRequest.kept { stats.slowest.removeLast() }
         }
         LatencyHistogram.record(corrected, in: &stats.corrected)
         if sent { LatencyHistogram.record(uncorrected, in: &stats.uncorrected) }
@@ -109,6 +117,12 @@ final class WindowRecorder {
                 var counts = stats.counts
                 for (status, count) in zip(StatusClass.allCases, stats.statuses) where count > 0 { counts.status[status.rawValue] = count }
                 for (code, count) in stats.codes { counts.codes[String(code)] = count }
+                counts.slowest = stats.slowest.compactMap { slow in
+                    slow.trace.map {
+                        LoadResult.SlowRequest(
+                            microseconds: UInt64(max(slow.corrected, 0) / 1_000), traceId: $0.traceID, sampled: $0.isSampled, code: slow.code)
+                    }
+                }
                 counts.corrected = SparseHistogram(stats.corrected)
                 counts.uncorrected = SparseHistogram(stats.uncorrected)
                 endpoints[Endpoint.allCases[ordinal].rawValue] = counts

@@ -40,9 +40,14 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "The HTML report (default: the result's name with .html).")
     var out: String?
 
+    @Option(name: .customLong("trace-url"), help: "Where your tracing UI shows a trace, {trace_id} for its id (instead of the run's).")
+    var traceURL: String?
+
     func run() async throws {
         try await OneLineFailures.run("shop-load") {
-            let loaded = try ResultFile.read(result)
+            try ReplayOptions.checkTraceURL(traceURL)
+            var loaded = try ResultFile.read(result)
+            if let traceURL { loaded.traceURL = traceURL }
             let path = out ?? ResultFile.reportPath(for: result)
             try HTMLReport(loaded).render().write(toFile: path, atomically: true, encoding: .utf8)
             print(SummaryTable(loaded).render())

@@ -54,6 +54,18 @@ struct ReplayOptions: ParsableArguments {
     @Option(name: .customLong("token-file"), help: "Customer tokens, one per line (from shop-api token), instead of minting them.")
     var tokenFile: String?
 
+    @Option(
+        name: .customLong("trace-sample"),
+        help: "Share of requests whose traceparent asks for the trace to be recorded (0 to 1); every request carries a trace id.")
+    var traceSample = 0.01
+
+    @Option(
+        name: .customLong("trace-url"),
+        help:
+            "Where your tracing UI shows a trace, {trace_id} for its id (e.g. http://jaeger:16686/trace/{trace_id}): the report links the slowest requests there."
+    )
+    var traceURL: String?
+
     /// The profile as read, its file, and the profile time to stop at.
     func readProfile() throws -> (file: String, profile: Profile, end: Double) {
         let (file, text) = try ProfileFiles.read(profile)
@@ -73,6 +85,13 @@ struct ReplayOptions: ParsableArguments {
             throw LoadRunError("--workers, --connections and --max-in-flight must be at least 1")
         }
         _ = try limits()
+        guard (0...1).contains(traceSample) else { throw LoadRunError("--trace-sample must be a share between 0 and 1") }
+        try Self.checkTraceURL(traceURL)
+    }
+
+    /// A trace URL template must say where the id goes.
+    static func checkTraceURL(_ template: String?) throws {
+        if let template, !template.contains("{trace_id}") { throw LoadRunError("--trace-url must hold {trace_id} where the trace's id goes") }
     }
 
     /// A replay of `profile` up to `end` at `speed`, signed in for `wallSeconds` (and an hour more).
@@ -83,6 +102,8 @@ struct ReplayOptions: ParsableArguments {
             seed: seed ?? UInt64.random(in: 1...UInt64(UInt32.max)), customerTokens: customers, adminToken: admin)
         configuration.workers = workers
         configuration.limits = try limits()
+        configuration.traceSample = traceSample
+        configuration.traceURL = traceURL
         return configuration
     }
 

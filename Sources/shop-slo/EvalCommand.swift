@@ -51,7 +51,9 @@ struct EvalCommand: AsyncParsableCommand {
                 // A refused connection is retried until the request's deadline: ask a short question first.
                 _ = try await PrometheusAPI(baseURL: url, timeout: .seconds(2)).scalar("vector(1)")
                 var made: [BudgetReport] = []
-                for slo in slos { made.append(try await source.report(slo)) }
+                // One instant for every SLO, so two SLOs over the same series read the same counts.
+                let now = Date()
+                for slo in slos { made.append(try await source.report(slo, now: now, synthetic: true)) }
                 reports = made
             case (nil, let path?):
                 let result = try ResultFile.read(path)

@@ -107,4 +107,20 @@ import Testing
         #expect(!merged.passed, "a stopped run does not pass")
         #expect(SummaryTable(merged).render().contains("STOPPED at 10m of profile time (600.0 s wall) in shard 1/3, --abort-on: orders"))
     }
+
+    /// The slowest requests lead to their traces: a mark on the latency chart and a row of the table, linked
+    /// through `--trace-url`.
+    @Test func theReportLinksTheSlowestRequestsToTheirTraces() throws {
+        var result = Self.result(shard: .whole, codes: ["201": 3], stopAt: nil)
+        let slow = LoadResult.SlowRequest(microseconds: 412_000, traceId: "4bf92f3577b34da6a3ce929d0e0e4736", sampled: true, code: 500)
+        result.windows[0].endpoints["order"]?.slowest = [slow]
+        result.summary = LoadResult.summarise(result.windows, wallSeconds: 60)
+        let plain = HTMLReport(result).render()
+        #expect(
+            plain.contains("<h2>Slowest requests and their traces</h2>") && plain.contains("<code>4bf92f3577b34da6a3ce929d0e0e4736</code> sampled"))
+        #expect(plain.contains("<title>slowest: order 412.0ms 500, trace 4bf92f3577b34da6a3ce929d0e0e4736 (sampled)</title>"))
+        result.traceURL = "http://jaeger:16686/trace/{trace_id}"
+        let linked = HTMLReport(result).render()
+        #expect(linked.components(separatedBy: #"<a href="http://jaeger:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736">"#).count - 1 == 2)
+    }
 }

@@ -72,7 +72,7 @@ struct LoggingTests {
             [
                 ("bytes_in", .int(0)), ("bytes_out", .int(-12)), ("client_address", .string("203.0.113.9")), ("duration_ms", .number(0.125)),
                 ("method", .string("GET")), ("path", .string("/a\"b\\c\n\u{01}é")), ("route", .string("unmatched")), ("status", .int(404)),
-                ("token", .string("secret-value")), ("user", .string("alice")),
+                ("synthetic", .bool(true)), ("token", .string("secret-value")), ("user", .string("alice")),
             ],
             [("aaa", .int(Int.max)), ("mmm", .number(1e300)), ("zeta", .string("the field wins")), ("zzz", .number(.infinity))],
             [],
@@ -124,6 +124,7 @@ extension LineField {
         case .string(let string): .string(string)
         case .int(let int): .stringConvertible(int)
         case .number(let number): .stringConvertible(number)
+        case .bool(let flag): .stringConvertible(flag)
         }
     }
 }

@@ -17,8 +17,8 @@ struct MetricsTests {
         Exposition.samples(String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
     }
 
-    static func count(_ method: String, _ route: String, _ status: Int) -> String {
-        "\(MetricNames.requestDuration)_count{http_request_method=\"\(method)\",http_route=\"\(route)\",http_response_status_code=\"\(status)\"}"
+    static func count(_ method: String, _ route: String, _ status: Int, synthetic: Bool = false) -> String {
+        "\(MetricNames.requestDuration)_count{http_request_method=\"\(method)\",http_route=\"\(route)\",http_response_status_code=\"\(status)\",synthetic=\"\(synthetic)\"}"
     }
 
     @Test func telemetryOffRecordsNoRequestAndAnswersNoTrace() async throws {
@@ -54,7 +54,7 @@ struct MetricsTests {
             // Every SLO threshold is a bucket boundary.
             for bound in ["0.005", "0.01", "0.025", "0.05", "0.1", "0.2", "0.25", "0.3", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf"] {
                 let bucket =
-                    "\(MetricNames.requestDuration)_bucket{http_request_method=\"GET\",http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\",le=\"\(bound)\"}"
+                    "\(MetricNames.requestDuration)_bucket{http_request_method=\"GET\",http_route=\"/v1/products/{sku}\",http_response_status_code=\"200\",synthetic=\"false\",le=\"\(bound)\"}"
                 #expect(samples[bucket] != nil, "no bucket le=\(bound)")
             }
             #expect(samples["http_server_active_requests"] == 1, "the scrape itself is in flight")

@@ -92,4 +92,32 @@ struct TracingTests {
         let gateway = try #require(spans.first { $0.name == "/v1/authorizations" }, "spans: \(spans.map(\.name))")
         #expect(gateway.parent_span_id == authorize.span_id && gateway.kind == 2)
     }
+
+    /// A rehearsal's request (`baggage: synthetic=true`, among other members and properties) is counted under
+    /// `synthetic="true"`, its access line says `synthetic: true` and its span carries `shop.synthetic`; a
+    /// customer's request, or a baggage saying anything else, is none of these.
+    @Test func aSyntheticRequestIsCountedLoggedAndTracedAsSuch() async throws {
+        let exportSink = try await TestTracing.shared.value
+        let sink = LogSink.memory()
+        let logger = Logger(label: "shop-api") { label in
+            JSONLogHandler(label: label, service: "shop-api", level: .info, sink: sink, metadataProvider: ShopTracer.loggingMetadataProvider)
+        }
+        let traceID = "5bf92f3577b34da6a3ce929d0e0e4799"
+        let baggage = HTTPField.Name("baggage")!, traceparent = HTTPField.Name("traceparent")!
+        try await TestApp.run(logger: logger, configure: { $0.logLevel = .info }) { client in
+            _ = try await client.send(
+                .get, "/v1/products/SKU-00001",
+                headers: [baggage: "tenant=a, synthetic = true;source=shop-load", traceparent: "00-\(traceID)-00f067aa0ba902b7-01"])
+            _ = try await client.send(.get, "/v1/products/SKU-00001", headers: [baggage: "synthetic=false"])
+            _ = try await client.send(.get, "/v1/products/SKU-00001")
+            let samples = try await MetricsTests.scrape(client)
+            #expect(samples[MetricsTests.count("GET", "/v1/products/{sku}", 200, synthetic: true)] == 1)
+            #expect(samples[MetricsTests.count("GET", "/v1/products/{sku}", 200)] == 2)
+        }
+        let access = try LogLines.objects(sink).filter { $0["message"] as? String == "request" && $0["path"] as? String == "/v1/products/SKU-00001" }
+        #expect(access.map { $0["synthetic"] as? Bool } == [true, nil, nil])
+        let spans = try await exportSink.spans { (spans: [ExportedSpan]) in spans.contains { $0.trace_id == traceID } }
+        let server = try #require(spans.first { $0.trace_id == traceID && $0.kind == 2 })
+        #expect(server.attributes["shop.synthetic"] == .bool(true))
+    }
 }

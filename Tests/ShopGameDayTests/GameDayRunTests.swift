@@ -100,6 +100,25 @@ struct GameDayRunTests {
         }
     }
 
+    /// A game day's requests are all synthetic: an incident about an SLO that leaves them out is refused, named.
+    @Test func anIncidentAboutAnSLOThatExcludesRehearsalsIsRefused() throws {
+        var slos = try Self.slos()
+        let index = try #require(slos.firstIndex { $0.name == "order-placement-availability" })
+        slos[index].indicator = try #require(slos[index].indicator.counting(.excluded))
+        do {
+            _ = try GameDayPlan(
+                profile: try Profile(yaml: Self.profile, file: "g.yaml"), profileFile: "g.yaml", slos: slos,
+                target: URL(string: "http://127.0.0.1:1")!,
+                secret: Self.secret, wallSeconds: 10, promtool: "promtool")
+            Issue.record("accepted")
+        } catch {
+            #expect(
+                "\(error)"
+                    == "g.yaml: incident every order fails: SLO order-placement-availability leaves synthetic requests out (excludeSynthetic), and a game day's are all synthetic: it would see none"
+            )
+        }
+    }
+
     @Test func promtoolIsFoundOnThePathOrByItsPath() {
         #expect(GameDayPlan.executable("sh", path: "/nonexistent:/bin:/usr/bin") != nil)
         #expect(GameDayPlan.executable("no-such-tool-here", path: "/bin:/usr/bin") == nil)

@@ -45,6 +45,14 @@ struct LoadEngineTests {
             #expect(all.corrected.p99 > 0.5, "corrected p99 \(all.corrected.p99) s")
             #expect(all.uncorrected.p99 < 0.25, "uncorrected p99 \(all.uncorrected.p99) s")
             #expect(all.late > 100, "the requests due during the stall started late: \(all.late)")
+            // Each window keeps its three slowest requests with their traces: the slowest is the histogram's maximum.
+            for window in result.windows {
+                let counts = try #require(window.endpoints["product"])
+                #expect(counts.slowest.count == min(3, counts.completed) && Set(counts.slowest.map(\.traceId)).count == counts.slowest.count)
+                #expect(counts.slowest.map(\.microseconds) == counts.slowest.map(\.microseconds).sorted(by: >))
+                #expect(counts.corrected.histogram.valuesAreEquivalent(counts.corrected.histogram.max, counts.slowest[0].microseconds))
+                #expect(counts.slowest.allSatisfy { [200, 404].contains($0.code) && $0.traceId.count == 32 })
+            }
         }
     }
 
@@ -111,6 +119,13 @@ struct LoadEngineTests {
             let codes = { (result: LoadResult) in result.windows.map { $0.endpoints.mapValues(\.codes) } }
             #expect(codes(merged).map { $0.mapValues { $0.values.reduce(0, +) } } == scheduled(merged), "every request answered, by code")
             #expect(merged.summary.first { $0.endpoint == "product" }?.codes.keys.sorted() == ["200", "404"])
+            // The merged slowest are the slowest of the shards' together.
+            for window in merged.windows {
+                for (endpoint, counts) in window.endpoints {
+                    let parts = shards.compactMap { $0.windows.first { $0.index == window.index }?.endpoints[endpoint] }
+                    #expect(counts.slowest == LoadResult.SlowRequest.slowest(parts.flatMap(\.slowest)))
+                }
+            }
             #expect(throws: LoadResult.MergeError.self) { try LoadResult.merge([shards[0], shards[0]]) }
         }
     }

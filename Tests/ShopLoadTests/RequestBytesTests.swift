@@ -1,15 +1,17 @@
 import Foundation
 import LoadProfile
 import NIOCore
+import ShopTracing
 import Testing
 
 @testable import ShopLoad
 
 /// Requests go out as bytes the generator writes itself: they must be well-formed HTTP/1.1.
 @Suite struct RequestBytesTests {
-    static func factory(tokens: [String] = ["t0", "t1"]) throws -> RequestFactory {
+    static func factory(tokens: [String] = ["t0", "t1"], traceSample: Double = 0.01) throws -> RequestFactory {
         let profile = try Profile(yaml: "name: bytes\nduration: 1m\nrate: {base: 1}\nmix: {product: 1}\n", file: "test.yaml")
-        return RequestFactory(host: "127.0.0.1:8080", skus: ["SKU-00001", "SKU-00002", "SKU-00003"], tokens: tokens, profile: profile)
+        return RequestFactory(
+            host: "127.0.0.1:8080", skus: ["SKU-00001", "SKU-00002", "SKU-00003"], tokens: tokens, profile: profile, traceSample: traceSample)
     }
 
     /// Head and body of a request, split at the blank line.
@@ -19,13 +21,29 @@ import Testing
         return (text[..<end.lowerBound].components(separatedBy: "\r\n"), String(text[end.upperBound...]))
     }
 
-    @Test func aReadIsARequestLineAndItsHostOnly() throws {
+    /// A read: its request line, its host, the synthetic mark and the trace it starts; no body.
+    @Test func aReadIsARequestLineItsHostTheMarkAndItsTrace() throws {
         var random = SplitMix64(seed: 1)
         let request = try Self.factory().make(.product, profileTime: 0, random: &random)
         #expect(request.method == "GET" && !request.head)
-        let text = String(buffer: request.bytes)
-        #expect(text.hasPrefix("GET /v1/products/SKU-0000"))
-        #expect(text.hasSuffix(" HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"), "\(text)")
+        let (lines, body) = try Self.parts(request)
+        #expect(lines.count == 4 && body.isEmpty, "\(lines)")
+        #expect(lines[0].hasPrefix("GET /v1/products/SKU-0000") && lines[0].hasSuffix(" HTTP/1.1"))
+        #expect(Array(lines[1...2]) == ["Host: 127.0.0.1:8080", "baggage: synthetic=true"])
+        let trace = try #require(request.trace)
+        #expect(lines[3] == "traceparent: " + trace.header)
+        #expect(TraceParent(header: trace.header) == trace, "a traceparent the service parses back")
+    }
+
+    /// Every request starts its own trace; `traceSample` of them ask for it to be recorded.
+    @Test(arguments: [0.0, 0.25, 1.0])
+    func eachRequestHasItsOwnTraceAndTheSampledShareIsAsAsked(share: Double) throws {
+        let factory = try Self.factory(traceSample: share)
+        var random = SplitMix64(seed: 9)
+        let traces = (0..<4_000).compactMap { _ in factory.make(.product, profileTime: 0, random: &random).trace }
+        #expect(Set(traces.map(\.traceID)).count == 4_000)
+        let sampled = Double(traces.filter(\.isSampled).count) / 4_000
+        #expect(abs(sampled - share) < 0.03, "\(sampled) sampled")
     }
 
     /// Reads are made once per SKU and shared: each one still names the SKU drawn, and every SKU is reachable.
@@ -36,8 +54,9 @@ import Testing
             for endpoint in [Endpoint.product, .stock] {
                 var random = SplitMix64(seed: seed)
                 var again = SplitMix64(seed: seed)
-                let first = String(buffer: factory.make(endpoint, profileTime: 0, random: &random).bytes)
-                let second = String(buffer: factory.make(endpoint, profileTime: 0, random: &again).bytes)
+                // The same draws, the same request: only its trace differs.
+                let first = String(buffer: factory.make(endpoint, profileTime: 0, random: &random).bytes).components(separatedBy: "traceparent")[0]
+                let second = String(buffer: factory.make(endpoint, profileTime: 0, random: &again).bytes).components(separatedBy: "traceparent")[0]
                 #expect(first == second)
                 paths.insert(String(first.split(separator: " ")[1]))
             }

@@ -129,4 +129,64 @@ struct LoadInTheLoopTests {
             }
         }
     }
+
+    /// Two SLOs on orders, one leaving rehearsals out: shop-load's orders (all failing, all marked synthetic)
+    /// reach the service's histogram under `synthetic="true"`, a real Prometheus scrapes it, and `shop-slo eval`
+    /// charges them to the first SLO's budget only, saying in both what they spent.
+    @Test(.enabled(if: TestTools.prometheus != nil || TestPostgres.inCI, "Prometheus (Debian prometheus) is not installed"))
+    func rehearsalsSpendOnlyTheBudgetsThatCountThem() async throws {
+        let prometheus = try #require(TestTools.prometheus, "Prometheus is required in CI")
+        try await TestPostgres.withFreshDatabase { url in
+            try await Self.withAPI(url) { api, directory in
+                try await TestPrometheus.run(prometheus, scraping: api.port, in: directory) { prometheusPort in
+                    let profile = """
+                        name: rehearsal
+                        duration: 6s
+                        rate: {base: 10}
+                        arrivals: uniform
+                        mix: {order: 1}
+                        window: 1s
+                        users: 5
+                        speed: 1
+                        faults:
+                          - {at: 0s, set: {routes: {/v1/orders: {error_ratio: 1}}}}
+                        """
+                    let (status, output, result) = try await Self.run(api, profile: profile, in: directory, [])
+                    #expect(result.summary.first { $0.endpoint == "order" }?.codes == ["500": 60], "\(output)")
+                    #expect(status == 0 || status == 2)
+                    let specs = directory + "/specs"
+                    try FileManager.default.createDirectory(atPath: specs, withIntermediateDirectories: true)
+                    try """
+                    service: checkout
+                    slos:
+                      - name: orders-counted
+                        objective: 99%
+                        indicator: {availability: {method: POST, routes: [/v1/orders]}}
+                      - name: orders-customers-only
+                        objective: 99%
+                        excludeSynthetic: true
+                        indicator: {availability: {method: POST, routes: [/v1/orders]}}
+                    """.write(toFile: specs + "/orders.yaml", atomically: true, encoding: .utf8)
+                    // Until two scrapes hold orders: Prometheus's rate over a new counter counts from its first sample, so
+                    // the figure is what it saw, not 60; what matters is that both SLOs see the same synthetic figure.
+                    var report = ""
+                    for _ in 0..<30 {
+                        (_, report) = try await TestTools.run(
+                            ".build/debug/shop-slo", ["eval", "--specs", specs, "--prometheus", "http://127.0.0.1:\(prometheusPort)"])
+                        if report.contains("orders-counted"), !report.contains("no requests: nothing to evaluate\n  synthetic none") { break }
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    let blocks = report.components(separatedBy: "\n\n")
+                    let counted = try #require(blocks.first { $0.hasPrefix("orders-counted") }, "\(report)")
+                    let excluded = try #require(blocks.first { $0.hasPrefix("orders-customers-only") }, "\(report)")
+                    let requests = try #require(counted.firstMatch(of: /requests ([0-9.,]+)  bad ([0-9.,]+)/), "\(counted)")
+                    #expect(requests.1 == requests.2, "every order failed: \(counted)")
+                    #expect(counted.contains("synthetic \(requests.1) requests, \(requests.1) bad: spent 10000.0% of the budget"), "\(counted)")
+                    #expect(excluded.contains("no requests: nothing to evaluate"), "\(excluded)")
+                    #expect(
+                        excluded.contains("synthetic \(requests.1) requests, \(requests.1) bad: left out (excludeSynthetic)"), "\(excluded)")
+                }
+            }
+        }
+    }
 }

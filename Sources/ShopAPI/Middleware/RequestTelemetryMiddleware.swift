@@ -26,6 +26,7 @@ final class HTTPServerMetrics: Sendable {
         let method: String
         let route: String
         let status: Int
+        let synthetic: Bool
     }
 
     init(registry: PrometheusCollectorRegistry) {
@@ -35,16 +36,19 @@ final class HTTPServerMetrics: Sendable {
 
     /// Records one response under its route template (`unmatched` when none). Unknown methods become `_OTHER`,
     /// so no client can grow the series. `trace`, the request's span when it is sampled, becomes the bucket's exemplar.
-    func record(method rawMethod: String, route: String, status: Int, seconds: Double, trace: TraceParent? = nil) {
+    func record(method rawMethod: String, route: String, status: Int, seconds: Double, synthetic: Bool = false, trace: TraceParent? = nil) {
         let method = Self.standardMethods.contains(rawMethod) ? rawMethod : MetricNames.otherMethod
-        let key = SeriesKey(method: method, route: route, status: status)
+        let key = SeriesKey(method: method, route: route, status: status, synthetic: synthetic)
         let series = histograms.withLock { known in
             if let series = known[key] { return series }
             let histogram = registry.makeValueHistogram(
                 descriptor: MetricNames.requestDuration.descriptor,
-                labels: [("http_request_method", method), ("http_route", route), ("http_response_status_code", String(status))],
+                labels: [
+                    ("http_request_method", method), ("http_route", route), ("http_response_status_code", String(status)),
+                    (SyntheticTraffic.label, String(synthetic)),
+                ],
                 buckets: MetricNames.requestDurationBuckets)
-            let series = (histogram, RequestExemplars.labels(method: method, route: route, status: status))
+            let series = (histogram, RequestExemplars.labels(method: method, route: route, status: status, synthetic: synthetic))
             known[key] = series
             return series
         }
@@ -70,32 +74,40 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         defer { metrics.active.decrement() }
         var traceContext = ServiceContext.current ?? .topLevel
         InstrumentationSystem.instrument.extract(request.headers, into: &traceContext, using: HTTPFieldsExtractor())
+        // A rehearsal's request (`baggage: synthetic=true`): counted, logged and traced apart from a customer's.
+        let synthetic = request.headers[values: .baggage].contains { SyntheticTraffic.isMarked(baggage: $0) }
         return try await withSpan(request.method.rawValue, context: traceContext, ofKind: .server) { span in
             if span.isRecording {
                 span.attributes["http.request.method"] = request.method.rawValue
                 span.attributes["url.path"] = request.uri.path
+                if synthetic { span.attributes["shop.synthetic"] = true }
             }
             do {
                 var response = try await next(request, context)
-                finish(request, context, span, status: response.status.code, bytesOut: response.body.contentLength, since: start)
+                finish(
+                    request, context, span, status: response.status.code, bytesOut: response.body.contentLength, synthetic: synthetic, since: start)
                 InstrumentationSystem.instrument.inject(span.context, into: &response.headers, using: TraceResponseInjector())
                 return response
             } catch {
                 // Only errors no middleware below turned into a response get here; the server answers them with a 500.
                 span.recordError(error)
-                finish(request, context, span, status: (error as? any HTTPResponseError)?.status.code ?? 500, bytesOut: nil, since: start)
+                finish(
+                    request, context, span, status: (error as? any HTTPResponseError)?.status.code ?? 500, bytesOut: nil, synthetic: synthetic,
+                    since: start)
                 throw error
             }
         }
     }
 
-    private func finish(_ request: Request, _ context: Context, _ span: any Span, status: Int, bytesOut: Int?, since start: NIODeadline) {
+    private func finish(
+        _ request: Request, _ context: Context, _ span: any Span, status: Int, bytesOut: Int?, synthetic: Bool, since start: NIODeadline
+    ) {
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1_000_000_000
         let template = APIRoute.template(forEndpointPath: context.endpointPath)
         let route = template ?? MetricNames.unmatchedRoute
         // Only a recorded span is exported, so only its trace can be an exemplar that links somewhere.
         let trace = span.isRecording ? ShopTracer.current(in: span.context) : nil
-        metrics.record(method: request.method.rawValue, route: route, status: status, seconds: seconds, trace: trace)
+        metrics.record(method: request.method.rawValue, route: route, status: status, seconds: seconds, synthetic: synthetic, trace: trace)
         if span.isRecording {
             span.operationName = request.method.rawValue + " " + route
             if let template { span.attributes["http.route"] = template }
@@ -104,22 +116,25 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         }
         // Built inside the autoclosure, so a logger above `info` pays nothing for the access line.
         context.logger.log(
-            .info, "request", fields: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut))
+            .info, "request",
+            fields: Self.accessLine(request, context, route: route, status: status, seconds: seconds, bytesOut: bytesOut, synthetic: synthetic))
     }
 
     private static func accessLine(
-        _ request: Request, _ context: Context, route: String, status: Int, seconds: Double, bytesOut: Int?
+        _ request: Request, _ context: Context, route: String, status: Int, seconds: Double, bytesOut: Int?, synthetic: Bool
     ) -> [(key: String, value: LineField)] {
         AccessLine.fields(
             method: request.method.rawValue, route: route, path: request.uri.path, status: status, seconds: seconds,
             bytesIn: request.headers[.contentLength].flatMap { Int($0) } ?? 0, bytesOut: bytesOut ?? 0,
-            client: context.clientAddress, user: context.facts.subject)
+            client: context.clientAddress, user: context.facts.subject, synthetic: synthetic)
     }
 }
 
 extension HTTPField.Name {
     /// W3C Trace Context level 2: the trace this response belongs to, for a client to find it.
     static let traceResponse = Self("traceresponse")!
+    /// W3C Baggage: where a rehearsal says its requests are synthetic.
+    static let baggage = Self(SyntheticTraffic.baggageHeader)!
 }
 
 /// Reads trace context from request headers.

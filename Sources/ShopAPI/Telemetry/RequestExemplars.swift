@@ -21,8 +21,8 @@ final class RequestExemplars: Sendable {
     private let latest = Mutex<[String: [Exemplar?]]>([:])
 
     /// The labels as swift-prometheus renders them (the values come from bounded sets without quotes).
-    static func labels(method: String, route: String, status: Int) -> String {
-        #"http_request_method="\#(method)",http_route="\#(route)",http_response_status_code="\#(status)""#
+    static func labels(method: String, route: String, status: Int, synthetic: Bool = false) -> String {
+        #"http_request_method="\#(method)",http_route="\#(route)",http_response_status_code="\#(status)",synthetic="\#(synthetic)""#
     }
 
     /// Keeps `trace` as the exemplar of the smallest bucket `seconds` falls in, as OpenMetrics requires.
