@@ -99,8 +99,9 @@ struct LoadInTheLoopTests {
                 let stop = try #require(result.stop, "\(output)")
                 #expect(stop.reason == "slo")
                 #expect(stop.detail.hasPrefix("orders-available: its page condition held at"), "\(stop.detail)")
-                #expect((600...900).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
-                #expect(result.interrupted && result.clocks.profileEndSeconds < 1_200, "\(result.clocks)")
+                // After the outage began, and long before the end: a suite beside it may slow how soon windows close.
+                #expect((600...1_800).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
+                #expect(result.interrupted && result.clocks.profileEndSeconds < 2_400, "\(result.clocks)")
                 #expect(output.contains("STOPPED at"), "\(output)")
                 let report = try String(contentsOfFile: directory + "/result.html", encoding: .utf8)
                 #expect(report.contains("STOPPED at") && report.contains("orders-available"))
@@ -123,7 +124,8 @@ struct LoadInTheLoopTests {
                 #expect(status == 3, "\(output)")
                 let stop = try #require(result.stop, "\(output)")
                 #expect(stop.reason == "threshold" && stop.detail.hasPrefix("error_rate<1% failed"), "\(stop.detail)")
-                #expect((600...900).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
+                // After the outage began, and long before the end: a suite beside it may slow how soon windows close.
+                #expect((600...1_800).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
                 let all = try #require(result.summary.first { $0.endpoint == "all" })
                 #expect(all.dropped + all.completed == all.scheduled, "every arrival accounted for: \(all)")
             }
