@@ -63,8 +63,8 @@ struct CapacitySearchTests {
     }
 
     /// A live shop-api whose product pages take 50 ms (the fault switchboard, set by the profile) behind a
-    /// generator with two connections and room for four requests: about 40 requests a second get through,
-    /// and above that arrivals are dropped. `dropped_rate<1%` must hold: the search brackets the limit.
+    /// generator with two connections and room for four requests: at most about 40 requests a second get
+    /// through, and above the limit arrivals are dropped. `dropped_rate<1%` must hold: the search brackets it.
     @Test func aRealSearchBracketsTheRateTheServiceCanTake() async throws {
         let secret = "capacity-test-secret-0123456789abcdef-0123"
         let profile = try Profile(
@@ -102,8 +102,10 @@ struct CapacitySearchTests {
                 let result = try await CapacitySearch.run(plan) { lines.append($0) }
                 let capacity = try #require(result.capacity, "\(result.render())")
                 let failed = try #require(result.lowestFailed, "\(result.render())")
-                // Two connections at 50 ms each answer at most 40 a second; the four admitted absorb a little more.
-                #expect(capacity >= 10 && capacity < 60 && failed > capacity && failed <= 80, "\(result.render())")
+                // Two connections at 50 ms each answer at most 40 a second, and the four admitted absorb a little more:
+                // no rate far above that can hold. How far below it the limit lies depends on how busy the machine
+                // is (a full suite beside it slowed the service to a capacity of 8.75 req/s), so only the bracket is held.
+                #expect(capacity < 60 && failed > capacity && failed <= 80, "\(result.render())")
                 #expect(result.steps.allSatisfy { $0.held == $0.failures.isEmpty })
                 #expect(result.steps.contains { !$0.held && $0.failures.contains { $0.hasPrefix("dropped_rate<1%") } }, "\(result.render())")
                 #expect(lines.all.first == "step 1: peak 10 req/s, 1m of profile time in 3s", "\(lines.all)")
