@@ -258,52 +258,6 @@ package struct LoadResult: Codable, Sendable {
         }
     }
 
-    /// One of the slowest requests of a window and endpoint, and the trace it started, so a slow point of the
-    /// report leads to its spans (when `sampled`) or to the service's access line (always: it logs the trace id).
-    package struct SlowRequest: Codable, Sendable, Equatable {
-        /// Corrected latency, µs.
-        package var microseconds: UInt64
-        package var traceId: String
-        package var sampled: Bool
-        /// The status code answered; nil when no answer came.
-        package var code: Int?
-
-        package init(microseconds: UInt64, traceId: String, sampled: Bool, code: Int?) {
-            self.microseconds = microseconds
-            self.traceId = traceId
-            self.sampled = sampled
-            self.code = code
-        }
-
-        /// How many a window keeps per endpoint.
-        package static let kept = 3
-
-        /// The `kept` slowest of `requests`, slowest first (ties by trace id, so shards merge to one answer).
-        package static func slowest(_ requests: [SlowRequest]) -> [SlowRequest] {
-            Array(requests.sorted { ($0.microseconds, $1.traceId) > ($1.microseconds, $0.traceId) }.prefix(kept))
-        }
-    }
-
-    /// A run that stopped itself: which check, what it saw, and when on both clocks.
-    package struct Stop: Codable, Sendable, Equatable {
-        /// `threshold` (`--abort-on-fail`) or `slo` (`--abort-on page|ticket`).
-        package var reason: String
-        /// What was reached, in a line: the threshold and its observed value, or the SLO, severity and burn condition.
-        package var detail: String
-        package var profileSeconds: Double
-        package var wallSeconds: Double
-        /// The shard that stopped, when a merged result holds several.
-        package var shard: Shard?
-
-        package init(reason: String, detail: String, profileSeconds: Double, wallSeconds: Double, shard: Shard? = nil) {
-            self.reason = reason
-            self.detail = detail
-            self.profileSeconds = profileSeconds
-            self.wallSeconds = wallSeconds
-            self.shard = shard
-        }
-    }
-
     package var passed: Bool { thresholds.allSatisfy(\.passed) && stop == nil }
 }
 

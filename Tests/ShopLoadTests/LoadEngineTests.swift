@@ -6,6 +6,7 @@ import HummingbirdTesting
 import LoadProfile
 import LoadReport
 import NIOCore
+import ShopTestSupport
 import Synchronization
 import Testing
 
@@ -219,6 +220,36 @@ struct LoadEngineTests {
         }
     }
 
+    /// Each shard serves its own live metrics and checks its own counts: both halves of a run against a
+    /// stalling server stop on the p99 threshold, each exposition counts that shard's answers under its
+    /// `shard` label, and the merged result keeps the earlier stop, naming its shard.
+    @Test func eachShardServesItsMetricsAndStopsOnItsOwnCounts() async throws {
+        let profile = try Self.profile(
+            "name: shard-abort\nduration: 20s\nrate: {base: 50}\narrivals: uniform\nmix: {product: 1}\nwindow: 1s\nthresholds: [\"p99<100ms\"]\n")
+        try await StubShop(period: .seconds(2), stall: .seconds(1)).application().test(.live) { client in
+            var results: [LoadResult] = []
+            for index in 0..<2 {
+                var configuration = Self.configuration(profile, port: try #require(client.port))
+                configuration.shard = Shard(index: index, count: 2)
+                configuration.checks = [ThresholdCheck(delay: 3)]
+                configuration.metricsAddress = ("127.0.0.1", try TestTools.freePort())
+                let run = LoadRun(configuration)
+                let result = try await run.run { _ in }
+                let stop = try #require(result.stop, "shard \(index)")
+                #expect(stop.reason == "threshold" && result.shards == [Shard(index: index, count: 2)])
+                let exposition = String(decoding: try #require(run.metrics).render(), as: UTF8.self)
+                #expect(exposition.contains(#"shard="\#(index)/2""#), "\(exposition)")
+                let answered = exposition.split(separator: "\n").filter { $0.hasPrefix("shop_load_requests_total{") }
+                    .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+                #expect(answered == Double(try Self.all(result).completed), "shard \(index): the exposition counts its own answers")
+                results.append(result)
+            }
+            let merged = try LoadResult.merge(results)
+            let first = try #require(results.compactMap(\.stop).min { $0.profileSeconds < $1.profileSeconds })
+            #expect(merged.stop?.profileSeconds == first.profileSeconds && merged.stop?.shard != nil)
+        }
+    }
+
     @Test func arrivalsBeyondTheInFlightCapAreDroppedAndCounted() async throws {
         let profile = try Self.productReads("cap", for: "3s", at: 100)
         // Stalled the whole time: nothing comes back, so only the first few are admitted.
@@ -239,69 +270,6 @@ struct LoadEngineTests {
             #expect(all.dropped >= 290, "\(all.dropped) dropped")
             #expect(all.dropped + all.completed == all.scheduled, "every arrival accounted for")
             #expect(result.interrupted)
-        }
-    }
-}
-
-/// A raw HTTP/1.1 server on 127.0.0.1 for the keep-alive race: the first connection to carry a second
-/// request closes on reading it, unanswered; every other request gets a one-product catalogue page.
-final class ClosingServer: @unchecked Sendable {
-    let port: Int
-    private let listener: Int32
-    private let closed = Mutex(false)
-
-    init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        guard bound, listen(listener, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        Thread.detachNewThread { [self] in
-            while true {
-                let fd = accept(self.listener, nil, nil)
-                guard fd >= 0 else { return }
-                Thread.detachNewThread { self.serve(fd) }
-            }
-        }
-    }
-
-    /// Whether a connection was closed under its second request.
-    var raced: Bool { closed.withLock { $0 } }
-
-    func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
-
-    private func serve(_ fd: Int32) {
-        defer { close(fd) }
-        var pending = [UInt8]()
-        var served = 0
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let body = #"{"items":[{"sku":"SKU-1"}],"next_cursor":null}"#
-        let answer = Array("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            guard count > 0 else { return }
-            pending += buffer[0..<count]
-            while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
-                pending.removeSubrange(..<end.upperBound)
-                if served == 1,
-                    closed.withLock({ first in
-                        defer { first = true }; return !first
-                    })
-                {
-                    return
-                }
-                _ = send(fd, answer, answer.count, Int32(MSG_NOSIGNAL))
-                served += 1
-            }
         }
     }
 }
