@@ -75,7 +75,7 @@ struct RequestTelemetryMiddleware: RouterMiddleware {
         var traceContext = ServiceContext.current ?? .topLevel
         InstrumentationSystem.instrument.extract(request.headers, into: &traceContext, using: HTTPFieldsExtractor())
         // A rehearsal's request (`baggage: synthetic=true`): counted, logged and traced apart from a customer's.
-        let synthetic = request.headers[values: .baggage].contains { SyntheticTraffic.isMarked(baggage: $0) }
+        let synthetic = request.headers[.baggage] != nil && request.headers[values: .baggage].contains { SyntheticTraffic.isMarked(baggage: $0) }
         return try await withSpan(request.method.rawValue, context: traceContext, ofKind: .server) { span in
             if span.isRecording {
                 span.attributes["http.request.method"] = request.method.rawValue
