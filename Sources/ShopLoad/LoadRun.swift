@@ -123,20 +123,12 @@ package final class LoadRun: Sendable {
         var endpoint: MetricsEndpoint?
         if let metrics, let at = configuration.metricsAddress { endpoint = try await MetricsEndpoint.start(metrics, host: at.host, port: at.port) }
         let board = WindowBoard(workers: configuration.workers)
-        var made: [LoadWorker] = []
-        for index in 0..<configuration.workers {
-            // Worker j of shard i/n takes the arrivals k with k mod (n·count) = i + n·j: together, shard i's.
-            let shard = Shard(
-                index: configuration.shard.index + configuration.shard.count * index, count: configuration.shard.count * configuration.workers)
-            let schedule = ArrivalSchedule(
-                profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
-            let factory = RequestFactory(
-                host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile,
-                traceSample: configuration.traceSample)
-            let recorder = WindowRecorder(windowSeconds: configuration.profile.window, board: board, worker: index, metrics: metrics)
-            made.append(
-                try LoadWorker(
-                    address: address, limits: configuration.limits, schedule: schedule, factory: factory, recorder: recorder, progress: progress))
+        let made: [LoadWorker]
+        do {
+            made = try makeWorkers(address: address, skus: skus, board: board)
+        } catch {
+            await endpoint?.stop()
+            throw error
         }
         workers.withLock { $0 = made }
         let startedAt = Date()
@@ -161,6 +153,27 @@ package final class LoadRun: Sendable {
             await endpoint.stop()
         }
         return result
+    }
+
+    /// One worker per `configuration.workers`, each with its share of the schedule, its factory and its recorder.
+    private func makeWorkers(address: TargetAddress, skus: [String], board: WindowBoard) throws(LoadRunError) -> [LoadWorker] {
+        let configuration = configuration
+        var made: [LoadWorker] = []
+        for index in 0..<configuration.workers {
+            // Worker j of shard i/n takes the arrivals k with k mod (n·count) = i + n·j: together, shard i's.
+            let shard = Shard(
+                index: configuration.shard.index + configuration.shard.count * index, count: configuration.shard.count * configuration.workers)
+            let schedule = ArrivalSchedule(
+                profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
+            let factory = RequestFactory(
+                host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile,
+                traceSample: configuration.traceSample)
+            let recorder = WindowRecorder(windowSeconds: configuration.profile.window, board: board, worker: index, metrics: metrics)
+            made.append(
+                try LoadWorker(
+                    address: address, limits: configuration.limits, schedule: schedule, factory: factory, recorder: recorder, progress: progress))
+        }
+        return made
     }
 
     /// A result of `windows`: the whole run's at its end, or the complete windows so far for a live check.

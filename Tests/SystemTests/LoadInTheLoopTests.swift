@@ -154,7 +154,9 @@ struct LoadInTheLoopTests {
                           - {at: 0s, set: {routes: {/v1/orders: {error_ratio: 1}}}}
                         """
                     let (status, output, result) = try await Self.run(api, profile: profile, in: directory, [])
-                    #expect(result.summary.first { $0.endpoint == "order" }?.codes == ["500": 60], "\(output)")
+                    // The fault is set as the run starts: the first order or two may beat it.
+                    let codes = try #require(result.summary.first { $0.endpoint == "order" }?.codes, "\(output)")
+                    #expect(codes.values.reduce(0, +) == 60 && codes["500", default: 0] >= 55, "\(codes)")
                     #expect(status == 0 || status == 2)
                     let specs = directory + "/specs"
                     try FileManager.default.createDirectory(atPath: specs, withIntermediateDirectories: true)
@@ -181,12 +183,11 @@ struct LoadInTheLoopTests {
                     let blocks = report.components(separatedBy: "\n\n")
                     let counted = try #require(blocks.first { $0.hasPrefix("orders-counted") }, "\(report)")
                     let excluded = try #require(blocks.first { $0.hasPrefix("orders-customers-only") }, "\(report)")
-                    let requests = try #require(counted.firstMatch(of: /requests ([0-9.,]+)  bad ([0-9.,]+)/), "\(counted)")
-                    #expect(requests.1 == requests.2, "every order failed: \(counted)")
-                    #expect(counted.contains("synthetic \(requests.1) requests, \(requests.1) bad: spent 10000.0% of the budget"), "\(counted)")
+                    // Every order was the rehearsal's: what the counted SLO saw is what its synthetic line says they spent.
+                    let seen = try #require(counted.firstMatch(of: /requests ([0-9.,]+)  bad ([0-9.,]+)/), "\(counted)")
+                    #expect(counted.contains("synthetic \(seen.1) requests, \(seen.2) bad: spent "), "\(counted)")
                     #expect(excluded.contains("no requests: nothing to evaluate"), "\(excluded)")
-                    #expect(
-                        excluded.contains("synthetic \(requests.1) requests, \(requests.1) bad: left out (excludeSynthetic)"), "\(excluded)")
+                    #expect(excluded.contains("synthetic \(seen.1) requests, \(seen.2) bad: left out (excludeSynthetic)"), "\(excluded)")
                 }
             }
         }
