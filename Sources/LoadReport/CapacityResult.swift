@@ -1,4 +1,5 @@
 import Foundation
+import ShopSupport
 
 /// A capacity search's result: `shop-load capacity --out` writes it. Each step is a short replay of the
 /// profile scaled to one peak rate, with its figures and why it failed if it did; `capacity` is the highest
@@ -43,8 +44,8 @@ package struct CapacityResult: Codable, Sendable {
         package var p50: Double
         package var p99: Double
         package var uncorrectedP99: Double
-        /// Share of sent requests that left late, and of arrivals dropped: high, they say the generator, not the
-        /// service, was the limit.
+        /// Share of sent requests that left late (waiting for a connection, or for the generator's CPU), and of
+        /// arrivals dropped (still waiting when a failing step stopped, or over the in-flight cap).
         package var lateShare: Double
         package var droppedShare: Double
 
@@ -120,12 +121,7 @@ package struct CapacityResult: Codable, Sendable {
                 step.held ? "held" : "FAILED: " + step.failures.joined(separator: "; "),
             ])
         }
-        let widths = header.indices.dropLast().map { column in rows.map { $0[column].count }.max() ?? 0 }
-        var lines = rows.map { row in
-            row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }
+        var lines = TextTable.lines(rows, leftAligned: [header.count - 1])
         lines.append(conclusion)
         return lines.joined(separator: "\n")
     }

@@ -13,7 +13,9 @@ package protocol LiveCheck: Sendable {
 /// `--abort-on-fail`: the profile's thresholds on the counts so far, as k6's `abortOnFail`, from `delay` of
 /// profile time on (`delayAbortEval`): the first windows' percentiles rest on a few requests.
 package struct ThresholdCheck: LiveCheck {
-    package let reason = "threshold"
+    /// `stop.reason` of a run it stopped.
+    package static let reason = "threshold"
+    package var reason: String { Self.reason }
     let delay: Double
 
     package init(delay: Double) { self.delay = delay }

@@ -30,15 +30,7 @@ package struct SummaryTable {
                 ])
             }
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            lines.append(
-                row.enumerated().map { column, cell in
-                    column == 0
-                        ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                        : String(repeating: " ", count: widths[column] - cell.count) + cell
-                }.joined(separator: "  "))
-        }
+        lines += TextTable.lines(rows, leftAligned: [0])
         if let codes = Self.codes(result.summary) { lines.append(codes) }
         for threshold in result.thresholds {
             lines.append("\(threshold.passed ? "PASS" : "FAIL")  \(threshold.expression)  (observed \(Self.observed(threshold)))")
@@ -49,7 +41,7 @@ package struct SummaryTable {
     /// The run's early stop in a line.
     package static func stopped(_ stop: LoadResult.Stop) -> String {
         "STOPPED at \(DurationText.text(stop.profileSeconds)) of profile time (\(String(format: "%.1f", stop.wallSeconds)) s wall)"
-            + "\(stop.shard.map { " in shard \($0)" } ?? ""), \(stop.reason == "threshold" ? "--abort-on-fail" : "--abort-on"): \(stop.detail)"
+            + "\(stop.shard.map { " in shard \($0)" } ?? ""), \(stop.reason == ThresholdCheck.reason ? "--abort-on-fail" : "--abort-on"): \(stop.detail)"
     }
 
     /// Status codes per endpoint, one line: `codes: product 200×811 · order 201×169 409×3`.

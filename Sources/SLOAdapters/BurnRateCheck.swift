@@ -8,7 +8,9 @@ import ShopSupport
 /// chosen severity holds at the latest complete window (`ticket` stops on a page too). Counted as
 /// `shop-slo eval --load` counts a result (`LoadResultSource`).
 package struct BurnRateCheck: LiveCheck {
-    package let reason = "slo"
+    /// `stop.reason` of a run it stopped.
+    package static let reason = "slo"
+    package var reason: String { Self.reason }
     let slos: [ServiceLevelObjective]
     let severities: Set<BurnRateAlert.Severity>
 

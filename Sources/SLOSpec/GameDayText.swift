@@ -64,11 +64,7 @@ package enum GameDayText {
     }
 
     static func table(_ rows: [[String]]) -> [String] {
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(
-                in: .whitespaces)
-        }
+        TextTable.lines(rows, leftAligned: Set(rows[0].indices)).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     static func percent(_ share: Double) -> String { BudgetReportText.percent(share, digits: 0) }

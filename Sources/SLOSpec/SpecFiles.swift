@@ -167,11 +167,7 @@ package enum SLOSpecs {
         guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
             throw SpecError(file: file, field: field, reason: "is required (a percentage such as 99.9%)")
         }
-        // Rounded to 12 significant digits, so 99.9% is 0.999 and not 0.9990000000000001.
-        let value: Double? = (text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)).flatMap {
-            Double(String(format: "%.12g", $0))
-        }
-        guard let value, value > 0, value < 1 else {
+        guard let value = ShareText.share(text), value > 0, value < 1 else {
             throw SpecError(file: file, field: field, reason: "\"\(text)\" must be a share of good events above 0% and below 100% (99.9% or 0.999)")
         }
         return value

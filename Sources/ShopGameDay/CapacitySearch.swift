@@ -42,12 +42,12 @@ package struct CapacityPlan: Sendable {
 package enum CapacitySearch {
     package static func run(_ plan: CapacityPlan, say: @escaping @Sendable (String) -> Void) async throws -> CapacityResult {
         let profile = plan.run.profile
+        let unmeasured = BurnRateCheck.unmeasured(plan.slos)
         var result = CapacityResult(
             profile: profile.name, profileFile: plan.run.profileFile, target: plan.run.target.absoluteString, seed: plan.run.seed,
             startedAt: Date().formatted(.iso8601), profileSeconds: plan.run.end, stepWallSeconds: plan.stepWallSeconds, precision: plan.precision,
             thresholds: profile.thresholds.map(\.expression),
-            slos: plan.slos.map(\.name).filter { !BurnRateCheck.unmeasured(plan.slos).contains($0) },
-            unmeasured: BurnRateCheck.unmeasured(plan.slos))
+            slos: plan.slos.map(\.name).filter { !unmeasured.contains($0) }, unmeasured: unmeasured)
         let slos = BurnRateCheck(slos: plan.slos, abortOn: .ticket)
         var search = CapacityBisection(from: plan.from, ceiling: plan.maximum, floor: plan.minimum, precision: plan.precision)
         while let rate = search.next, result.steps.count < plan.maxSteps {
@@ -64,7 +64,7 @@ package enum CapacitySearch {
             var failures = replay.thresholds.filter { !$0.passed }.map { "\($0.expression) (observed \(SummaryTable.observed($0)))" }
             if let stop = replay.stop {
                 // Stopped by a check: what it saw, unless a failed threshold already says it.
-                if stop.reason == slos.reason || failures.isEmpty { failures.append(stop.detail) }
+                if stop.reason == BurnRateCheck.reason || failures.isEmpty { failures.append(stop.detail) }
             } else if let held = slos.reached(in: replay, at: replay.clocks.profileEndSeconds) {
                 // Judged whole once it ends: a condition that held after the last live look counts too.
                 failures.append(held)

@@ -218,7 +218,8 @@ package final class LoadRun: Sendable {
             try? await Task.sleep(for: .milliseconds(250))
             let wallSeconds = max(Double((NIODeadline.now() - start).nanoseconds) / 1e9, 0)
             sample(wallSeconds: wallSeconds)
-            guard !checks.isEmpty, !stopped.withLock({ $0 }) else { continue }
+            // The windows are copied only when another one is complete, not at every look.
+            guard !checks.isEmpty, !stopped.withLock({ $0 }), board.completeBefore() > checkedBefore else { continue }
             let complete = board.complete()
             guard let last = complete.keys.max(), last + 1 > checkedBefore else { continue }
             checkedBefore = last + 1

@@ -27,6 +27,9 @@ final class WindowBoard: Sendable {
         }
     }
 
+    /// Every window below this index is closed by every worker: complete.
+    func completeBefore() -> Int { state.withLock { $0.closedBefore.min() ?? 0 } }
+
     /// The windows every worker has closed so far (all of them once the workers have ended), by index.
     func complete() -> [Int: [String: LoadResult.EndpointCounts]] {
         state.withLock { state in

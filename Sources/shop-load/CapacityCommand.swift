@@ -58,8 +58,9 @@ struct CapacityCommand: AsyncParsableCommand {
             throw LoadRunError("--step-duration \(stepDuration) is not a duration (30s, 2m)")
         }
         guard let cool = DurationText.seconds(cooldown), cool >= 0 else { throw LoadRunError("--cooldown \(cooldown) is not a duration (5s)") }
-        let share = Double(precision.hasSuffix("%") ? String(precision.dropLast()) : precision).map { precision.hasSuffix("%") ? $0 / 100 : $0 }
-        guard let share, share > 0, share < 1 else { throw LoadRunError("--precision \(precision) must be a share between 0 and 1, such as 5%") }
+        guard let share = ShareText.share(precision), share > 0, share < 1 else {
+            throw LoadRunError("--precision \(precision) must be a share between 0 and 1, such as 5%")
+        }
         guard maxSteps >= 1 else { throw LoadRunError("--max-steps must be at least 1") }
         for (flag, rate) in [("--from", from), ("--min-rate", minRate), ("--max-rate", maxRate)] {
             if let rate, !(rate > 0 && rate.isFinite) { throw LoadRunError("\(flag) must be a positive number of requests per second") }

@@ -139,7 +139,7 @@ struct RunCommand: AsyncParsableCommand {
 
         print(SummaryTable(result).render())
         try ResultFile.write(result, to: out, report: report)
-        if let stop = result.stop { return stop.reason == ThresholdCheck(delay: 0).reason ? ExitStatus.abortedOnThreshold : ExitStatus.abortedOnSLO }
+        if let stop = result.stop { return stop.reason == ThresholdCheck.reason ? ExitStatus.abortedOnThreshold : ExitStatus.abortedOnSLO }
         if result.interrupted { return ExitStatus.interrupted }
         return result.passed ? ExitStatus.passed : ExitStatus.thresholdFailed
     }
