@@ -121,7 +121,11 @@ package final class LoadRun: Sendable {
         let configuration = configuration
         let (address, skus) = try await prepared()
         var endpoint: MetricsEndpoint?
-        if let metrics, let at = configuration.metricsAddress { endpoint = try await MetricsEndpoint.start(metrics, host: at.host, port: at.port) }
+        if let metrics, let at = configuration.metricsAddress {
+            endpoint = try await MetricsEndpoint.start(metrics, host: at.host, port: at.port)
+            // Said once it listens, so a port that cannot be had is never announced.
+            log("live metrics at http://\(at.host):\(at.port)/metrics")
+        }
         let board = WindowBoard(workers: configuration.workers)
         let made: [LoadWorker]
         do {

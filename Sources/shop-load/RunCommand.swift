@@ -126,7 +126,6 @@ struct RunCommand: AsyncParsableCommand {
         let interrupt = Interrupt { run.stop() }
         defer { interrupt.cancel() }
         let reporter = Task { await output.report() }
-        if let at = configuration.metricsAddress { output.line("shop-load: live metrics at http://\(at.host):\(at.port)/metrics") }
         let result: LoadResult
         do {
             result = try await run.run { output.line($0) }
