@@ -346,7 +346,7 @@ let package = Package(
         .target(
             name: "ShopAPITestSupport",
             dependencies: [
-                "ShopAPI", "ShopDomain", "PaymentGateway", "ShopTestSupport", "JSONLogging",
+                "ShopAPI", "ShopDomain", "PaymentGateway", "ShopSupport", "ShopTestSupport", "JSONLogging",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),

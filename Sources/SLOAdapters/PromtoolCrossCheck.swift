@@ -1,6 +1,7 @@
 import Foundation
 import SLOMath
 import SLOSpec
+import ShopSupport
 import Yams
 
 /// Prometheus's own rule engine on a game day's data. Per SLO, its generated rule file (the alert as
@@ -24,9 +25,9 @@ package enum PromtoolCrossCheck {
 
     package static func run(
         promtool: String, slos: [ServiceLevelObjective], recording: ServiceRecording, alerts: [GameDayVerdict.Alert], directory: String
-    ) throws -> Outcome {
+    ) async throws -> Outcome {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var running: [(slo: ServiceLevelObjective, process: Process, output: String)] = []
+        var running: [(slo: ServiceLevelObjective, process: Process, exit: ProcessExit, output: String)] = []
         var ties = 0
         defer { for run in running where run.process.isRunning { run.process.terminate() } }
         for slo in slos {
@@ -44,14 +45,12 @@ package enum PromtoolCrossCheck {
             process.arguments = ["test", "rules", test]
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
             process.standardError = process.standardOutput
-            try process.run()
-            running.append((slo, process, output))
+            running.append((slo, process, try ProcessExit.launch(process), output))
         }
         var agrees = true
         var report = ""
         for run in running {
-            run.process.waitUntilExit()
-            let passed = run.process.terminationStatus == 0
+            let passed = await run.exit.status() == 0
             agrees = agrees && passed
             let text = (try? String(contentsOfFile: run.output, encoding: .utf8)) ?? ""
             report += "\(run.slo.name): \(passed ? "agrees" : "DIFFERS")\n" + (passed ? "" : text)

@@ -50,7 +50,7 @@ package enum GameDayRun {
         }
         let checking = ContinuousClock.now
         say("  evaluated in \(DurationText.exact((checking - summarising).seconds)); Prometheus's rule engine on the same counts")
-        let check = try PromtoolCrossCheck.run(
+        let check = try await PromtoolCrossCheck.run(
             promtool: plan.promtool, slos: plan.slos, recording: data, alerts: verdict.alerts, directory: plan.promtoolDirectory)
         verdict.prometheusAgrees = check.agrees
         verdict.prometheusReport = check.report

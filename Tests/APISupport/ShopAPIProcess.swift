@@ -6,6 +6,7 @@ import ShopTestSupport
 
 #if canImport(Glibc)
 import Glibc
+import ShopSupport
 #endif
 
 /// The real `shop-api` executable (built by `swift build`, which the test command runs first) as a child

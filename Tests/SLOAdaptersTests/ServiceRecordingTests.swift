@@ -93,7 +93,7 @@ import Testing
         let verdict = GameDay.verdict(slos: [slo], incidents: [incident], service: ["orders": recording.timeline(slo)], load: [:])
         #expect(verdict.alerts.contains { $0.severity == "page" } && verdict.alerts.contains { $0.severity == "ticket" })
         try await withTemporaryDirectory { directory in
-            let same = try PromtoolCrossCheck.run(
+            let same = try await PromtoolCrossCheck.run(
                 promtool: promtool, slos: [slo], recording: recording, alerts: verdict.alerts, directory: directory + "/same")
             #expect(same.agrees, "\(same.report)")
             // Ended a step early, ended a step late, started a step late, or not fired at all: each differs.
@@ -108,7 +108,7 @@ import Testing
             }
             changes.append(verdict.alerts.filter { $0.severity != "page" })
             for (index, alerts) in changes.enumerated() {
-                let different = try PromtoolCrossCheck.run(
+                let different = try await PromtoolCrossCheck.run(
                     promtool: promtool, slos: [slo], recording: recording, alerts: alerts, directory: directory + "/different\(index)")
                 #expect(!different.agrees, "change \(index)")
                 #expect(different.report.contains("orders: DIFFERS") && different.report.contains("FAILED"), "change \(index)")

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import ShopSupport
 
 /// `benchmarks/otlp-sink.py` on a free port: an OTLP/HTTP receiver whose spans are decoded by the
 /// reference schema (opentelemetry-proto from PyPI), read back as JSON. It exits with the test process.

@@ -3,6 +3,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import ShopSupport
 #endif
 
 /// A real `redis-server` (Debian's `redis-server` package) on a free loopback port, for as long as a test

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import ShopSupport
 #endif
 
 /// External programs some tests drive: found on PATH, run with input, output collected.
@@ -62,5 +63,17 @@ package enum TestTools {
         let status = await exit.status()
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return (status, text)
+    }
+}
+
+extension TestTools {
+    /// Runs `body` while `process` runs, then stops it (SIGTERM) and waits for it to end, whatever `body` did.
+    package static func whileRunning<Result>(_ process: Process, _ body: () async throws -> Result) async throws -> Result {
+        let exit = try ProcessExit.launch(process)
+        let result: Swift.Result<Result, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        if !exit.hasExited { process.terminate() }
+        _ = await exit.status()
+        return try result.get()
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
 
-/// The exit of a child process, awaited without holding a thread. Tests run on Swift's cooperative pool,
-/// one thread per core (two here): a blocking `waitUntilExit` there stalls every other test's tasks,
-/// their timers included, for as long as the child takes (a draining `shop-api` takes seconds).
+/// The exit of a child process, awaited without holding a thread. Async code runs on Swift's cooperative
+/// pool, one thread per core (two here): a blocking `waitUntilExit` there stalls every other task, timers
+/// included, for as long as the child takes (a draining `shop-api` or a month of `promtool` takes seconds).
 package final class ProcessExit: Sendable {
     private let state = Mutex<(status: Int32?, waiters: [CheckedContinuation<Int32, Never>])>((nil, []))
 
@@ -38,17 +38,5 @@ package final class ProcessExit: Sendable {
             }
             if let status { waiter.resume(returning: status) }
         }
-    }
-}
-
-extension TestTools {
-    /// Runs `body` while `process` runs, then stops it (SIGTERM) and waits for it to end, whatever `body` did.
-    package static func whileRunning<Result>(_ process: Process, _ body: () async throws -> Result) async throws -> Result {
-        let exit = try ProcessExit.launch(process)
-        let result: Swift.Result<Result, any Error>
-        do { result = .success(try await body()) } catch { result = .failure(error) }
-        if !exit.hasExited { process.terminate() }
-        _ = await exit.status()
-        return try result.get()
     }
 }
