@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // Passwords: bcrypt, as Hummingbird's own authentication uses it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        // SHA-256 of refresh tokens and sign-in keys (jwt-kit already builds it).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // What every module may need and no concern owns: durations as text, a file field's error, the clock
@@ -50,7 +54,15 @@ let package = Package(
         // Access tokens: the claims and the HS256 keys that mint and verify them (the API, shop-load).
         .target(
             name: "ShopAuth",
-            dependencies: ["ShopDomain", .product(name: "JWTKit", package: "jwt-kit")]
+            dependencies: [
+                "ShopDomain",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                // bcrypt runs on NIO's blocking-work pool, never on an event loop.
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/common-passwords.txt"), .copy("Resources/common-passwords.LICENSE")]
         ),
         // Traffic profiles and their maths: rate at a profile time, its integral, the open-loop arrival
         // schedule, the endpoint mix, thresholds. No I/O (it parses YAML it is given).
@@ -379,7 +391,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "ShopAuthTests", dependencies: ["ShopAuth"]),
+        .testTarget(name: "ShopAuthTests", dependencies: ["ShopAuth", "ShopDomain"]),
         .testTarget(
             name: "ShopCommandLineTests",
             dependencies: ["ShopCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]

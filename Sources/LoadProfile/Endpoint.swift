@@ -14,6 +14,8 @@ package enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
     case orderRead = "order-read"
     /// `POST /v1/orders/{id}/cancel` of an order this customer placed (their order list until they have one).
     case cancel
+    /// `POST /v1/auth/token`: a customer signs in again (a bcrypt on the server); needs `--sign-in`.
+    case signIn = "sign-in"
 
     /// Its place in `allCases`, for arrays indexed by endpoint.
     package var ordinal: Int {
@@ -24,6 +26,7 @@ package enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
         case .order: 3
         case .orderRead: 4
         case .cancel: 5
+        case .signIn: 6
         }
     }
 
@@ -40,6 +43,7 @@ package enum Endpoint: String, Sendable, CaseIterable, Codable, Comparable {
         case .order: .placeOrder
         case .orderRead: .getOrder
         case .cancel: .cancelOrder
+        case .signIn: .signIn
         }
     }
 }

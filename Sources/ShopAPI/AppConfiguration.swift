@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PaymentGateway
+import ShopAuth
 import ShopContract
 import ShopDomain
 
@@ -53,6 +54,7 @@ package struct AppConfiguration: Sendable {
     package var threads: Int?
 
     package var rateLimits = RateLimitSettings()
+    package var accounts = AccountSettings()
     package var connections = ConnectionLimits()
     /// On SIGTERM, how long to stay up but unready (so a load balancer stops sending) before closing the listener.
     package var shutdownDelay = Duration.seconds(2)
@@ -112,12 +114,23 @@ package struct RateLimitSettings: Sendable, Equatable {
     package var perAddress: RateLimit? = RateLimit(parsing: "2000/min")
     /// Tighter limits on single routes, per user (per address for anonymous callers).
     package var perRoute: [APIRoute: RateLimit] = [.placeOrder: RateLimit(parsing: "300/min")!]
+    /// Failed sign-ins, per account and per client address alike (BRIEF §2: sign-in 5 a minute).
+    package var signInFailures: RateLimit? = RateLimit(parsing: "5/min")
 
     package init() {}
 
     package static let off: RateLimitSettings = {
         var settings = RateLimitSettings()
-        (settings.perUser, settings.perAddress, settings.perRoute) = (nil, nil, [:])
+        (settings.perUser, settings.perAddress, settings.perRoute, settings.signInFailures) = (nil, nil, [:], nil)
         return settings
     }()
+}
+
+/// How accounts' passwords are checked and hashed.
+package struct AccountSettings: Sendable, Equatable {
+    /// bcrypt's cost (log2 rounds).
+    package var bcryptCost = PasswordHasher.defaultCost
+    package var minimumPasswordLength = PasswordPolicy.defaultMinimumLength
+
+    package init() {}
 }

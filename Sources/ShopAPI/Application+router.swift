@@ -42,6 +42,7 @@ func buildRouter(
     router.addRoutes(ProductsController(repository: repository, catalog: CachedCatalog(repository: repository, clock: clock)).routes)
     router.addRoutes(InventoryController(repository: repository, clock: clock, metrics: shop.metrics).routes)
     router.addRoutes(FaultsController(switchboard: shop.faults, metrics: shop.metrics).routes)
+    router.addRoutes(AuthController(service: shop.accounts).routes)
     router.addRoutes(OrdersController(repository: repository, clock: clock, payments: shop.processor, metrics: shop.metrics).routes)
     return router
 }

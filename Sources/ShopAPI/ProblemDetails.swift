@@ -11,6 +11,8 @@ import ShopStore
 /// Failures of the HTTP exchange itself, before the shop's rules are reached.
 package enum HTTPProblem: Error, Sendable {
     case unauthorized(String)
+    /// A sign-in or refresh refused, one answer for every reason (no account, wrong password, token spent).
+    case invalidCredentials(String)
     case forbidden(String)
     case malformedJSON(String)
     case unsupportedMediaType(String)
@@ -98,6 +100,8 @@ enum ProblemMapping {
                 problem = ProblemDetails(
                     type: .idempotencyKeyReused, status: .unprocessableContent,
                     title: "Idempotency-Key already used", detail: "this Idempotency-Key was used with a different request body")
+            case .alreadyExists(let resource):
+                problem = ProblemDetails(type: .alreadyExists, status: .conflict, title: "Already exists", detail: "this \(resource) exists already")
             case .unavailable(let dependency, let retryAfter):
                 problem = ProblemDetails(status: .serviceUnavailable, detail: "\(dependency) is unavailable; retry later")
                 headers[.retryAfter] = String(retryAfter)
@@ -107,6 +111,8 @@ enum ProblemMapping {
             case .unauthorized(let reason):
                 problem = ProblemDetails(status: .unauthorized, detail: reason)
                 headers[.wwwAuthenticate] = "Bearer realm=\"shop-api\""
+            case .invalidCredentials(let reason):
+                problem = ProblemDetails(type: .invalidCredentials, status: .unauthorized, title: "Invalid credentials", detail: reason)
             case .forbidden(let reason):
                 problem = ProblemDetails(status: .forbidden, detail: reason)
             case .malformedJSON(let reason):

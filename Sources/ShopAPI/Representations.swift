@@ -10,6 +10,8 @@ extension StockBody: ResponseEncodable {}
 extension OrderBody: ResponseEncodable {}
 extension PaymentBody: ResponseEncodable {}
 extension PageBody: ResponseEncodable {}
+extension AccountBody: ResponseEncodable {}
+extension TokenPairBody: ResponseEncodable {}
 extension StatusBody: ResponseEncodable {}
 extension FaultsBody: ResponseEncodable {}
 

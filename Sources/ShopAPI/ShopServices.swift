@@ -21,6 +21,7 @@ struct ShopServices {
     let redisHealth: DependencyHealth?
     let limiter: RateLimiter
     let tokens: TokenAuthority
+    let accounts: AccountService
     let processor: PaymentProcessor
     let faults: FaultSwitchboard
     let metrics: ShopMetrics
@@ -66,8 +67,12 @@ struct ShopServices {
         redisHealth = redis.map { _ in DependencyHealth(name: "redis", logger: logger, metrics: metrics) }
         if let redis { services.append(RedisService(client: redis)) }
         let cache = FallbackCache(redis: redis, health: redisHealth, metrics: metrics, clock: clock)
-        repository = CachingShopRepository(SQLShopRepository(database: FaultInjectingDatabase(database, faults: faults)), cache: cache)
+        let store = SQLShopRepository(database: FaultInjectingDatabase(database, faults: faults))
+        repository = CachingShopRepository(store, cache: cache)
         limiter = RateLimiter(redis: redis, health: redisHealth, metrics: metrics, clock: clock)
+        accounts = AccountService(
+            registration: Self.registration(configuration, store: store, metrics: metrics, clock: clock), tokens: tokens,
+            throttle: SignInThrottle(limiter: limiter, limit: configuration.rateLimits.signInFailures))
 
         let gatewayAddress = GatewayAddress(url: configuration.paymentGatewayURL)
         if configuration.paymentGatewayURL == nil {
@@ -116,8 +121,18 @@ struct ShopServices {
         return try await TokenAuthority(secret: resolved.secret, clock: clock)
     }
 
+    static func registration(
+        _ configuration: AppConfiguration, store: any AccountRepository, metrics: ShopMetrics, clock: any ShopClock
+    )
+        -> AccountRegistration
+    {
+        AccountRegistration(
+            accounts: store, hasher: PasswordHasher(cost: configuration.accounts.bcryptCost),
+            policy: PasswordPolicy(minimumLength: configuration.accounts.minimumPasswordLength), metrics: metrics, clock: clock)
+    }
+
     /// PostgreSQL when configured, else the SQLite file in the data directory; observed unless telemetry is off.
-    private static func database(
+    static func database(
         _ configuration: AppConfiguration, postgres: PostgresDatabase.Configuration?, metrics: ShopMetrics, logger: Logger
     ) async throws -> any SQLDatabase {
         let system = postgres == nil ? "sqlite" : "postgresql"

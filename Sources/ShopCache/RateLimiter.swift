@@ -47,6 +47,45 @@ package final class RateLimiter: Sendable {
         return binding
     }
 
+    /// Gives back one request to each rule, as if it had not been counted: a sign-in counts against its
+    /// failure limits before the password is checked (so parallel guesses cannot all slip under the limit)
+    /// and is given back when it succeeds. Best effort: with Redis away, only the in-process count.
+    package func refund(_ rules: [RateLimitRule]) async {
+        guard !rules.isEmpty else { return }
+        if let redis, let health {
+            let done: Bool? = await health.attempt {
+                _ = try await redis.send(
+                    ["EVAL", Self.refundScript, String(rules.count)] + rules.map { "shop:rate:" + $0.key }
+                        + rules.map { String($0.limit.emissionIntervalMicroseconds) })
+                return true
+            }
+            if done == true { return }
+        }
+        let now = clock.now().millisecondsSinceEpoch * 1000
+        local.withLock { arrivals in
+            for rule in rules {
+                guard let arrival = arrivals[rule.key] else { continue }
+                arrivals[rule.key] = max(now, arrival - rule.limit.emissionIntervalMicroseconds)
+            }
+        }
+    }
+
+    /// Moves each key's arrival time back by its interval, never before now (then the key is rested and goes).
+    static let refundScript = """
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+        for i, key in ipairs(KEYS) do
+          local arrival = tonumber(redis.call('GET', key) or '0')
+          local earlier = arrival - tonumber(ARGV[i])
+          if earlier <= now then
+            redis.call('DEL', key)
+          else
+            redis.call('SET', key, string.format('%.0f', earlier), 'PX', string.format('%.0f', math.ceil((earlier - now) / 1000)))
+          end
+        end
+        return 1
+        """
+
     /// Whether `a` binds before `b`.
     package static func precedes(_ a: RateLimitDecision, _ b: RateLimitDecision) -> Bool {
         switch (a, b) {

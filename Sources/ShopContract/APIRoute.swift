@@ -11,6 +11,7 @@ package enum APIRoute: String, CaseIterable, Sendable {
     case getStock, setStock, adjustStock, pickStock
     case placeOrder, listOrders, getOrder, cancelOrder, refundOrder, getPayment
     case getFaults, setFaults
+    case register, signIn, refreshSession, signOut
 
     package enum Access: Sendable, Equatable {
         case anonymous
@@ -22,7 +23,7 @@ package enum APIRoute: String, CaseIterable, Sendable {
         switch self {
         case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock, .listOrders, .getOrder, .getPayment, .getFaults: .get
         case .setStock, .setFaults: .put
-        case .adjustStock, .pickStock, .placeOrder, .cancelOrder, .refundOrder: .post
+        case .adjustStock, .pickStock, .placeOrder, .cancelOrder, .refundOrder, .register, .signIn, .refreshSession, .signOut: .post
         }
     }
 
@@ -45,12 +46,18 @@ package enum APIRoute: String, CaseIterable, Sendable {
         case .refundOrder: "/v1/orders/{id}/refund"
         case .getPayment: "/v1/orders/{id}/payment"
         case .getFaults, .setFaults: "/v1/admin/faults"
+        case .register: "/v1/auth/register"
+        case .signIn: "/v1/auth/token"
+        case .refreshSession: "/v1/auth/refresh"
+        case .signOut: "/v1/auth/logout"
         }
     }
 
     package var access: Access {
         switch self {
-        case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock: .anonymous
+        // Signing in is how a caller gets a token; signing out needs only the refresh token it revokes.
+        case .health, .readiness, .openAPI, .metrics, .listProducts, .getProduct, .getStock, .register, .signIn, .refreshSession, .signOut:
+            .anonymous
         case .setStock, .adjustStock, .pickStock: .roles([.warehouse, .admin])
         case .placeOrder: .roles([.customer])
         case .listOrders, .getOrder, .cancelOrder, .getPayment: .roles([.customer, .admin])

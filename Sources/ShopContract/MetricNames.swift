@@ -23,6 +23,12 @@ package enum MetricNames {
     package static let acceptErrors = MetricName(
         "shop_http_accept_errors_total", "Failures to accept a connection (out of file descriptors), each followed by a pause")
     package static let authFailures = MetricName("shop_auth_failures_total", "Requests refused for their credentials, by reason")
+    package static let signIns = MetricName(
+        "shop_auth_sign_ins_total", "Sign-ins by outcome (success, failed: no such account or a wrong password, disabled, throttled)")
+    package static let refreshes = MetricName(
+        "shop_auth_refreshes_total", "Refresh-token presentations by outcome (rotated, reused: the family revoked, invalid, expired, disabled)")
+    package static let registrations = MetricName("shop_auth_registrations_total", "Registrations by outcome (created, exists, rejected)")
+    package static let signOuts = MetricName("shop_auth_sign_outs_total", "Sign-outs by outcome (revoked, unknown)")
 
     package static let ordersPlaced = MetricName("shop_orders_placed_total", "Order placements by outcome")
     package static let ordersClosed = MetricName("shop_orders_closed_total", "Cancellations and refunds by outcome")

@@ -35,4 +35,8 @@ package enum ProblemType: String, CaseIterable, Sendable {
     case malformedRequest = "urn:shop:problem:malformed-request"
     case requestTimeout = "urn:shop:problem:request-timeout"
     case rateLimited = "urn:shop:problem:rate-limited"
+    case alreadyExists = "urn:shop:problem:already-exists"
+    /// A sign-in or a refresh refused: the same answer whatever was wrong (no such account, a wrong
+    /// password, a refresh token expired, revoked or used before), so it tells an attacker nothing.
+    case invalidCredentials = "urn:shop:problem:invalid-credentials"
 }

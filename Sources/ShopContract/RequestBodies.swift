@@ -103,3 +103,23 @@ package struct FaultsBody: Codable, Sendable {
         case databaseLatencyMs = "database_latency_ms", routes
     }
 }
+
+/// `POST /v1/auth/register` and `POST /v1/auth/token`: an email and a password.
+package struct CredentialsBody: Codable, Sendable {
+    package let email: String
+    package let password: String
+
+    package init(email: String, password: String) {
+        self.email = email
+        self.password = password
+    }
+}
+
+/// `POST /v1/auth/refresh` and `POST /v1/auth/logout`: the refresh token a sign-in gave.
+package struct RefreshTokenBody: Codable, Sendable {
+    package let refreshToken: String
+
+    package init(refreshToken: String) { self.refreshToken = refreshToken }
+
+    enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
+}

@@ -143,3 +143,45 @@ package struct StatusBody: Codable, Sendable {
 
     package init(status: String) { self.status = status }
 }
+
+/// A new account, as registration answers it.
+package struct AccountBody: Codable, Sendable {
+    package let id: String
+    package let email: String
+    package let role: String
+    package let createdAt: String
+
+    package init(_ account: Account) {
+        id = account.id
+        email = account.email
+        role = account.role.rawValue
+        createdAt = account.createdAt.rfc3339
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, role, createdAt = "created_at"
+    }
+}
+
+/// A sign-in's or a refresh's answer, in OAuth 2.0's shape (RFC 6749 §5.1): a 15-minute bearer access
+/// token and the refresh token that gets the next one.
+package struct TokenPairBody: Codable, Sendable {
+    package let accessToken: String
+    package let tokenType: String
+    package let expiresIn: Int
+    package let refreshToken: String
+    package let refreshExpiresIn: Int64
+
+    package init(accessToken: String, expiresIn: Int, refreshToken: String, refreshExpiresIn: Int64) {
+        self.accessToken = accessToken
+        tokenType = "Bearer"
+        self.expiresIn = expiresIn
+        self.refreshToken = refreshToken
+        self.refreshExpiresIn = refreshExpiresIn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token", tokenType = "token_type", expiresIn = "expires_in", refreshToken = "refresh_token"
+        case refreshExpiresIn = "refresh_expires_in"
+    }
+}

@@ -130,7 +130,7 @@ package enum ShopDashboards {
 
     static func business() -> GrafanaDashboard {
         var board = GrafanaDashboard(
-            uid: "shop-api-business", title: "shop-api: business", description: "Orders, revenue, payments and stock.",
+            uid: "shop-api-business", title: "shop-api: business", description: "Orders, revenue, payments, stock and accounts.",
             tags: ["shop-api", "business"])
         board.row("Orders")
         board.panel(
@@ -158,6 +158,22 @@ package enum ShopDashboards {
         board.panel(
             "Warehouse picks by result", unit: "short",
             [Query("sum by (result) (rate(\(MetricNames.stockPicks.name)[\(rate)])) * 60", legend: "{{result}}")])
+        board.row("Accounts")
+        board.panel(
+            "Sign-ins per minute by outcome", unit: "short",
+            description: "failed: no such account or a wrong password (one outcome, as it is one answer); throttled: past the failed sign-in limit.",
+            [Query("sum by (outcome) (rate(\(MetricNames.signIns.name)[\(rate)])) * 60", legend: "{{outcome}}")])
+        board.panel(
+            "Refreshes per minute by outcome", unit: "short",
+            description:
+                "reused: a rotated refresh token came back, so every token of its sign-in was revoked (stolen, or a client that lost an answer).",
+            [Query("sum by (outcome) (rate(\(MetricNames.refreshes.name)[\(rate)])) * 60", legend: "{{outcome}}")])
+        board.panel(
+            "Registrations and sign-outs per minute", unit: "short",
+            [
+                Query("sum by (outcome) (rate(\(MetricNames.registrations.name)[\(rate)])) * 60", legend: "register {{outcome}}"),
+                Query("sum by (outcome) (rate(\(MetricNames.signOuts.name)[\(rate)])) * 60", legend: "sign-out {{outcome}}"),
+            ])
         return board
     }
 

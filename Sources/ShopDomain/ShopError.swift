@@ -10,6 +10,8 @@ package enum ShopError: Error, Sendable, Equatable {
     case invalidState(resource: String, state: String, action: String)
     /// The same Idempotency-Key was used with a different request body.
     case idempotencyKeyReused
+    /// A resource with this identity exists already (an account's email).
+    case alreadyExists(resource: String)
     /// A dependency (database, gateway) cannot answer now; the caller may retry after the given seconds.
     case unavailable(dependency: String, retryAfterSeconds: Int)
 }

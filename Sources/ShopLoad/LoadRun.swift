@@ -27,6 +27,9 @@ package struct LoadRunConfiguration: Sendable {
     package var customerTokens: [String]
     /// For the fault schedule's `PUT /v1/admin/faults`.
     package var adminToken: String?
+    /// With `--sign-in`: the customers' accounts, whose tokens are refreshed as the run goes (and which
+    /// the `sign-in` endpoint signs in again); `customerTokens` are then their first access tokens.
+    package var sessions: CustomerSessions?
     /// Conditions checked on the run's own counts as it goes (`--abort-on-fail`, `--abort-on`): the first reached stops it.
     package var checks: [any LiveCheck] = []
     /// Where `--metrics-port` serves the live metrics, if it does.
@@ -77,7 +80,9 @@ package final class LoadRun: Sendable {
     package let metrics: LiveMetrics?
     private let workers = Mutex<[LoadWorker]>([])
     private let stopReason = Mutex<LoadResult.Stop?>(nil)
-    private let stopped = Mutex(false)
+    let stopped = Mutex(false)
+    /// Whether the switchboard was last set to inject something: cleared if the run stops before its schedule does.
+    let faultsSet = Mutex(false)
     private let start = Mutex<NIODeadline?>(nil)
     /// The target's address and the SKUs it sells, once read.
     private let target = Mutex<(address: TargetAddress, skus: [String])?>(nil)
@@ -113,6 +118,9 @@ package final class LoadRun: Sendable {
         let addresses = try TargetAddress.resolve(host: configuration.host, port: configuration.port)
         let (address, skus) = try await CatalogueRead.skus(of: configuration, at: addresses)
         guard !skus.isEmpty else { throw LoadRunError("the catalogue at \(configuration.target) is empty: nothing to order") }
+        if configuration.profile.mix.share(of: .signIn) > 0, configuration.sessions == nil {
+            throw LoadRunError("the profile's mix has sign-in, which needs the customers' accounts: give --sign-in")
+        }
         target.withLock { $0 = (address, skus) }
         return (address, skus)
     }
@@ -141,11 +149,13 @@ package final class LoadRun: Sendable {
         if stopped.withLock({ $0 }) { for worker in made { worker.stop(grace: .zero) } }
         let faults = Task { await self.applyFaults(from: start, log: log) }
         let watch = Task { await self.watch(board, from: start, startedAt: startedAt, log: log) }
+        let refresh = Task { [baseURL = configuration.baseURL] in await configuration.sessions?.keepFresh(baseURL: baseURL, log: log) }
         await withTaskGroup(of: Void.self) { tasks in
             for worker in made { tasks.addTask { await worker.run(from: start) } }
         }
         faults.cancel()
         watch.cancel()
+        refresh.cancel()
         await faults.value
         if stopped.withLock({ $0 }) { await clearFaultsLeftSet(log: log) }
         let wallSeconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
@@ -170,8 +180,8 @@ package final class LoadRun: Sendable {
             let schedule = ArrivalSchedule(
                 profile: configuration.profile, speed: configuration.speed, seed: configuration.seed, shard: shard, end: configuration.end)
             let factory = RequestFactory(
-                host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, profile: configuration.profile,
-                traceSample: configuration.traceSample)
+                host: configuration.hostHeader, skus: skus, tokens: configuration.customerTokens, sessions: configuration.sessions,
+                profile: configuration.profile, traceSample: configuration.traceSample)
             let recorder = WindowRecorder(windowSeconds: configuration.profile.window, board: board, worker: index, metrics: metrics)
             made.append(
                 try LoadWorker(
@@ -254,48 +264,6 @@ package final class LoadRun: Sendable {
         let target = configuration.profile.expectedRequests(from: from, to: to, speed: configuration.speed) / Double(configuration.shard.count)
         return LoadResult.Window(
             index: index, profileStartSeconds: from, wallStartSeconds: from / configuration.speed, targetRequests: target, endpoints: [:])
-    }
-
-    /// Sets the switchboard at each step's profile time, on the wall clock of this run.
-    private func applyFaults(from start: NIODeadline, log: @Sendable (String) -> Void) async {
-        let configuration = configuration
-        for step in configuration.profile.faults where step.at <= configuration.end {
-            let due = start + .nanoseconds(Int64(step.at / configuration.speed * 1e9))
-            let wait = due - NIODeadline.now()
-            if wait > .zero { try? await Task.sleep(for: .nanoseconds(wait.nanoseconds)) }
-            if Task.isCancelled || stopped.withLock({ $0 }) { return }
-            guard configuration.adminToken != nil else {
-                log("fault schedule skipped at \(DurationText.text(step.at)): no admin token (give --jwt-secret)")
-                continue
-            }
-            await setFaults(step.faults, log: { log("faults at \(DurationText.text(step.at)) (profile time)\($0)") })
-        }
-    }
-
-    /// Whether the switchboard was last set to inject something: cleared if the run stops before its schedule does.
-    private let faultsSet = Mutex(false)
-
-    private func setFaults(_ faults: Faults, log: @Sendable (String) -> Void) async {
-        guard let token = configuration.adminToken else { return }
-        var request = HTTPClientRequest(url: configuration.baseURL + APIRoute.setFaults.path())
-        request.method = .PUT
-        request.headers.add(name: "Authorization", value: "Bearer " + token)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        let body = (try? JSONEncoder().encode(FaultsBody(faults))) ?? Data("{}".utf8)
-        request.body = .bytes(ByteBuffer(bytes: body))
-        do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-            faultsSet.withLock { $0 = faults != Faults() }
-            log(": HTTP \(response.status.code) \(String(decoding: body, as: UTF8.self))")
-        } catch {
-            log(" not applied: \(error)")
-        }
-    }
-
-    /// A run stopped early (Ctrl-C or a check) with faults still injected leaves the service as it found it.
-    private func clearFaultsLeftSet(log: @Sendable (String) -> Void) async {
-        guard faultsSet.withLock({ $0 }) else { return }
-        await setFaults(Faults(), log: { log("faults cleared, the run having stopped with some set\($0)") })
     }
 }
 

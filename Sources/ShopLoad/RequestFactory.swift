@@ -40,7 +40,10 @@ struct PreparedRequest {
 final class RequestFactory {
     let host: String
     let skus: [String]
-    let tokens: [String]
+    /// The customers' access tokens: fixed when minted with the secret, refreshed with `--sign-in`.
+    private(set) var tokens: [String]
+    let sessions: CustomerSessions?
+    private var tokensVersion = 0
     let profile: Profile
     let traceSample: Double
     /// Trace and span ids, and the sampling draw: seeded afresh per run, so two runs with one seed (or two
@@ -53,10 +56,11 @@ final class RequestFactory {
     private var productReads: [ByteBuffer?]
     private var stockReads: [ByteBuffer?]
 
-    init(host: String, skus: [String], tokens: [String], profile: Profile, traceSample: Double) {
+    init(host: String, skus: [String], tokens: [String], sessions: CustomerSessions? = nil, profile: Profile, traceSample: Double) {
         self.host = host
         self.skus = skus
         self.tokens = tokens
+        self.sessions = sessions
         self.profile = profile
         self.traceSample = traceSample
         orders = Array(repeating: [], count: tokens.count)
@@ -89,6 +93,10 @@ final class RequestFactory {
     }
 
     private func unsent(_ endpoint: Endpoint, profileTime: Double, random: inout SplitMix64) -> Unsent {
+        if let sessions, sessions.currentVersion != tokensVersion {
+            let (version, fresh) = sessions.current
+            (tokensVersion, tokens) = (version, fresh)
+        }
         let user = Int(random.next() % UInt64(tokens.count))
         switch endpoint {
         case .product: return Unsent(lines: read(&productReads, .getProduct, sku: skuIndex(profileTime, &random)))
@@ -112,6 +120,13 @@ final class RequestFactory {
         case .cancel:
             guard let id = orders[user].popLast() else { return get(APIRoute.listOrders.path(), user: user) }
             return send("POST", APIRoute.cancelOrder.path(id), user: user, json: nil)
+        case .signIn:
+            // LoadRun refuses a mix with sign-in and no accounts before the run starts.
+            guard let sessions, user < sessions.emails.count else { preconditionFailure("sign-in without --sign-in") }
+            let json = String(
+                decoding: (try? JSONEncoder().encode(CredentialsBody(email: sessions.emails[user], password: sessions.password))) ?? Data(),
+                as: UTF8.self)
+            return send("POST", APIRoute.signIn.path(), user: nil, json: json)
         }
     }
 
@@ -168,9 +183,11 @@ final class RequestFactory {
         return bytes
     }
 
-    private func send(_ method: String, _ uri: String, user: Int, json: String?, idempotencyKey: String? = nil) -> Unsent {
-        var lines = allocator.buffer(capacity: 240 + tokens[user].utf8.count)
-        Self.startRequest(method, uri, host: host, token: tokens[user], into: &lines)
+    /// A request with a body, as customer `user` (nil: anonymous, a sign-in).
+    private func send(_ method: String, _ uri: String, user: Int?, json: String?, idempotencyKey: String? = nil) -> Unsent {
+        let token = user.map { tokens[$0] }
+        var lines = allocator.buffer(capacity: 240 + (token?.utf8.count ?? 0))
+        Self.startRequest(method, uri, host: host, token: token, into: &lines)
         if json != nil { lines.writeStaticString("Content-Type: application/json\r\n") }
         if let idempotencyKey { lines.writeString("Idempotency-Key: \(idempotencyKey)\r\n") }
         lines.writeString("Content-Length: \(json?.utf8.count ?? 0)\r\n")

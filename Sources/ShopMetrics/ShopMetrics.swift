@@ -42,6 +42,7 @@ package final class ShopMetrics: Sendable {
         for result in PickResult.allCases {
             _ = registry.makeCounter(descriptor: MetricNames.stockPicks.descriptor, labels: [("result", result.rawValue)])
         }
+        registerAccountSeries(registry)
         _ = registry.makeCounter(descriptor: MetricNames.idempotentReplays.descriptor)
         _ = registry.makeCounter(descriptor: MetricNames.acceptErrors.descriptor)
     }
@@ -112,7 +113,7 @@ package final class ShopMetrics: Sendable {
         case closed, open, halfOpen = "half_open"
     }
 
-    private func count(_ metric: MetricName, _ labels: [(String, String)] = []) {
+    func count(_ metric: MetricName, _ labels: [(String, String)] = []) {
         registry.makeCounter(descriptor: metric.descriptor, labels: labels).increment()
     }
 

@@ -122,6 +122,35 @@ package enum Migrations {
         Migration(
             version: 6, name: "a batch of payment outcomes in one call of record_payment_outcomes",
             statements: [RecordPaymentOutcomesFunction.source], only: .postgres),
+        // Accounts and their refresh tokens. A token's family is every token rotated from one sign-in
+        // (its id is the first token's); presenting a used one revokes the whole family.
+        Migration(
+            version: 7, name: "accounts and refresh tokens",
+            statements: [
+                """
+                CREATE TABLE accounts (
+                    id TEXT PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at_ms BIGINT NOT NULL,
+                    disabled_at_ms BIGINT
+                )
+                """,
+                """
+                CREATE TABLE refresh_tokens (
+                    id TEXT PRIMARY KEY,
+                    family_id TEXT NOT NULL,
+                    account_id TEXT NOT NULL REFERENCES accounts (id),
+                    secret_hash TEXT NOT NULL,
+                    issued_at_ms BIGINT NOT NULL,
+                    expires_at_ms BIGINT NOT NULL,
+                    used_at_ms BIGINT,
+                    revoked_at_ms BIGINT
+                )
+                """,
+                "CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id)",
+            ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction under the migration lock, so

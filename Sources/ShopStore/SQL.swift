@@ -115,6 +115,11 @@ package struct SQLRow: Sendable {
         if case .null = values[column] { return nil }
         return try text(column)
     }
+
+    package func optionalInt(_ column: Int) throws -> Int64? {
+        if case .null = values[column] { return nil }
+        return try int(column)
+    }
 }
 
 /// What goes wrong below the domain: the database is out of reach, or it answered in a way the code

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import ShopAPI
+import ShopAuth
 import ShopContract
 import ShopDomain
 
@@ -45,6 +46,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Requests per user, e.g. 1000/min, 20/s, 5000/h, or off (env SHOP_RATE_LIMIT_USER, default 1000/min).")
     var rateLimitUser: String?
     @Option(help: "Requests per client address, or off (env SHOP_RATE_LIMIT_IP, default 2000/min).") var rateLimitIp: String?
+    @Option(help: "Failed sign-ins per account and per client address, or off (env SHOP_SIGN_IN_LIMIT, default 5/min).")
+    var signInLimit: String?
+    @Option(help: "bcrypt cost of new passwords, 4-16: each step doubles the work (env SHOP_BCRYPT_COST, default 11).")
+    var bcryptCost: Int?
+    @Option(help: "Shortest password an account may have, 8-64 characters (env SHOP_MIN_PASSWORD_LENGTH, default 12).")
+    var minPasswordLength: Int?
     @Option(
         help:
             "A tighter limit on one route, 'POST /v1/orders=300/min' or '...=off'; repeatable (env SHOP_RATE_LIMIT_ROUTES, comma-separated; default POST /v1/orders=300/min)."
@@ -108,6 +115,17 @@ struct ServeOptions: ParsableArguments {
         }
         if let text = try value(rateLimitIp, "SHOP_RATE_LIMIT_IP", { $0 }) {
             configuration.rateLimits.perAddress = try rate(text, "the per-address rate limit")
+        }
+        if let text = try value(signInLimit, "SHOP_SIGN_IN_LIMIT", { $0 }) {
+            configuration.rateLimits.signInFailures = try rate(text, "the sign-in limit")
+        }
+        let cost = try value(bcryptCost, "SHOP_BCRYPT_COST") { Int($0) } ?? Int(configuration.accounts.bcryptCost)
+        guard let bcrypt = UInt8(exactly: cost), PasswordHasher.costs.contains(bcrypt) else { throw ValidationError("the bcrypt cost must be 4-16") }
+        configuration.accounts.bcryptCost = bcrypt
+        configuration.accounts.minimumPasswordLength =
+            try value(minPasswordLength, "SHOP_MIN_PASSWORD_LENGTH") { Int($0) } ?? configuration.accounts.minimumPasswordLength
+        guard (8...64).contains(configuration.accounts.minimumPasswordLength) else {
+            throw ValidationError("the minimum password length must be 8-64 characters")
         }
         let routeLimits =
             rateLimitRoute.isEmpty

@@ -19,7 +19,7 @@ struct ShopAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shop-api",
         abstract: "The shop's REST API: orders, inventory and payments.",
-        subcommands: [Serve.self, Token.self, PaymentSandbox.self],
+        subcommands: [Serve.self, Token.self, User.self, PaymentSandbox.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -54,6 +54,23 @@ struct ReplayOptions: ParsableArguments {
     @Option(name: .customLong("token-file"), help: "Customer tokens, one per line (from shop-api token), instead of minting them.")
     var tokenFile: String?
 
+    @Flag(
+        name: .customLong("sign-in"),
+        help:
+            "Sign the customers in through the API (load-customer-NNNNN@shop-load.test, registered the first time), refreshing their tokens as the run goes: no server secret needed."
+    )
+    var signIn = false
+
+    @Option(
+        name: .customLong("customer-password"),
+        help: "With --sign-in, the customers' password (env SHOP_LOAD_CUSTOMER_PASSWORD; set your own against a shared service).")
+    var customerPassword: String?
+
+    @Option(
+        name: .customLong("admin-email"),
+        help: "With --sign-in, an admin account (shop-api user create) for the fault schedule; its password from SHOP_LOAD_ADMIN_PASSWORD.")
+    var adminEmail: String?
+
     @Option(
         name: .customLong("trace-sample"),
         help: "Share of requests whose traceparent asks for the trace to be recorded (0 to 1); every request carries a trace id.")
@@ -86,6 +103,8 @@ struct ReplayOptions: ParsableArguments {
         }
         _ = try limits()
         guard (0...1).contains(traceSample) else { throw LoadRunError("--trace-sample must be a share between 0 and 1") }
+        if !signIn, customerPassword != nil || adminEmail != nil { throw LoadRunError("--customer-password and --admin-email go with --sign-in") }
+        if signIn, tokenFile != nil { throw LoadRunError("--sign-in and --token-file are two ways to sign in: give one") }
         try Self.checkTraceURL(traceURL)
     }
 
@@ -96,10 +115,32 @@ struct ReplayOptions: ParsableArguments {
 
     /// A replay of `profile` up to `end` at `speed`, signed in for `wallSeconds` (and an hour more).
     func configuration(_ profile: Profile, file: String, end: Double, speed: Double, wallSeconds: Double) async throws -> LoadRunConfiguration {
-        let (customers, admin) = try await tokens(users: profile.users, lifetime: wallSeconds + 3_600)
+        var sessions: CustomerSessions?
+        let customers: [String]
+        let admin: String?
+        if signIn {
+            let environment = ProcessInfo.processInfo.environment
+            let password = customerPassword ?? environment["SHOP_LOAD_CUSTOMER_PASSWORD"] ?? Self.defaultCustomerPassword
+            var baseURL = try target.url().absoluteString
+            if baseURL.hasSuffix("/") { baseURL.removeLast() }
+            let signedIn = try await CustomerSessions.signIn(baseURL: baseURL, users: profile.users, password: password)
+            sessions = signedIn
+            customers = signedIn.current.tokens
+            if let adminEmail {
+                guard let password = environment["SHOP_LOAD_ADMIN_PASSWORD"], !password.isEmpty else {
+                    throw LoadRunError("--admin-email needs the admin's password in SHOP_LOAD_ADMIN_PASSWORD")
+                }
+                admin = try await CustomerSessions.signInAdmin(baseURL: baseURL, email: adminEmail, password: password)
+            } else {
+                admin = nil
+            }
+        } else {
+            (customers, admin) = try await tokens(users: profile.users, lifetime: wallSeconds + 3_600)
+        }
         var configuration = LoadRunConfiguration(
             target: try target.url(), profile: profile, profileFile: file, speed: speed, end: end,
             seed: seed ?? UInt64.random(in: 1...UInt64(UInt32.max)), customerTokens: customers, adminToken: admin)
+        configuration.sessions = sessions
         configuration.workers = workers
         configuration.limits = try limits()
         configuration.traceSample = traceSample
@@ -125,6 +166,10 @@ struct ReplayOptions: ParsableArguments {
         }
         return seconds
     }
+
+    /// The customers' password unless told otherwise: long enough and not a common one, so the API's policy
+    /// takes it. Anyone who reads this can sign in as a load customer, so a shared service wants its own.
+    static let defaultCustomerPassword = "shop-load rehearsal customer"
 
     /// Tokens for the simulated customers, and an admin one for the fault schedule.
     private func tokens(users: Int, lifetime: Double) async throws -> (customers: [String], admin: String?) {

@@ -22,8 +22,8 @@ struct LoadInTheLoopTests {
     }
 
     /// A shop-api on the database at `url` and a folder, for the length of `body`.
-    static func withAPI(_ url: String, _ body: (ShopAPIProcess, String) async throws -> Void) async throws {
-        let api = try await ShopAPIProcess(["--database-url", url, "--demo-catalog", "20", "--rate-limits", "off"])
+    static func withAPI(_ url: String, extra: [String] = [], _ body: (ShopAPIProcess, String) async throws -> Void) async throws {
+        let api = try await ShopAPIProcess(["--database-url", url, "--demo-catalog", "20", "--rate-limits", "off"] + extra)
         let outcome: Result<Void, any Error>
         do {
             try await withTemporaryDirectory { directory in try await body(api, directory) }
@@ -128,6 +128,48 @@ struct LoadInTheLoopTests {
                 #expect((600...1_800).contains(stop.profileSeconds), "stopped at \(stop.profileSeconds) s of profile time")
                 let all = try #require(result.summary.first { $0.endpoint == "all" })
                 #expect(all.dropped + all.completed == all.scheduled, "every arrival accounted for: \(all)")
+            }
+        }
+    }
+
+    /// `--sign-in`: five customers registered through the API on the first run and signed in on the second,
+    /// with no server secret; their orders are their accounts', and a third of the mix signs in again.
+    @Test func aRehearsalSignsItsCustomersInThroughTheAPI() async throws {
+        let profile = """
+            name: sign-in
+            duration: 6s
+            rate: {base: 10}
+            arrivals: uniform
+            mix: {product: 40, order: 30, sign-in: 30}
+            users: 5
+            window: 2s
+            """
+        try await TestPostgres.withFreshDatabase { url in
+            try await Self.withAPI(url, extra: ["--bcrypt-cost", "4"]) { api, directory in
+                let file = directory + "/profile.yaml"
+                try profile.write(toFile: file, atomically: true, encoding: .utf8)
+                for run in 0..<2 {
+                    let out = directory + "/result-\(run).json"
+                    let (status, output) = try await TestTools.run(
+                        Self.executable, ["run", file, "--target", api.baseURL, "--sign-in", "--out", out, "--progress", "off", "--seed", "7"],
+                        environment: ["SHOP_JWT_SECRET": ""])
+                    #expect(status == 0, "\(output)")
+                    let result = try ResultFile.read(out)
+                    let signIns = try #require(result.summary.first { $0.endpoint == "sign-in" }, "\(result.summary.map(\.endpoint))")
+                    #expect(signIns.completed > 0 && signIns.codes == ["200": signIns.completed], "\(signIns.codes)")
+                    let orders = try #require(result.summary.first { $0.endpoint == "order" })
+                    #expect(orders.completed > 0 && orders.codes == ["201": orders.completed], "\(orders.codes)")
+                }
+                let metrics = try await TestTools.run("/usr/bin/curl", ["-s", api.baseURL + "/metrics"]).1
+                #expect(metrics.contains("shop_auth_registrations_total{outcome=\"created\"} 5"), "registered once, on the first run")
+                #expect(metrics.contains("shop_auth_sign_ins_total{outcome=\"failed\"} 5"), "the first run's five tries before registering")
+
+                // Without --sign-in the customers have no passwords to sign in with: one line, before the run.
+                let (status, output) = try await TestTools.run(
+                    Self.executable, ["run", file, "--target", api.baseURL, "--jwt-secret", ShopAPIProcess.secret, "--progress", "off"])
+                #expect(
+                    status == 1 && output == "shop-load: the profile's mix has sign-in, which needs the customers' accounts: give --sign-in\n",
+                    "\(output)")
             }
         }
     }
