@@ -1,9 +1,7 @@
-import AsyncHTTPClient
 import Foundation
 import LoadProfile
 import LoadReport
 import NIOCore
-import NIOHTTP1
 import ShopContract
 import ShopDomain
 import ShopSupport
