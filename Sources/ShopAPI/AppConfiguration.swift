@@ -108,12 +108,14 @@ package struct ConnectionLimits: Sendable, Equatable {
 }
 
 /// Which rate limits apply (nil: that limit is off). Defaults from the design: 1,000 requests a minute
-/// per user, 2,000 per client address, and 300 order placements a minute per user.
+/// per user, 2,000 per client address, 300 order placements a minute per user, and 5 failed sign-ins a
+/// minute per account and per address; and 10 registrations a minute per address, each a bcrypt hash
+/// that a flood of them would spend the CPU on.
 package struct RateLimitSettings: Sendable, Equatable {
     package var perUser: RateLimit? = RateLimit(parsing: "1000/min")
     package var perAddress: RateLimit? = RateLimit(parsing: "2000/min")
     /// Tighter limits on single routes, per user (per address for anonymous callers).
-    package var perRoute: [APIRoute: RateLimit] = [.placeOrder: RateLimit(parsing: "300/min")!]
+    package var perRoute: [APIRoute: RateLimit] = [.placeOrder: RateLimit(parsing: "300/min")!, .register: RateLimit(parsing: "10/min")!]
     /// Failed sign-ins, per account and per client address alike (BRIEF §2: sign-in 5 a minute).
     package var signInFailures: RateLimit? = RateLimit(parsing: "5/min")
 

@@ -8,6 +8,9 @@ package protocol AccountRepository: Sendable {
     /// (the account itself on registration, `shop-api user create` for staff).
     func createAccount(_ account: Account, actor: String, at now: Timestamp) async throws
     func account(email: String) async throws -> Account?
+    /// Disables the account with `email` and revokes every refresh token it holds, or enables it again;
+    /// nil when there is no such account. Audited either way.
+    func setDisabled(email: String, _ disabled: Bool, actor: String, at now: Timestamp) async throws -> Account?
 
     /// Starts a session: `token` opens a new family for `account`.
     func startSession(account: Account, token: StoredRefreshToken, at now: Timestamp) async throws

@@ -24,6 +24,26 @@ extension SQLShopRepository: AccountRepository {
         return try rows.first.map { try Self.account(from: $0, at: 0) }
     }
 
+    package func setDisabled(email: String, _ disabled: Bool, actor: String, at now: Timestamp) async throws -> Account? {
+        try await database.transaction { db in
+            let rows = try await db.query(
+                "SELECT id, email, password_hash, role, created_at_ms, disabled_at_ms FROM accounts WHERE email = \(email)")
+            guard let row = rows.first else { return nil }
+            let account = try Self.account(from: row, at: 0)
+            let since: SQLValue = disabled ? .int(account.disabledAt?.millisecondsSinceEpoch ?? now.millisecondsSinceEpoch) : .null
+            try await db.query("UPDATE accounts SET disabled_at_ms = \(since) WHERE id = \(account.id)")
+            if disabled {
+                try await db.query("UPDATE refresh_tokens SET revoked_at_ms = \(now) WHERE account_id = \(account.id) AND revoked_at_ms IS NULL")
+            }
+            try await db.query(
+                Self.auditRow(actor: actor, action: disabled ? "account.disable" : "account.enable", subject: account.id, detail: "", at: now))
+            return Account(
+                id: account.id, email: account.email, passwordHash: account.passwordHash, role: account.role, createdAt: account.createdAt,
+                disabledAt: disabled
+                    ? Timestamp(millisecondsSinceEpoch: account.disabledAt?.millisecondsSinceEpoch ?? now.millisecondsSinceEpoch) : nil)
+        }
+    }
+
     package func startSession(account: Account, token: StoredRefreshToken, at now: Timestamp) async throws {
         try await database.transaction { db in
             try await db.query(Self.insert(token, family: token.id, accountID: account.id, at: now))

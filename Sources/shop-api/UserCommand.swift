@@ -11,7 +11,7 @@ import Glibc
 
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage accounts on the server's own store.", subcommands: [Create.self])
+        abstract: "Manage accounts on the server's own store.", subcommands: [Create.self, Disable.self, Enable.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -37,7 +37,7 @@ struct User: AsyncParsableCommand {
                 logger.logLevel = .warning
                 guard let password = Self.readPassword(), !password.isEmpty else { throw CommandFailure("no password on standard input") }
                 do {
-                    let account = try await StaffAccounts.create(configuration, email: email, password: password, role: role, logger: logger)
+                    let account = try await AccountAdministration.create(configuration, email: email, password: password, role: role, logger: logger)
                     print("created \(account.role.rawValue) account \(account.id)")
                 } catch ShopError.validation(let issues) {
                     throw CommandFailure(issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
@@ -51,6 +51,37 @@ struct User: AsyncParsableCommand {
         static func readPassword() -> String? {
             if isatty(STDIN_FILENO) == 1, let typed = getpass("password: ") { return String(cString: typed) }
             return readLine(strippingNewline: true)
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable an account: it can no longer sign in or refresh, and its refresh tokens are revoked now.")
+        @Option(help: "The account's email address.") var email: String
+        @OptionGroup var store: ServeOptions
+        func run() async throws { try await User.setDisabled(email: email, true, store: store) }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account again.")
+        @Option(help: "The account's email address.") var email: String
+        @OptionGroup var store: ServeOptions
+        func run() async throws { try await User.setDisabled(email: email, false, store: store) }
+    }
+
+    static func setDisabled(email: String, _ disabled: Bool, store: ServeOptions) async throws {
+        try await OneLineFailures.run("shop-api") {
+            let configuration = try store.configuration(environment: ProcessInfo.processInfo.environment)
+            var logger = Logger(label: "shop-api")
+            logger.logLevel = .warning
+            let account: Account?
+            do {
+                account = try await AccountAdministration.setDisabled(configuration, email: email, disabled: disabled, logger: logger)
+            } catch ShopError.validation(let issues) {
+                throw CommandFailure(issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+            }
+            guard let account else { throw CommandFailure("no account has this email") }
+            print("\(disabled ? "disabled" : "enabled") \(account.role.rawValue) account \(account.id)")
         }
     }
 }

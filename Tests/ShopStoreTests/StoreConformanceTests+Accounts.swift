@@ -107,4 +107,26 @@ extension StoreConformanceTests {
             #expect(try await repository.account(email: "ann@example.com")?.disabledAt == Self.t0)
         }
     }
+
+    @Test(arguments: StoreKind.tested)
+    func disablingAnAccountRevokesItsTokensUntilItIsEnabledAgain(_ kind: StoreKind) async throws {
+        try await withRepository(kind, catalog: 0) { repository in
+            let ann = Self.account("a1", email: "ann@example.com")
+            try await repository.createAccount(ann, actor: ann.id, at: Self.t0)
+            try await repository.startSession(account: ann, token: Self.token("t1", secret: "s1"), at: Self.t0)
+            let later = Self.t0.adding(milliseconds: 5_000)
+            #expect(try await repository.setDisabled(email: "ann@example.com", true, actor: "ops", at: later)?.disabledAt == later)
+            #expect(
+                try await repository.setDisabled(email: "ann@example.com", true, actor: "ops", at: later.adding(milliseconds: 1))?.disabledAt
+                    == later,
+                "disabled since the first time")
+            #expect(
+                try await repository.rotate(id: "t1", matches: Self.presenting("s1"), next: Self.token("t2", secret: "s2"), at: later) == .invalid)
+            #expect(try await repository.setDisabled(email: "ann@example.com", false, actor: "ops", at: later)?.disabledAt == nil)
+            #expect(try await repository.account(email: "ann@example.com")?.disabledAt == nil)
+            #expect(try await repository.setDisabled(email: "bob@example.com", true, actor: "ops", at: later) == nil)
+            #expect(try await Self.audit(repository, action: "account.disable").map(\.actor) == ["ops", "ops"])
+            #expect(try await Self.audit(repository, action: "account.enable").map(\.subject) == ["a1"])
+        }
+    }
 }

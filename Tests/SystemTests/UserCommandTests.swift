@@ -40,13 +40,29 @@ import Testing
             let (again, twice) = try await TestTools.run(Self.executable, create, input: "another long passphrase\n")
             #expect(again == 1 && twice == "shop-api: an account with this email exists already\n", "\(twice)")
 
+            let signIn = #"{"email":"ops@shop.example","password":"a long admin passphrase"}"#
             try await buildApplication(configuration).test(.router) { client in
-                let answer = try await client.send(
-                    .post, "/v1/auth/token", json: #"{"email":"ops@shop.example","password":"a long admin passphrase"}"#)
+                let answer = try await client.send(.post, "/v1/auth/token", json: signIn)
                 #expect(answer.status == .ok)
                 let token = try #require(try JSONBody(answer.body)["access_token"]?.string)
                 #expect(try await client.send(.get, "/v1/admin/faults", token: token).status == .ok, "the token carries the admin role")
             }
+
+            // Disabled, it cannot sign in; enabled again, it can.
+            let (disabled, said) = try await TestTools.run(Self.executable, ["user", "disable", "--email", "OPS@shop.example"] + store)
+            #expect(disabled == 0 && said.hasPrefix("disabled admin account "), "\(said)")
+            try await buildApplication(configuration).test(.router) { client in
+                let answer = try await client.send(.post, "/v1/auth/token", json: signIn)
+                #expect(answer.status == .unauthorized, "the same answer as a wrong password")
+            }
+            let (enabled, _) = try await TestTools.run(Self.executable, ["user", "enable", "--email", "ops@shop.example"] + store)
+            #expect(enabled == 0)
+            try await buildApplication(configuration).test(.router) { client in
+                let answer = try await client.send(.post, "/v1/auth/token", json: signIn)
+                #expect(answer.status == .ok)
+            }
+            let (missing, none) = try await TestTools.run(Self.executable, ["user", "disable", "--email", "nobody@shop.example"] + store)
+            #expect(missing == 1 && none == "shop-api: no account has this email\n", "\(none)")
         }
     }
 

@@ -1,7 +1,5 @@
-import Foundation
 import Logging
 import ShopAuth
-import ShopCache
 import ShopDomain
 import ShopMetrics
 import ShopStore
