@@ -1,4 +1,3 @@
-import Prometheus
 import ShopContract
 
 /// Sign-ins, refreshes, registrations and sign-outs, each by a bounded outcome.
@@ -20,22 +19,6 @@ extension ShopMetrics {
 
     package enum SignOutOutcome: String, Sendable, CaseIterable {
         case revoked, unknown
-    }
-
-    /// Every outcome at zero from the start, so a ratio over them has series before the first event.
-    func registerAccountSeries(_ registry: PrometheusCollectorRegistry) {
-        for outcome in SignInOutcome.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.signIns.descriptor, labels: [("outcome", outcome.rawValue)])
-        }
-        for outcome in RefreshOutcome.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.refreshes.descriptor, labels: [("outcome", outcome.rawValue)])
-        }
-        for outcome in RegistrationOutcome.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.registrations.descriptor, labels: [("outcome", outcome.rawValue)])
-        }
-        for outcome in SignOutOutcome.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.signOuts.descriptor, labels: [("outcome", outcome.rawValue)])
-        }
     }
 
     package func signIn(_ outcome: SignInOutcome) { count(MetricNames.signIns, [("outcome", outcome.rawValue)]) }

@@ -22,27 +22,18 @@ package final class ShopMetrics: Sendable {
         openConnections = registry.makeGauge(descriptor: MetricNames.openConnections.descriptor)
         circuitState(.closed)
         // Every reason exists at zero from the start, so a rate over it has a series before the first event.
-        for reason in ConnectionCloseReason.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.connectionsClosed.descriptor, labels: [("reason", reason.rawValue)])
-        }
-        for reason in AuthFailureReason.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.authFailures.descriptor, labels: [("reason", reason.rawValue)])
-        }
+        zeroed(MetricNames.connectionsClosed, "reason", ConnectionCloseReason.self)
+        zeroed(MetricNames.authFailures, "reason", AuthFailureReason.self)
         // The outcomes SLOs count: an SLO on payment errors has a series (at 0) before the first error, so
         // its ratio reads 0 instead of no data, and its absent alert does not fire on a healthy quiet start.
-        for outcome in PaymentOutcome.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.payments.descriptor, labels: [("outcome", outcome.rawValue)])
-        }
-        for outcome in OrderOutcome.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.ordersPlaced.descriptor, labels: [("outcome", outcome.rawValue)])
-        }
-        for result in ReservationResult.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.stockReservations.descriptor, labels: [("result", result.rawValue)])
-        }
-        for result in PickResult.allCases {
-            _ = registry.makeCounter(descriptor: MetricNames.stockPicks.descriptor, labels: [("result", result.rawValue)])
-        }
-        registerAccountSeries(registry)
+        zeroed(MetricNames.payments, "outcome", PaymentOutcome.self)
+        zeroed(MetricNames.ordersPlaced, "outcome", OrderOutcome.self)
+        zeroed(MetricNames.stockReservations, "result", ReservationResult.self)
+        zeroed(MetricNames.stockPicks, "result", PickResult.self)
+        zeroed(MetricNames.signIns, "outcome", SignInOutcome.self)
+        zeroed(MetricNames.refreshes, "outcome", RefreshOutcome.self)
+        zeroed(MetricNames.registrations, "outcome", RegistrationOutcome.self)
+        zeroed(MetricNames.signOuts, "outcome", SignOutOutcome.self)
         _ = registry.makeCounter(descriptor: MetricNames.idempotentReplays.descriptor)
         _ = registry.makeCounter(descriptor: MetricNames.acceptErrors.descriptor)
     }
@@ -111,6 +102,11 @@ package final class ShopMetrics: Sendable {
 
     package enum CircuitState: String, Sendable, CaseIterable {
         case closed, open, halfOpen = "half_open"
+    }
+
+    /// The counter `metric` at zero for every value of `label`.
+    private func zeroed<Values: CaseIterable & RawRepresentable<String>>(_ metric: MetricName, _ label: String, _ values: Values.Type) {
+        for value in Values.allCases { _ = registry.makeCounter(descriptor: metric.descriptor, labels: [(label, value.rawValue)]) }
     }
 
     func count(_ metric: MetricName, _ labels: [(String, String)] = []) {

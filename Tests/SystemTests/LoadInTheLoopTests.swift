@@ -159,6 +159,10 @@ struct LoadInTheLoopTests {
                     #expect(signIns.completed > 0 && signIns.codes == ["200": signIns.completed], "\(signIns.codes)")
                     let orders = try #require(result.summary.first { $0.endpoint == "order" })
                     #expect(orders.completed > 0 && orders.codes == ["201": orders.completed], "\(orders.codes)")
+                    // The sign-in endpoint is the sign-in SLO's route: its budget is evaluated on the run's own counts.
+                    let (evaluated, budget) = try await TestTools.run(
+                        ".build/debug/shop-slo", ["eval", "--load", out, "--slo", "sign-in-availability"])
+                    #expect(evaluated == 0 && budget.contains("requests \(signIns.completed)  bad 0"), "\(budget)")
                 }
                 let metrics = try await TestTools.run("/usr/bin/curl", ["-s", api.baseURL + "/metrics"]).1
                 #expect(metrics.contains("shop_auth_registrations_total{outcome=\"created\"} 5"), "registered once, on the first run")
