@@ -81,7 +81,7 @@ enum ProblemMapping {
             case .validation(let issues):
                 problem = ProblemDetails(
                     type: .validation, status: .unprocessableContent, title: "The request is not valid",
-                    detail: issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+                    detail: issues.sentence)
                 problem.errors = issues
             case .notFound(let resource, let id):
                 problem = ProblemDetails(status: .notFound, detail: "no \(resource) \(id)")

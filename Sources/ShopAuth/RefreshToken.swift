@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// An opaque refresh token in two halves, `<id>.<secret>` (the "split token" pattern): the id finds the
@@ -35,16 +34,11 @@ package struct RefreshToken: Sendable, Equatable {
     package var text: String { id + "." + secret }
 
     /// What is stored of the secret: its SHA-256, in hex.
-    package var secretHash: String { Self.hash(secret) }
+    package var secretHash: String { SHA256Hex.of(secret) }
 
     /// Whether this token's secret is the one `storedHash` was made from, in time independent of where they differ.
     package func matches(storedHash: String) -> Bool {
         ConstantTime.equal(Array(secretHash.utf8), Array(storedHash.utf8))
-    }
-
-    /// SHA-256 in lower-case hex.
-    package static func hash(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     private static func randomText(bytes count: Int) -> String {

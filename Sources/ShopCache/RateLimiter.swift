@@ -26,7 +26,9 @@ package final class RateLimiter: Sendable {
     private let metrics: ShopMetrics
     private let clock: any ShopClock
     private let local = Mutex<[String: Int64]>([:])
-    private let scriptSHA = Mutex<String?>(nil)
+    /// The scripts' digests once loaded: the decision's and the refund's.
+    private let decideSHA = Mutex<String?>(nil)
+    private let refundSHA = Mutex<String?>(nil)
     /// Past this many keys, rested ones (arrival time in the past) are dropped from the in-process table.
     static let localCapacity = 100_000
 
@@ -54,9 +56,9 @@ package final class RateLimiter: Sendable {
         guard !rules.isEmpty else { return }
         if let redis, let health {
             let done: Bool? = await health.attempt {
-                _ = try await redis.send(
-                    ["EVAL", Self.refundScript, String(rules.count)] + rules.map { "shop:rate:" + $0.key }
-                        + rules.map { String($0.limit.emissionIntervalMicroseconds) })
+                _ = try await runScript(
+                    redis, Self.refundScript, loaded: refundSHA, keys: rules.map { "shop:rate:" + $0.key },
+                    arguments: rules.map { String($0.limit.emissionIntervalMicroseconds) })
                 return true
             }
             if done == true { return }
@@ -113,7 +115,7 @@ package final class RateLimiter: Sendable {
         guard let redis, let health else { return nil }
         return await health.attempt {
             let replies = try await runScript(
-                redis, keys: rules.map { "shop:rate:" + $0.key },
+                redis, Self.script, loaded: decideSHA, keys: rules.map { "shop:rate:" + $0.key },
                 arguments: rules.flatMap {
                     [String($0.limit.emissionIntervalMicroseconds), String($0.limit.windowMicroseconds)]
                 })
@@ -130,18 +132,20 @@ package final class RateLimiter: Sendable {
         }
     }
 
-    /// EVALSHA of the script, loading it first (again after a Redis restart forgot it).
-    private func runScript(_ redis: RedisClient, keys: [String], arguments: [String]) async throws -> [RedisValue] {
+    /// EVALSHA of `script`, whose digest `loaded` keeps, loading it first (again after a Redis restart forgot it).
+    private func runScript(
+        _ redis: RedisClient, _ script: String, loaded: borrowing Mutex<String?>, keys: [String], arguments: [String]
+    ) async throws -> [RedisValue] {
         for attempt in 0..<2 {
             let sha: String
-            if let known = scriptSHA.withLock({ $0 }), attempt == 0 {
+            if let known = loaded.withLock({ $0 }), attempt == 0 {
                 sha = known
             } else {
-                guard let loaded = try await redis.send("SCRIPT", "LOAD", Self.script).string else {
+                guard let digest = try await redis.send("SCRIPT", "LOAD", script).string else {
                     throw RedisError.reply("SCRIPT LOAD gave no digest")
                 }
-                scriptSHA.withLock { $0 = loaded }
-                sha = loaded
+                loaded.withLock { $0 = digest }
+                sha = digest
             }
             do {
                 return try await redis.send(["EVALSHA", sha, String(keys.count)] + keys + arguments).array ?? []

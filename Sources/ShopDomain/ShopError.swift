@@ -26,3 +26,8 @@ package struct FieldIssue: Sendable, Equatable, Codable {
         self.message = message
     }
 }
+
+extension [FieldIssue] {
+    /// The issues in one line, `field message; field message`: a problem's detail, a command's failure.
+    package var sentence: String { map { "\($0.field) \($0.message)" }.joined(separator: "; ") }
+}

@@ -10,8 +10,9 @@ import Synchronization
 /// server secret. Their 15-minute access tokens are refreshed through `POST /v1/auth/refresh` while the run
 /// lasts; the workers pick the new ones up between requests (one atomic load each).
 package final class CustomerSessions: Sendable {
-    package let password: String
     package let emails: [String]
+    /// Each customer's `POST /v1/auth/token` body, made once for the `sign-in` endpoint's requests.
+    let signInBodies: [String]
     private let pairs: Mutex<(access: [String], refresh: [String])>
     private let version = Atomic<Int>(0)
 
@@ -22,8 +23,11 @@ package final class CustomerSessions: Sendable {
     package static let refreshInterval = Duration.seconds(600)
 
     private init(password: String, emails: [String], access: [String], refresh: [String]) {
-        self.password = password
         self.emails = emails
+        let encoder = JSONEncoder()
+        signInBodies = emails.map { email in
+            String(decoding: (try? encoder.encode(CredentialsBody(email: email, password: password))) ?? Data(), as: UTF8.self)
+        }
         pairs = Mutex((access, refresh))
     }
 

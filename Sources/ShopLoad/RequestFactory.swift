@@ -122,11 +122,8 @@ final class RequestFactory {
             return send("POST", APIRoute.cancelOrder.path(id), user: user, json: nil)
         case .signIn:
             // LoadRun refuses a mix with sign-in and no accounts before the run starts.
-            guard let sessions, user < sessions.emails.count else { preconditionFailure("sign-in without --sign-in") }
-            let json = String(
-                decoding: (try? JSONEncoder().encode(CredentialsBody(email: sessions.emails[user], password: sessions.password))) ?? Data(),
-                as: UTF8.self)
-            return send("POST", APIRoute.signIn.path(), user: nil, json: json)
+            guard let sessions, user < sessions.signInBodies.count else { preconditionFailure("sign-in without --sign-in") }
+            return send("POST", APIRoute.signIn.path(), user: nil, json: sessions.signInBodies[user])
         }
     }
 

@@ -19,19 +19,17 @@ extension SQLShopRepository: AccountRepository {
     }
 
     package func account(email: String) async throws -> Account? {
-        let rows = try await database.query(
-            "SELECT id, email, password_hash, role, created_at_ms, disabled_at_ms FROM accounts WHERE email = \(email)")
-        return try rows.first.map { try Self.account(from: $0, at: 0) }
+        try await database.query(Self.accountRead(email: email)).first.map { try Self.account(from: $0, at: 0) }
     }
 
     package func setDisabled(email: String, _ disabled: Bool, actor: String, at now: Timestamp) async throws -> Account? {
         try await database.transaction { db in
-            let rows = try await db.query(
-                "SELECT id, email, password_hash, role, created_at_ms, disabled_at_ms FROM accounts WHERE email = \(email)")
-            guard let row = rows.first else { return nil }
+            guard let row = try await db.query(Self.accountRead(email: email)).first else { return nil }
             let account = try Self.account(from: row, at: 0)
-            let since: SQLValue = disabled ? .int(account.disabledAt?.millisecondsSinceEpoch ?? now.millisecondsSinceEpoch) : .null
-            try await db.query("UPDATE accounts SET disabled_at_ms = \(since) WHERE id = \(account.id)")
+            // Disabled since the first time it was disabled.
+            let since = disabled ? account.disabledAt ?? now : nil
+            try await db.query(
+                "UPDATE accounts SET disabled_at_ms = \(since.map { SQLValue.int($0.millisecondsSinceEpoch) } ?? .null) WHERE id = \(account.id)")
             if disabled {
                 try await db.query("UPDATE refresh_tokens SET revoked_at_ms = \(now) WHERE account_id = \(account.id) AND revoked_at_ms IS NULL")
             }
@@ -39,8 +37,7 @@ extension SQLShopRepository: AccountRepository {
                 Self.auditRow(actor: actor, action: disabled ? "account.disable" : "account.enable", subject: account.id, detail: "", at: now))
             return Account(
                 id: account.id, email: account.email, passwordHash: account.passwordHash, role: account.role, createdAt: account.createdAt,
-                disabledAt: disabled
-                    ? Timestamp(millisecondsSinceEpoch: account.disabledAt?.millisecondsSinceEpoch ?? now.millisecondsSinceEpoch) : nil)
+                disabledAt: since)
         }
     }
 
@@ -104,6 +101,11 @@ extension SQLShopRepository: AccountRepository {
 
     private static func revoke(_ db: any SQLExecutor, family: String, at now: Timestamp) async throws {
         try await db.query("UPDATE refresh_tokens SET revoked_at_ms = \(now) WHERE family_id = \(family) AND revoked_at_ms IS NULL")
+    }
+
+    /// The account with `email`, in the six columns `account(from:at:)` reads.
+    private static func accountRead(email: String) -> SQL {
+        "SELECT id, email, password_hash, role, created_at_ms, disabled_at_ms FROM accounts WHERE email = \(email)"
     }
 
     /// An account from six columns starting at `first`: id, email, hash, role, created, disabled.

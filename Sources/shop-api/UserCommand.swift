@@ -40,7 +40,7 @@ struct User: AsyncParsableCommand {
                     let account = try await AccountAdministration.create(configuration, email: email, password: password, role: role, logger: logger)
                     print("created \(account.role.rawValue) account \(account.id)")
                 } catch ShopError.validation(let issues) {
-                    throw CommandFailure(issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+                    throw CommandFailure(issues.sentence)
                 } catch ShopError.alreadyExists {
                     throw CommandFailure("an account with this email exists already")
                 }
@@ -78,7 +78,7 @@ struct User: AsyncParsableCommand {
             do {
                 account = try await AccountAdministration.setDisabled(configuration, email: email, disabled: disabled, logger: logger)
             } catch ShopError.validation(let issues) {
-                throw CommandFailure(issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+                throw CommandFailure(issues.sentence)
             }
             guard let account else { throw CommandFailure("no account has this email") }
             print("\(disabled ? "disabled" : "enabled") \(account.role.rawValue) account \(account.id)")

@@ -71,7 +71,7 @@ struct AccountService: Sendable {
         switch rotation {
         case .rotated(let account):
             metrics.refresh(.rotated)
-            return Session(accessToken: try await tokens.mint(subject: account.id, role: account.role), refreshToken: next)
+            return try await issue(for: account, refreshToken: next)
         case .reused(let accountID):
             metrics.refresh(.reused)
             logger.warning("refresh token reused: every token of its sign-in is revoked", metadata: ["account": "\(accountID)"])
@@ -93,8 +93,9 @@ struct AccountService: Sendable {
         metrics.signOut(.revoked)
     }
 
-    private func issue(for account: Account) async throws -> Session {
-        Session(accessToken: try await tokens.mint(subject: account.id, role: account.role), refreshToken: RefreshToken.generate())
+    /// An access token for `account`, beside the refresh token that gets the next one.
+    private func issue(for account: Account, refreshToken: RefreshToken = .generate()) async throws -> Session {
+        Session(accessToken: try await tokens.mint(subject: account.id, role: account.role), refreshToken: refreshToken)
     }
 
     private func stored(_ token: RefreshToken) -> StoredRefreshToken {

@@ -44,8 +44,7 @@ struct RateLimitMiddleware: RouterMiddleware {
             return response
         case .limited(let limit, let retryAfter, let reset):
             context.logger.notice("rate limited", metadata: ["scope": "\(rule.scope)", "limit": "\(limit)"])
-            throw HTTPProblem.rateLimited(
-                scope: rule.scope, retryAfterSeconds: Self.seconds(retryAfter), headers: Self.headers(limit, remaining: 0, resetMicroseconds: reset))
+            throw Self.refusal(scope: rule.scope, limit: limit, retryAfterMicroseconds: retryAfter, resetMicroseconds: reset)
         }
     }
 
@@ -66,6 +65,13 @@ struct RateLimitMiddleware: RouterMiddleware {
             }
         }
         return rules
+    }
+
+    /// The 429 of a limit used up: `Retry-After` and the limit's headers, for this middleware and the sign-in limit alike.
+    static func refusal(scope: String, limit: RateLimit, retryAfterMicroseconds: Int64, resetMicroseconds: Int64) -> HTTPProblem {
+        .rateLimited(
+            scope: scope, retryAfterSeconds: seconds(retryAfterMicroseconds),
+            headers: headers(limit, remaining: 0, resetMicroseconds: resetMicroseconds))
     }
 
     /// Whole seconds, rounded up, so a client that waits that long is allowed.
