@@ -13,7 +13,7 @@ package enum AlerterDaemon {
         slos: [ServiceLevelObjective], prometheus: String, alertmanager: String, settings: BurnRateAlerter.Settings, host: String, port: Int,
         logger: Logger
     ) async throws {
-        let metrics = AlerterMetrics()
+        let metrics = AlerterMetrics(slos: slos.map(\.name))
         let alerter = BurnRateAlerter(
             slos: slos, source: PrometheusSource(api: PrometheusAPI(baseURL: prometheus)), alertmanager: AlertmanagerAPI(baseURL: alertmanager),
             settings: settings, logger: logger, metrics: metrics)

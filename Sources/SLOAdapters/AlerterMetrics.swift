@@ -7,8 +7,18 @@ import ShopMetrics
 package struct AlerterMetrics: Sendable {
     package let registry: PrometheusCollectorRegistry
 
-    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// With `slos`, their evaluation counters and the notification counters start at zero, so the first
+    /// scrape already has the series that `rate()` and an absence alert read.
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), slos: [String] = []) {
         self.registry = registry
+        for slo in slos {
+            for outcome in ["ok", "failed"] {
+                _ = registry.makeCounter(descriptor: MetricNames.sloEvaluations.descriptor, labels: [("slo", slo), ("outcome", outcome)])
+            }
+        }
+        for outcome in ["sent", "failed"] {
+            _ = registry.makeCounter(descriptor: MetricNames.sloNotifications.descriptor, labels: [("outcome", outcome)])
+        }
     }
 
     func evaluated(_ slo: String, ok: Bool) {

@@ -58,6 +58,9 @@ package struct AppConfiguration: Sendable {
     package var connections = ConnectionLimits()
     /// On SIGTERM, how long to stay up but unready (so a load balancer stops sending) before closing the listener.
     package var shutdownDelay = Duration.seconds(2)
+    /// From SIGTERM, how long the delay, the drain of accepted requests and the services' stops may take in
+    /// all before what is left is cancelled (the PostgreSQL pool then gets 3 s more to close).
+    package static let shutdownLimit = Duration.seconds(10)
 
     package init() {}
 

@@ -50,12 +50,13 @@ struct Serve: AsyncParsableCommand {
         let drain = Drain()
         let app = try await buildApplication(configuration, metrics: registry, drain: drain)
         // Services stop in reverse order. On SIGTERM the drain goes first (unready but serving for the
-        // delay); then the server stops accepting and finishes what it accepted (10 s at most, then
-        // cancels), the pools close after it, and tracing, first in, flushes the last spans.
+        // delay); then the server stops accepting and finishes what it accepted (all of it within
+        // AppConfiguration.shutdownLimit, then cancelled), the pools close after it, and tracing, first in,
+        // flushes the last spans.
         let logger = Logger(label: "shop-api")
         let drainDelay = DrainDelayService(drain: drain, delay: configuration.shutdownDelay, logger: logger)
         var group = ServiceGroupConfiguration(services: [tracing, app, drainDelay], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(10)
+        group.maximumGracefulShutdownDuration = AppConfiguration.shutdownLimit
         try await ServiceGroup(configuration: group).run()
     }
 }
