@@ -411,6 +411,7 @@ let package = Package(
             dependencies: [
                 "ShopAPI", "ShopAPITestSupport", "ShopTestSupport", "ShopContract", "ShopStore", "ShopMetrics", "JSONLogging",
                 "SLOSpec", "SLOAdapters", "ShopDashboards", "LoadReport", "ShopLoad", "LoadProfile",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
