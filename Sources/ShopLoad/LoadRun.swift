@@ -128,9 +128,10 @@ package final class LoadRun: Sendable {
         let (address, skus) = try await prepared()
         var endpoint: MetricsEndpoint?
         if let metrics, let at = configuration.metricsAddress {
-            endpoint = try await MetricsEndpoint.start(metrics, host: at.host, port: at.port)
-            // Said once it listens, so a port that cannot be had is never announced.
-            log("live metrics at http://\(at.host):\(at.port)/metrics")
+            let started = try await MetricsEndpoint.start(metrics, host: at.host, port: at.port)
+            endpoint = started
+            // Said once it listens, so a port that cannot be had is never announced (and port 0's is known).
+            log("live metrics at http://\(at.host):\(started.port)/metrics")
         }
         let board = WindowBoard(workers: configuration.workers)
         let made: [LoadWorker]

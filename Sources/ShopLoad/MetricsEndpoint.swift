@@ -6,10 +6,15 @@ import NIOCore
 /// the run starts until `stop()`.
 final class MetricsEndpoint: Sendable {
     private let server: Task<Void, any Error>
+    /// The port it listens on: the one asked for, or the one the system chose for port 0.
+    let port: Int
 
-    private init(server: Task<Void, any Error>) { self.server = server }
+    private init(server: Task<Void, any Error>, port: Int) {
+        self.server = server
+        self.port = port
+    }
 
-    /// Listening once this returns; throws (address in use, say) if it cannot.
+    /// Listening once this returns; throws (address in use, say) if it cannot. Port 0 takes any free one.
     static func start(_ metrics: LiveMetrics, host: String, port: Int) async throws -> MetricsEndpoint {
         let router = Router()
         router.get("/metrics") { _, _ in
@@ -19,11 +24,11 @@ final class MetricsEndpoint: Sendable {
         }
         var logger = Logger(label: "shop-load.metrics")
         logger.logLevel = .critical
-        let (events, listening) = AsyncStream.makeStream(of: Result<Void, LoadRunError>.self)
+        let (events, listening) = AsyncStream.makeStream(of: Result<Int, LoadRunError>.self)
         let server = Task<Void, any Error> {
             let app = Application(
                 router: router, configuration: .init(address: .hostname(host, port: port), serverName: "shop-load"),
-                onServerRunning: { _ in listening.yield(.success(())) }, logger: logger)
+                onServerRunning: { channel in listening.yield(.success(channel.localAddress?.port ?? port)) }, logger: logger)
             do {
                 try await app.runService(gracefulShutdownSignals: [])
                 listening.yield(.failure(LoadRunError("--metrics-port \(port): the server ended before it listened")))
@@ -33,10 +38,9 @@ final class MetricsEndpoint: Sendable {
             }
         }
         for await event in events {
-            try event.get()
-            break
+            return MetricsEndpoint(server: server, port: try event.get())
         }
-        return MetricsEndpoint(server: server)
+        throw LoadRunError("--metrics-port \(port): the server ended before it listened")
     }
 
     /// Stops listening.

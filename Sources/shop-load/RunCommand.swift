@@ -39,7 +39,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Progress output: auto (a live line on a terminal, periodic lines otherwise), line, plain or off.")
     var progress = "auto"
 
-    @Option(name: .customLong("metrics-port"), help: "Serve the run's live metrics for Prometheus at http://HOST:PORT/metrics while it runs.")
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve the run's live metrics for Prometheus at http://HOST:PORT/metrics while it runs (0: any free port, printed).")
     var metricsPort: Int?
 
     @Option(name: .customLong("metrics-host"), help: "The address --metrics-port listens on (0.0.0.0 for every interface).")
@@ -102,7 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         let checks = try checks(profile)
         var linger = 0.0
         if let metricsPort {
-            guard (1...65_535).contains(metricsPort) else { throw LoadRunError("--metrics-port must be a port number, 1 to 65535") }
+            guard (0...65_535).contains(metricsPort) else { throw LoadRunError("--metrics-port must be a port number, 0 to 65535 (0: any free one)") }
             guard let seconds = DurationText.seconds(metricsLinger), seconds >= 0 else {
                 throw LoadRunError("--metrics-linger \(metricsLinger) is not a duration (30s, 1m)")
             }

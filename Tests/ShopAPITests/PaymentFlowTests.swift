@@ -159,6 +159,10 @@ struct PaymentFlowTests {
                 // Room for retries after the gateway is fast again: at 10 attempts, a loaded full suite once kept even the
                 // fast answers over the 100 ms timeout until the attempts ran out.
                 $0.paymentRetry = RetryPolicy(maxAttempts: 30, initialDelayMilliseconds: 300, multiplier: 1, maxDelayMilliseconds: 300)
+                // The breaker is not what this tests: five timeouts before the gateway is fast again (a loaded
+                // suite's timing) opened it for its default 10 s, past the wait below, and the payment was
+                // still pending when it ended.
+                $0.paymentBreakerOpenDuration = .milliseconds(50)
             }) { client in
                 let id = try #require(try await client.send(.post, "/v1/orders", token: token, json: orderJSON(("SKU-00004", 1))).json["id"]?.string)
                 try await Task.sleep(for: .milliseconds(1_200))

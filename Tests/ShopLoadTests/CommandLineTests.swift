@@ -44,7 +44,7 @@ struct CommandLineTests {
         (["run", "smoke", "--abort-on", "page", "--slo", "/nonexistent"], "/nonexistent: no such file or folder"),
         (["run", "smoke", "--abort-delay", "5m"], "--abort-delay goes with --abort-on-fail"),
         (["run", "smoke", "--abort-on-fail", "--abort-delay", "soon"], "--abort-delay soon is not a duration"),
-        (["run", "smoke", "--metrics-port", "0"], "--metrics-port must be a port number, 1 to 65535"),
+        (["run", "smoke", "--metrics-port", "65536"], "--metrics-port must be a port number, 0 to 65535 (0: any free one)"),
         (["run", "smoke", "--metrics-port", "9464", "--metrics-linger", "later"], "--metrics-linger later is not a duration"),
         (["capacity", "smoke", "--step-duration", "soon"], "--step-duration soon is not a duration"),
         (["run", "smoke", "--trace-sample", "2"], "--trace-sample must be a share between 0 and 1"),
