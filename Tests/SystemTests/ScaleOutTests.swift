@@ -78,6 +78,7 @@ struct ScaleOutTests {
         let all = try #require(merged.summary.first { $0.endpoint == "all" })
         #expect(all.scheduled == whole.summary.first { $0.endpoint == "all" }?.scheduled && all.scheduled > 200, "\(all.scheduled)")
         #expect(all.dropped == 0 && all.completed == all.scheduled, "every arrival sent and answered: \(all)")
+        #expect(all.status["5xx", default: 0] == 0 && all.status["error", default: 0] == 0, "no server error, no unanswered request: \(all.status)")
 
         // Every order answered 201 is in the database, and none more; every other answer is out of stock.
         // The whole run's orders carry the shards' idempotency keys (drawn from each arrival's number), so
