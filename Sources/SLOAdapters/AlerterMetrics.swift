@@ -11,22 +11,21 @@ package struct AlerterMetrics: Sendable {
     /// scrape already has the series that `rate()` and an absence alert read.
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), slos: [String] = []) {
         self.registry = registry
-        for slo in slos {
-            for outcome in ["ok", "failed"] {
-                _ = registry.makeCounter(descriptor: MetricNames.sloEvaluations.descriptor, labels: [("slo", slo), ("outcome", outcome)])
-            }
-        }
-        for outcome in ["sent", "failed"] {
-            _ = registry.makeCounter(descriptor: MetricNames.sloNotifications.descriptor, labels: [("outcome", outcome)])
-        }
+        for slo in slos { registry.zeroCounters(MetricNames.sloEvaluations, "outcome", EvaluationOutcome.self, after: [("slo", slo)]) }
+        registry.zeroCounters(MetricNames.sloNotifications, "outcome", NotificationOutcome.self)
     }
 
+    enum EvaluationOutcome: String, CaseIterable { case ok, failed }
+    enum NotificationOutcome: String, CaseIterable { case sent, failed }
+
     func evaluated(_ slo: String, ok: Bool) {
-        registry.makeCounter(descriptor: MetricNames.sloEvaluations.descriptor, labels: [("slo", slo), ("outcome", ok ? "ok" : "failed")]).increment()
+        let outcome: EvaluationOutcome = ok ? .ok : .failed
+        registry.makeCounter(descriptor: MetricNames.sloEvaluations.descriptor, labels: [("slo", slo), ("outcome", outcome.rawValue)]).increment()
     }
 
     func notified(ok: Bool, alerts: Int) {
-        registry.makeCounter(descriptor: MetricNames.sloNotifications.descriptor, labels: [("outcome", ok ? "sent" : "failed")]).increment(
+        let outcome: NotificationOutcome = ok ? .sent : .failed
+        registry.makeCounter(descriptor: MetricNames.sloNotifications.descriptor, labels: [("outcome", outcome.rawValue)]).increment(
             by: Int64(alerts))
     }
 

@@ -22,18 +22,18 @@ package final class ShopMetrics: Sendable {
         openConnections = registry.makeGauge(descriptor: MetricNames.openConnections.descriptor)
         circuitState(.closed)
         // Every reason exists at zero from the start, so a rate over it has a series before the first event.
-        zeroed(MetricNames.connectionsClosed, "reason", ConnectionCloseReason.self)
-        zeroed(MetricNames.authFailures, "reason", AuthFailureReason.self)
+        registry.zeroCounters(MetricNames.connectionsClosed, "reason", ConnectionCloseReason.self)
+        registry.zeroCounters(MetricNames.authFailures, "reason", AuthFailureReason.self)
         // The outcomes SLOs count: an SLO on payment errors has a series (at 0) before the first error, so
         // its ratio reads 0 instead of no data, and its absent alert does not fire on a healthy quiet start.
-        zeroed(MetricNames.payments, "outcome", PaymentOutcome.self)
-        zeroed(MetricNames.ordersPlaced, "outcome", OrderOutcome.self)
-        zeroed(MetricNames.stockReservations, "result", ReservationResult.self)
-        zeroed(MetricNames.stockPicks, "result", PickResult.self)
-        zeroed(MetricNames.signIns, "outcome", SignInOutcome.self)
-        zeroed(MetricNames.refreshes, "outcome", RefreshOutcome.self)
-        zeroed(MetricNames.registrations, "outcome", RegistrationOutcome.self)
-        zeroed(MetricNames.signOuts, "outcome", SignOutOutcome.self)
+        registry.zeroCounters(MetricNames.payments, "outcome", PaymentOutcome.self)
+        registry.zeroCounters(MetricNames.ordersPlaced, "outcome", OrderOutcome.self)
+        registry.zeroCounters(MetricNames.stockReservations, "result", ReservationResult.self)
+        registry.zeroCounters(MetricNames.stockPicks, "result", PickResult.self)
+        registry.zeroCounters(MetricNames.signIns, "outcome", SignInOutcome.self)
+        registry.zeroCounters(MetricNames.refreshes, "outcome", RefreshOutcome.self)
+        registry.zeroCounters(MetricNames.registrations, "outcome", RegistrationOutcome.self)
+        registry.zeroCounters(MetricNames.signOuts, "outcome", SignOutOutcome.self)
         _ = registry.makeCounter(descriptor: MetricNames.idempotentReplays.descriptor)
         _ = registry.makeCounter(descriptor: MetricNames.acceptErrors.descriptor)
     }
@@ -102,11 +102,6 @@ package final class ShopMetrics: Sendable {
 
     package enum CircuitState: String, Sendable, CaseIterable {
         case closed, open, halfOpen = "half_open"
-    }
-
-    /// The counter `metric` at zero for every value of `label`.
-    private func zeroed<Values: CaseIterable & RawRepresentable<String>>(_ metric: MetricName, _ label: String, _ values: Values.Type) {
-        for value in Values.allCases { _ = registry.makeCounter(descriptor: metric.descriptor, labels: [(label, value.rawValue)]) }
     }
 
     func count(_ metric: MetricName, _ labels: [(String, String)] = []) {
@@ -219,5 +214,15 @@ package final class ShopMetrics: Sendable {
             registry.makeGauge(descriptor: MetricNames.gatewayCircuitState.descriptor, labels: [("state", candidate.rawValue)])
                 .set(candidate == state ? 1.0 : 0.0)
         }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// The counter `metric` at zero for every value of `label`, after the `fixed` labels (in the order the
+    /// counting call gives them), so a rate over it has a series before the first event.
+    package func zeroCounters<Values: CaseIterable & RawRepresentable<String>>(
+        _ metric: MetricName, _ label: String, _ values: Values.Type, after fixed: [(String, String)] = []
+    ) {
+        for value in Values.allCases { _ = makeCounter(descriptor: metric.descriptor, labels: fixed + [(label, value.rawValue)]) }
     }
 }
