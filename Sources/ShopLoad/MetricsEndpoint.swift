@@ -25,13 +25,14 @@ final class MetricsEndpoint: Sendable {
         var logger = Logger(label: "shop-load.metrics")
         logger.logLevel = .critical
         let (events, listening) = AsyncStream.makeStream(of: Result<Int, LoadRunError>.self)
+        let ended = LoadRunError("--metrics-port \(port): the server ended before it listened")
         let server = Task<Void, any Error> {
             let app = Application(
                 router: router, configuration: .init(address: .hostname(host, port: port), serverName: "shop-load"),
                 onServerRunning: { channel in listening.yield(.success(channel.localAddress?.port ?? port)) }, logger: logger)
             do {
                 try await app.runService(gracefulShutdownSignals: [])
-                listening.yield(.failure(LoadRunError("--metrics-port \(port): the server ended before it listened")))
+                listening.yield(.failure(ended))
             } catch {
                 listening.yield(.failure(LoadRunError("--metrics-port \(port): \(error)")))
                 throw error
@@ -40,7 +41,7 @@ final class MetricsEndpoint: Sendable {
         for await event in events {
             return MetricsEndpoint(server: server, port: try event.get())
         }
-        throw LoadRunError("--metrics-port \(port): the server ended before it listened")
+        throw ended
     }
 
     /// Stops listening.
