@@ -21,7 +21,7 @@ bench_start_server() { # port database-url log-file flags...
   $bench_pin "$bench_bin" serve --port "$port" --data-dir "$bench_data" --database-url "$url" --jwt-secret "$bench_secret" \
     --demo-catalog 1000 --rate-limits off "$@" >"$log" 2>&1 &
   bench_server=$!
-  for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  "$(dirname "${BASH_SOURCE[0]}")/../scripts/wait-ready" "http://127.0.0.1:$port" 30 && return 0
   echo "shop-api did not become ready; its log:" >&2; tail -n 20 "$log" >&2; exit 1
 }
 
