@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -19,8 +20,21 @@ package enum TestTools {
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel's pick for port 0).
+    /// The ports `freePort()` has given in this process.
+    private static let givenPorts = Mutex<Set<Int>>([])
+
+    /// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel's pick for port 0), and one
+    /// this process has not been given before: the kernel may pick a port again as soon as it is closed,
+    /// and two picks in a row once gave a test's Prometheus and Alertmanager the same port.
     package static func freePort() throws -> Int {
+        for _ in 0..<1_000 {
+            let port = try kernelsFreePort()
+            if givenPorts.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
+    private static func kernelsFreePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         defer { close(fd) }
